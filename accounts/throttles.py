@@ -1,0 +1,23 @@
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+
+class ScopedRateThrottle(SimpleRateThrottle):
+    """A rate throttle whose rate is read from settings per request, not once at import.
+
+    An empty rate in `DEFAULT_THROTTLE_RATES` disables it.
+    """
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AuthRateThrottle(ScopedRateThrottle):
+    """Per-IP limit on the register and token endpoints (`AUTH_THROTTLE_RATE`)."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

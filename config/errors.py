@@ -1,0 +1,31 @@
+"""The domain error family. Services raise these; they never import DRF.
+
+Each error carries the HTTP status and machine-readable code that one handler
+(`config.exception_handler`) turns into DRF's JSON error shape.
+"""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code: int = 400
+    code: str = "error"
+    default_detail: str = "The request could not be processed."
+
+    def __init__(self, detail: str | dict[str, Any] | None = None) -> None:
+        self.detail = detail if detail is not None else self.default_detail
+        super().__init__(self.detail)
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    default_detail = "Not found."
+
+
+class InvalidInput(DomainError):
+    """Bad input caught by a service; `detail` is a message or a dict of field errors."""
+
+    status_code = 400
+    code = "invalid"
+    default_detail = "Invalid input."

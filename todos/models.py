@@ -1,0 +1,45 @@
+from typing import Literal
+
+from django.conf import settings
+from django.db import models
+
+TaskStatus = Literal["all", "pending", "completed"]
+TASK_STATUSES: tuple[TaskStatus, ...] = ("all", "pending", "completed")
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 1000
+
+
+class Todo(models.Model):
+    """One task. Users name it by `number`, their own 1, 2, 3 ... in creation order."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="todos")
+    number = models.PositiveIntegerField(editable=False)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
+    completed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("owner", "number")
+        constraints = [models.UniqueConstraint(fields=("owner", "number"), name="todo_unique_number_per_owner")]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.title}"
+
+
+class TaskCounter(models.Model):
+    """The last task number handed out to a user, so numbers are never reused after a delete.
+
+    `add_task` increments it with a single UPDATE, which locks the row until the transaction
+    commits: concurrent creates for one user queue on that lock and get distinct numbers.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="task_counter"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.last_number}"

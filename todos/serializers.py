@@ -1,0 +1,29 @@
+from rest_framework import serializers
+
+from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, Todo
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """A task as clients see it: `id` is the owner's own task number."""
+
+    id = serializers.IntegerField(source="number", read_only=True)
+
+    class Meta:
+        model = Todo
+        fields = ("id", "title", "description", "completed", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class TaskInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+    completed = serializers.BooleanField(required=False)
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class TaskListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TASK_STATUSES, default="all")

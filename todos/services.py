@@ -1,0 +1,150 @@
+"""The todo operations. Both the REST views and the chat agent's tools call these.
+
+Every function takes the owner explicitly and only ever touches that owner's tasks; tasks
+are addressed by their per-user `number`. Invalid input raises `InvalidTaskInput`, an
+unknown number raises `TaskNotFound`.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+
+from accounts.models import User
+from config.errors import InvalidInput, NotFound
+from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, TaskCounter, TaskStatus, Todo
+from todos.selectors import tasks_for
+
+
+class TaskNotFound(NotFound):
+    code = "task_not_found"
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(f"Task {number} not found.")
+
+
+class InvalidTaskInput(InvalidInput):
+    pass
+
+
+def _clean_title(title: object) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidTaskInput({"title": ["A task needs a title."]})
+    title = title.strip()
+    if len(title) > TITLE_MAX_LENGTH:
+        raise InvalidTaskInput({"title": [f"Ensure this field has no more than {TITLE_MAX_LENGTH} characters."]})
+    return title
+
+
+def _clean_description(description: object) -> str:
+    if description is None:
+        return ""
+    if not isinstance(description, str):
+        raise InvalidTaskInput({"description": ["Not a valid string."]})
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidTaskInput(
+            {"description": [f"Ensure this field has no more than {DESCRIPTION_MAX_LENGTH} characters."]}
+        )
+    return description
+
+
+def _next_number(*, owner: User) -> int:
+    """Hand out the owner's next task number. Caller holds a transaction.
+
+    The UPDATE row-locks the counter until commit, so concurrent creates queue on it.
+    """
+    if not TaskCounter.objects.filter(owner=owner).update(last_number=F("last_number") + 1):
+        try:
+            with transaction.atomic():
+                TaskCounter.objects.create(owner=owner, last_number=1)
+                return 1
+        except IntegrityError:
+            # Another request created the counter first; take the next number after it.
+            TaskCounter.objects.filter(owner=owner).update(last_number=F("last_number") + 1)
+    return TaskCounter.objects.values_list("last_number", flat=True).get(owner=owner)
+
+
+@transaction.atomic
+def add_task(*, owner: User, title: str, description: str | None = "") -> Todo:
+    title = _clean_title(title)
+    description = _clean_description(description)
+    return Todo.objects.create(owner=owner, number=_next_number(owner=owner), title=title, description=description)
+
+
+def list_tasks(*, owner: User, status: TaskStatus = "all") -> QuerySet[Todo]:
+    if status not in TASK_STATUSES:
+        raise InvalidTaskInput({"status": [f"Must be one of: {', '.join(TASK_STATUSES)}."]})
+    return tasks_for(owner=owner, status=status)
+
+
+# The largest value a PositiveIntegerField holds on every supported database.
+_MAX_NUMBER = 2_147_483_647
+
+
+def _find_task(tasks: QuerySet[Todo], *, number: int) -> Todo:
+    # A number outside the column's range cannot exist; asking the database would overflow.
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= _MAX_NUMBER:
+        raise TaskNotFound(number)
+    try:
+        return tasks.get(number=number)
+    except Todo.DoesNotExist:
+        raise TaskNotFound(number) from None
+
+
+def get_task(*, owner: User, number: int) -> Todo:
+    return _find_task(Todo.objects.filter(owner=owner), number=number)
+
+
+def _locked_task(*, owner: User, number: int) -> Todo:
+    return _find_task(Todo.objects.select_for_update().filter(owner=owner), number=number)
+
+
+@transaction.atomic
+def complete_task(*, owner: User, number: int) -> Todo:
+    """Mark a task as completed. Completing a completed task leaves it completed."""
+    task = _locked_task(owner=owner, number=number)
+    if not task.completed:
+        task.completed = True
+        task.save(update_fields=["completed", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def toggle_task_completion(*, owner: User, number: int) -> Todo:
+    task = _locked_task(owner=owner, number=number)
+    task.completed = not task.completed
+    task.save(update_fields=["completed", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def update_task(
+    *,
+    owner: User,
+    number: int,
+    title: str | None = None,
+    description: str | None = None,
+    completed: bool | None = None,
+) -> Todo:
+    """Change the given fields of a task; fields left as None stay as they are."""
+    changes: dict[str, object] = {}
+    if title is not None:
+        changes["title"] = _clean_title(title)
+    if description is not None:
+        changes["description"] = _clean_description(description)
+    if completed is not None:
+        changes["completed"] = bool(completed)
+    task = _locked_task(owner=owner, number=number)
+    if changes:
+        for field, value in changes.items():
+            setattr(task, field, value)
+        task.save(update_fields=[*changes, "updated_at"])
+    return task
+
+
+@transaction.atomic
+def delete_task(*, owner: User, number: int) -> Todo:
+    """Delete a task and return its last state, so callers can say what was removed."""
+    task = _locked_task(owner=owner, number=number)
+    task.delete()
+    return task

@@ -1,0 +1,70 @@
+import pytest
+
+from accounts.tests.factories import UserFactory
+from todos import services
+from todos.models import Todo
+from todos.tests.factories import TodoFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_add_task_strips_and_numbers(user):
+    task = services.add_task(owner=user, title="  Pay bills  ", description=" monthly ")
+    assert (task.number, task.title, task.description) == (1, "Pay bills", "monthly")
+    assert services.add_task(owner=user, title="next").number == 2
+
+
+@pytest.mark.parametrize("title", ["", "   ", None, 42, "x" * 201])
+def test_add_task_rejects_bad_titles(user, title):
+    with pytest.raises(services.InvalidTaskInput) as error:
+        services.add_task(owner=user, title=title)
+    assert "title" in error.value.detail
+    assert not Todo.objects.exists()
+
+
+def test_add_task_rejects_long_description(user):
+    with pytest.raises(services.InvalidTaskInput):
+        services.add_task(owner=user, title="ok", description="y" * 1001)
+
+
+def test_list_tasks_rejects_unknown_status(user):
+    with pytest.raises(services.InvalidTaskInput):
+        services.list_tasks(owner=user, status="later")
+
+
+def test_complete_task_is_idempotent(user):
+    TodoFactory(owner=user)
+    assert services.complete_task(owner=user, number=1).completed is True
+    assert services.complete_task(owner=user, number=1).completed is True
+    assert Todo.objects.get(owner=user).completed is True
+
+
+def test_update_task_leaves_none_fields(user):
+    TodoFactory(owner=user, title="a", description="b")
+    services.update_task(owner=user, number=1, description="c")
+    task = Todo.objects.get(owner=user)
+    assert (task.title, task.description) == ("a", "c")
+
+
+def test_delete_task_returns_what_was_removed(user):
+    TodoFactory(owner=user, title="gone")
+    removed = services.delete_task(owner=user, number=1)
+    assert (removed.number, removed.title) == (1, "gone")
+    assert not Todo.objects.exists()
+
+
+@pytest.mark.parametrize("operation", ["get_task", "complete_task", "delete_task", "toggle_task_completion"])
+def test_operations_never_touch_another_owner(operation):
+    owner, stranger = UserFactory(), UserFactory()
+    TodoFactory(owner=owner, title="private")
+    with pytest.raises(services.TaskNotFound):
+        getattr(services, operation)(owner=stranger, number=1)
+    task = Todo.objects.get()
+    assert (task.owner, task.title, task.completed) == (owner, "private", False)
+
+
+@pytest.mark.parametrize("number", [0, -1, 2**31, 10**30, True, "1"])
+def test_impossible_numbers_are_not_found(user, number):
+    TodoFactory(owner=user)
+    with pytest.raises(services.TaskNotFound):
+        services.get_task(owner=user, number=number)

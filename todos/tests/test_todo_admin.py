@@ -1,0 +1,41 @@
+import pytest
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from todos.models import Todo
+from todos.tests.factories import TodoFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client() -> Client:
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_changelist_filters_and_searches(staff_client):
+    owner = UserFactory(username="owner")
+    TodoFactory(owner=owner, title="Buy groceries")
+    TodoFactory(owner=owner, title="Call mom", completed=True)
+    page = staff_client.get("/admin/todos/todo/", {"q": "groceries"})
+    assert page.status_code == 200
+    assert b"Buy groceries" in page.content and b"Call mom" not in page.content
+    done = staff_client.get("/admin/todos/todo/", {"completed__exact": "1"})
+    assert b"Call mom" in done.content and b"Buy groceries" not in done.content
+
+
+def test_adding_in_admin_gives_the_next_number(staff_client):
+    owner = UserFactory()
+    TodoFactory(owner=owner)
+    response = staff_client.post(
+        "/admin/todos/todo/add/", {"owner": owner.pk, "title": "From admin", "description": ""}
+    )
+    assert response.status_code == 302
+    assert Todo.objects.get(title="From admin").number == 2
+
+
+def test_users_in_admin(staff_client):
+    UserFactory(username="listed")
+    assert b"listed" in staff_client.get("/admin/accounts/user/").content

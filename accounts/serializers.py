@@ -6,6 +6,9 @@ from accounts.models import User
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # A plain string: an empty email ("none given") is not a valid `format: email` value.
+    email = serializers.CharField(read_only=True)
+
     class Meta:
         model = User
         fields = ("id", "username", "email", "name")

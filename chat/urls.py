@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from chat.apis import ChatApi, ConversationDetailApi, ConversationListApi
+
+urlpatterns = [
+    path("<uuid:user_id>/chat", ChatApi.as_view(), name="chat"),
+    path("<uuid:user_id>/conversations", ConversationListApi.as_view(), name="conversation-list"),
+    path(
+        "<uuid:user_id>/conversations/<uuid:conversation_id>",
+        ConversationDetailApi.as_view(),
+        name="conversation-detail",
+    ),
+]

@@ -5,8 +5,8 @@ are addressed by their per-user `number`. Invalid input raises `InvalidTaskInput
 unknown number raises `TaskNotFound`.
 """
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from accounts.models import User
 from config.errors import InvalidInput, NotFound
@@ -49,19 +49,21 @@ def _clean_description(description: object) -> str:
 
 
 def _next_number(*, owner: User) -> int:
-    """Hand out the owner's next task number. Caller holds a transaction.
+    """Hand out the owner's next task number in one statement.
 
-    The UPDATE row-locks the counter until commit, so concurrent creates queue on it.
+    An upsert (the same SQL on PostgreSQL and SQLite 3.35+): the first task creates the
+    counter, later ones increment it. The row stays locked until the caller's transaction
+    commits, so concurrent creates for one user queue on it and get distinct numbers.
     """
-    if not TaskCounter.objects.filter(owner=owner).update(last_number=F("last_number") + 1):
-        try:
-            with transaction.atomic():
-                TaskCounter.objects.create(owner=owner, last_number=1)
-                return 1
-        except IntegrityError:
-            # Another request created the counter first; take the next number after it.
-            TaskCounter.objects.filter(owner=owner).update(last_number=F("last_number") + 1)
-    return TaskCounter.objects.values_list("last_number", flat=True).get(owner=owner)
+    table = connection.ops.quote_name(TaskCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (owner_id, last_number) VALUES (%s, 1) "  # noqa: S608 - table name from the model
+            f"ON CONFLICT (owner_id) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [TaskCounter._meta.pk.get_db_prep_value(owner.pk, connection)],
+        )
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic

@@ -1,0 +1,193 @@
+"""In-process chat-turn benchmarks against one database (figures 1 to 3 of `make bench`).
+
+Run by `bench/run.py` with DATABASE_URL set; prints one JSON object. Uses the Django test
+client (the full request path: URL routing, JWT auth, serializers, the turn, persistence).
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdef")
+os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+os.environ["CHAT_THROTTLE_RATE"] = ""
+os.environ["LOG_LEVEL"] = "WARNING"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from chat.agent.openai_model import OpenAIModel  # noqa: E402
+from chat.services import save_turn  # noqa: E402
+from chat.tests.scripted_openai import ScriptedOpenAI, reply  # noqa: E402
+
+TURN_SAMPLES = 200
+
+
+def client_for(user: User) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+
+
+def new_user(name: str) -> User:
+    return User.objects.create_user(username=f"{name}-{time.monotonic_ns()}", password=None, name=name)
+
+
+def post_turn(client: Client, user: User, message: str, conversation_id: str | None = None) -> dict:
+    body = {"message": message} | ({"conversation_id": conversation_id} if conversation_id else {})
+    response = client.post(f"/api/{user.pk}/chat", body, content_type="application/json")
+    if response.status_code != 200:
+        raise RuntimeError(f"chat turn failed: {response.status_code} {response.content[:500]!r}")
+    return response.json()
+
+
+def filled_conversation(client: Client, user: User, earlier_turns: int) -> str:
+    """A conversation with `earlier_turns` stored turns of 4 messages (with a tool call each)."""
+    conversation_id = post_turn(client, user, "add a task to start")["conversation_id"]
+    for turn in range(earlier_turns - 1):
+        call = {"id": f"call_{turn}", "type": "function", "function": {"name": "list_tasks", "arguments": "{}"}}
+        save_turn(
+            conversation_id=conversation_id,
+            messages=[
+                {"role": "user", "content": f"show my tasks {turn}"},
+                {"role": "assistant", "content": "", "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": f"call_{turn}", "name": "list_tasks", "content": '{"success": true}'},
+                {"role": "assistant", "content": "You have 1 task."},
+            ],
+        )
+    return conversation_id
+
+
+def queries_per_turn() -> dict[str, int]:
+    """Figure 1: SQL queries of one offline "add a task" turn, by conversation length."""
+    settings.AGENT_BACKEND = "offline"
+    user = new_user("queries")
+    client = client_for(user)
+    post_turn(client, user, "hello")  # warm up: imports, first connection
+    counts = {}
+    with CaptureQueriesContext(connection) as fresh:
+        post_turn(client, user, "add a task to buy groceries")
+    counts["fresh"] = len(fresh)
+    for earlier in (100, 500):
+        conversation_id = filled_conversation(client, user, earlier)
+        with CaptureQueriesContext(connection) as captured:
+            post_turn(client, user, "add a task to buy groceries", conversation_id)
+        counts[f"after_{earlier}"] = len(captured)
+    return counts
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class ModelTimer:
+    """Measures time spent inside the model client, to report server time without it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._original = OpenAIModel.complete
+        timer = self
+
+        def timed(model: OpenAIModel, messages: list, tools: list):  # noqa: ANN202
+            started = time.perf_counter()
+            try:
+                return timer._original(model, messages, tools)
+            finally:
+                timer.seconds += time.perf_counter() - started
+
+        OpenAIModel.complete = timed
+
+    def restore(self) -> None:
+        OpenAIModel.complete = self._original
+
+
+def server_time_per_turn(backend: str, server: ScriptedOpenAI) -> dict[str, float]:
+    """Figure 2: milliseconds per turn through the test client, model time excluded."""
+    settings.AGENT_BACKEND = backend
+    user = new_user(f"timing-{backend}")
+    client = client_for(user)
+    conversation_id = post_turn(client, user, "add a task to warm up")["conversation_id"]
+    for _ in range(10):
+        post_turn(client, user, "show my pending tasks", conversation_id)
+    timer = ModelTimer()
+    samples = []
+    try:
+        for turn in range(TURN_SAMPLES):
+            message = "add a task to water the plants" if turn % 2 else "what's pending?"
+            model_before = timer.seconds
+            started = time.perf_counter()
+            post_turn(client, user, message, conversation_id)
+            samples.append((time.perf_counter() - started - (timer.seconds - model_before)) * 1000)
+    finally:
+        timer.restore()
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(percentile(samples, 0.95), 2),
+    }
+
+
+def prompt_size_by_turn(server: ScriptedOpenAI) -> dict[str, dict[str, int]]:
+    """Figure 3: what the model is sent at turns 1, 50 and 200 of one conversation."""
+    settings.AGENT_BACKEND = "openai"
+    user = new_user("prompt")
+    client = client_for(user)
+    conversation_id = None
+    sizes = {}
+    for turn in range(1, 201):
+        before = len(server.requests)
+        conversation_id = post_turn(client, user, f"add a task to item {turn}", conversation_id)["conversation_id"]
+        if turn in (1, 50, 200):
+            request = server.requests[before]
+            sizes[f"turn_{turn}"] = {
+                "messages": len(request["messages"]),
+                "chars": len(json.dumps(request["messages"])),
+            }
+    return sizes
+
+
+def tool_then_reply(request: dict) -> object:
+    """Scripted model: a user message gets an add_task call, a tool result gets a reply."""
+    from chat.tests.scripted_openai import tool_calls
+
+    last = request["messages"][-1]
+    if last["role"] == "user":
+        return tool_calls(("add_task", {"title": last["content"][-60:], "description": None}))
+    return reply("Done.")
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    server = ScriptedOpenAI(fallback=tool_then_reply).start()
+    settings.OPENAI_API_KEY = "sk-benchmark"
+    settings.OPENAI_BASE_URL = server.base_url
+    settings.OPENAI_MAX_RETRIES = 0
+    try:
+        results = {
+            "database": connection.vendor,
+            "queries": queries_per_turn(),
+            "server_time": {
+                "offline": server_time_per_turn("offline", server),
+                "openai": server_time_per_turn("openai", server),
+            },
+            "prompt_size": prompt_size_by_turn(server),
+        }
+    finally:
+        server.stop()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

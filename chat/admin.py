@@ -1,0 +1,81 @@
+import json
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from chat.models import Conversation, Message
+
+
+def pretty_tool_calls(message: Message) -> str:
+    if not message.tool_calls:
+        return "-"
+    calls = []
+    for call in message.tool_calls:
+        function = call.get("function", {})
+        try:
+            arguments = json.loads(function.get("arguments") or "{}")
+        except json.JSONDecodeError:
+            arguments = function.get("arguments")
+        calls.append({"id": call.get("id"), "name": function.get("name"), "arguments": arguments})
+    return format_html("<pre>{}</pre>", json.dumps(calls, indent=2, ensure_ascii=False))
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class MessageInline(ReadOnlyMixin, admin.TabularInline):
+    model = Message
+    fields = ("position", "role", "content", "tool_calls_json", "tool_call_id", "name", "created_at")
+    readonly_fields = fields
+    ordering = ("position",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    @admin.display(description="tool calls")
+    def tool_calls_json(self, message: Message) -> str:
+        return pretty_tool_calls(message)
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("title", "owner", "message_count", "updated_at", "created_at")
+    list_select_related = ("owner",)
+    list_filter = (("updated_at", admin.DateFieldListFilter), ("created_at", admin.DateFieldListFilter))
+    search_fields = ("title", "owner__username", "messages__content")
+    readonly_fields = ("id", "owner", "title", "message_count", "created_at", "updated_at")
+    date_hierarchy = "updated_at"
+    inlines = [MessageInline]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Conversation], search_term: str
+    ) -> tuple[QuerySet[Conversation], bool]:
+        # Searching message text joins many rows per conversation; collapse them.
+        results, _ = super().get_search_results(request, queryset, search_term)
+        return results.distinct(), False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("conversation", "position", "role", "short_content", "created_at")
+    list_select_related = ("conversation",)
+    list_filter = ("role",)
+    search_fields = ("content",)
+    fields = ("conversation", "position", "role", "content", "tool_calls_json", "tool_call_id", "name", "created_at")
+    readonly_fields = fields
+    ordering = ("conversation", "position")
+
+    @admin.display(description="content")
+    def short_content(self, message: Message) -> str:
+        return message.content[:80]
+
+    @admin.display(description="tool calls")
+    def tool_calls_json(self, message: Message) -> str:
+        return pretty_tool_calls(message)

@@ -1,0 +1,93 @@
+"""The seam between the tool-calling loop and a model: `ModelClient.complete`."""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from config.errors import DomainError
+
+# A message in OpenAI's chat-completions format: {"role": ..., "content": ..., ...}.
+ChatMessage = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.total_tokens + other.total_tokens,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call requested by the model; `arguments` is the raw JSON text it sent."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def as_message_part(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+
+
+@dataclass(frozen=True)
+class AssistantMessage:
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+
+    def as_chat_message(self) -> ChatMessage:
+        message: ChatMessage = {"role": "assistant", "content": self.content}
+        if self.tool_calls:
+            message["tool_calls"] = [call.as_message_part() for call in self.tool_calls]
+        return message
+
+
+class ModelClient(Protocol):
+    backend: str  # "openai" or "offline"
+    model: str  # the model name, for logs
+
+    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        """Return the model's next assistant message. Raises a `ModelError` on provider failure."""
+        ...
+
+
+class ModelError(DomainError):
+    """The model provider failed; the turn cannot go on."""
+
+    status_code = 502
+    code = "model_error"
+    default_detail = "The language model provider returned an error."
+
+
+class ModelProviderError(ModelError):
+    pass
+
+
+class ModelUnavailable(ModelError):
+    status_code = 503
+    code = "model_unavailable"
+    default_detail = "The language model provider is unavailable. Please try again shortly."
+
+
+class ModelRateLimited(ModelUnavailable):
+    code = "model_rate_limited"
+    default_detail = "The language model provider's rate limit is exceeded. Please try again shortly."
+
+
+class ModelTimeout(ModelError):
+    status_code = 504
+    code = "model_timeout"
+    default_detail = "The language model provider did not answer in time."

@@ -1,0 +1,100 @@
+"""`OpenAIModel`: chat completions through the `openai` SDK, against OpenAI or any
+OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`."""
+
+import json
+from functools import cache
+from typing import Any
+
+import openai
+from django.conf import settings
+
+from chat.agent.model import (
+    AssistantMessage,
+    ChatMessage,
+    ModelProviderError,
+    ModelRateLimited,
+    ModelTimeout,
+    ModelUnavailable,
+    ToolCall,
+    Usage,
+)
+
+
+@cache
+def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int) -> openai.OpenAI:
+    # One client (and its connection pool) per process and configuration; it holds no
+    # conversation state. The SDK retries connection errors, 408, 409, 429 and 5xx itself.
+    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+
+
+def _wire_message(message: ChatMessage) -> ChatMessage:
+    """A stored message as the chat-completions API takes it."""
+    if message["role"] == "tool":
+        return {"role": "tool", "tool_call_id": message["tool_call_id"], "content": message["content"]}
+    if message["role"] == "assistant" and message.get("tool_calls"):
+        return {"role": "assistant", "content": message.get("content") or None, "tool_calls": message["tool_calls"]}
+    return {"role": message["role"], "content": message.get("content") or ""}
+
+
+class OpenAIModel:
+    backend = "openai"
+
+    def __init__(self, *, client: openai.OpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+
+    @classmethod
+    def from_settings(cls) -> "OpenAIModel":
+        # Servers such as Ollama or vLLM take any key; the SDK insists on one.
+        api_key = settings.OPENAI_API_KEY or "not-needed"
+        client = _client(api_key, settings.OPENAI_BASE_URL, settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES)
+        return cls(client=client, model=settings.OPENAI_MODEL)
+
+    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        try:
+            completion = self.client.chat.completions.create(
+                model=self.model, messages=[_wire_message(message) for message in messages], tools=tools
+            )
+        except openai.APITimeoutError as error:
+            raise ModelTimeout() from error
+        except openai.RateLimitError as error:
+            raise ModelRateLimited() from error
+        except openai.APIConnectionError as error:
+            raise ModelUnavailable() from error
+        except openai.APIStatusError as error:
+            raise ModelProviderError(
+                f"The language model provider returned an error (HTTP {error.status_code})."
+            ) from error
+        except openai.OpenAIError as error:
+            raise ModelProviderError() from error
+        except json.JSONDecodeError as error:
+            # The SDK lets this escape when a 200 response says it is JSON but is not
+            # (e.g. a proxy's HTML error page).
+            raise ModelProviderError("The language model provider sent a response that could not be read.") from error
+        return _assistant_message(completion)
+
+
+def _assistant_message(completion: Any) -> AssistantMessage:
+    """Read the first choice; anything malformed is a provider error, not a crash."""
+    try:
+        message = completion.choices[0].message
+        tool_calls = tuple(
+            ToolCall(id=str(call.id), name=str(call.function.name), arguments=call.function.arguments or "")
+            for call in message.tool_calls or ()
+            if getattr(call, "function", None) is not None
+        )
+        usage = completion.usage
+        return AssistantMessage(
+            content=message.content or "",
+            tool_calls=tool_calls,
+            usage=_usage(usage),
+        )
+    except (AttributeError, IndexError, TypeError) as error:
+        raise ModelProviderError("The language model provider sent a response that could not be read.") from error
+
+
+def _usage(usage: Any) -> Usage:
+    # Some OpenAI-compatible servers omit usage or send nulls.
+    if usage is None:
+        return Usage()
+    return Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0, usage.total_tokens or 0)

@@ -1,0 +1,60 @@
+from rest_framework import serializers
+
+from chat.models import Conversation, Message
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+class ChatRequestSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=MESSAGE_MAX_LENGTH, style={"base_template": "textarea.html"}, help_text="What you want to do."
+    )
+    conversation_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Continue this conversation; omit to start a new one."
+    )
+
+
+class ToolCallSerializer(serializers.Serializer):
+    tool_name = serializers.CharField()
+    arguments = serializers.DictField()
+    result = serializers.DictField()
+
+
+class UsageSerializer(serializers.Serializer):
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+
+
+class ChatResponseSerializer(serializers.Serializer):
+    conversation_id = serializers.UUIDField()
+    message = serializers.CharField(help_text="The assistant's reply.")
+    tool_calls = ToolCallSerializer(many=True)
+    usage = UsageSerializer()
+
+
+class ChatErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    conversation_id = serializers.UUIDField()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ("position", "role", "content", "tool_calls", "tool_call_id", "name", "created_at")
+        read_only_fields = fields
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Conversation
+        fields = ("id", "title", "message_count", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class ConversationDetailSerializer(ConversationSerializer):
+    messages = MessageSerializer(many=True, read_only=True)
+
+    class Meta(ConversationSerializer.Meta):
+        fields = (*ConversationSerializer.Meta.fields, "messages")
+        read_only_fields = fields

@@ -1,0 +1,157 @@
+"""A scripted OpenAI-compatible HTTP server on 127.0.0.1, for tests and benchmarks.
+
+The real `openai` SDK talks to it over HTTP, so the wire format is exercised. Each request
+to `POST /v1/chat/completions` is recorded and answered by the next scripted step; when
+the script is empty, `fallback` answers (by default: a plain "OK" reply).
+"""
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from typing import Any
+
+_ids = count(1)
+
+
+@dataclass
+class Step:
+    """How to answer one request."""
+
+    status: int = 200
+    body: Any = None  # a dict is sent as JSON; bytes/str as they are
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    content_type: str = "application/json"
+
+
+def usage(prompt: int = 10, completion: int = 5) -> dict[str, int]:
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def completion(message: dict[str, Any], *, tokens: tuple[int, int] = (10, 5)) -> dict[str, Any]:
+    finish = "tool_calls" if message.get("tool_calls") else "stop"
+    return {
+        "id": f"chatcmpl-{next(_ids)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "scripted",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": usage(*tokens),
+    }
+
+
+def reply(content: str, *, tokens: tuple[int, int] = (10, 5), delay: float = 0.0) -> Step:
+    return Step(body=completion({"role": "assistant", "content": content}, tokens=tokens), delay=delay)
+
+
+def tool_calls(*calls: tuple[str, Any], tokens: tuple[int, int] = (10, 5), delay: float = 0.0) -> Step:
+    """One assistant message calling each (name, arguments) in order; dict arguments are JSON-encoded."""
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"call_{next(_ids)}",
+                "type": "function",
+                "function": {
+                    "name": name,
+                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                },
+            }
+            for name, arguments in calls
+        ],
+    }
+    return Step(body=completion(message, tokens=tokens), delay=delay)
+
+
+def error(status: int, message: str = "scripted error", *, headers: dict[str, str] | None = None) -> Step:
+    body = {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+    return Step(status=status, body=body, headers=headers or {})
+
+
+def rate_limited() -> Step:
+    # Retry at once, so the SDK's retries do not slow the tests.
+    return error(429, "Rate limit reached", headers={"retry-after-ms": "1"})
+
+
+class ScriptedOpenAI:
+    def __init__(self, fallback: Callable[[dict[str, Any]], Step] | None = None) -> None:
+        self.steps: deque[Step] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.fallback = fallback or (lambda request: reply("OK"))
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> "ScriptedOpenAI":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, *steps: Step) -> None:
+        with self._lock:
+            self.steps.extend(steps)
+
+    def _next(self, request: dict[str, Any]) -> Step:
+        with self._lock:
+            self.requests.append(request)
+            if self.steps:
+                return self.steps.popleft()
+        return self.fallback(request)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out as separate writes; without this, Nagle's
+                # algorithm and delayed ACKs add about 40 ms to every response.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    request = json.loads(raw)
+                except json.JSONDecodeError:
+                    request = {"raw": raw.decode(errors="replace")}
+                step = server._next(request)
+                if step.delay:
+                    time.sleep(step.delay)
+                payload = step.body
+                if isinstance(payload, dict | list):
+                    payload = json.dumps(payload)
+                data = payload.encode() if isinstance(payload, str) else (payload or b"")
+                try:
+                    self.send_response(step.status)
+                    self.send_header("Content-Type", step.content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in step.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        return Handler

@@ -1,0 +1,138 @@
+"""`manage.py chat --user <username>`: chat with the assistant in the terminal."""
+
+import uuid
+from collections.abc import Iterable
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from chat.models import Conversation
+from chat.tests.factories import ConversationFactory, add_turn, chat_turn
+from chat.tests.scripted_openai import error, reply, tool_calls
+from todos.models import Todo
+
+pytestmark = pytest.mark.django_db
+
+
+def feed(monkeypatch, lines: Iterable[str]) -> list[str]:
+    """Answer each `input()` with the next line; EOF after the last. Returns the prompts shown."""
+    remaining = iter(lines)
+    prompts: list[str] = []
+
+    def fake_input(prompt: str = "") -> str:
+        prompts.append(prompt)
+        try:
+            return next(remaining)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    return prompts
+
+
+def run_chat(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("chat", *args, stdout=out, stderr=err, no_color=True)
+    return out.getvalue(), err.getvalue()
+
+
+def test_adds_a_task_with_the_offline_agent(monkeypatch, user, settings):
+    settings.AGENT_BACKEND = "offline"
+    prompts = feed(monkeypatch, ["add a task to buy groceries", ""])
+
+    out, err = run_chat("--user", user.username)
+
+    task = Todo.objects.get(owner=user)
+    assert "groceries" in task.title.lower()
+    assert user.username in out and "offline" in out
+    assert "[add_task]" in out
+    assert "assistant>" in out
+    assert "groceries" in out.split("assistant>", 1)[1].lower()
+    assert err == ""
+    assert len(prompts) == 2  # the empty line quit
+    assert Conversation.objects.get(owner=user).messages.filter(role="user").count() == 1
+
+
+def test_end_of_input_quits(monkeypatch, user):
+    feed(monkeypatch, [])
+    out, _ = run_chat("--user", user.username)
+    assert "Chatting as" in out
+    assert not Conversation.objects.exists()
+
+
+def test_one_session_is_one_conversation(monkeypatch, user, scripted_openai):
+    scripted_openai.script(
+        tool_calls(("add_task", {"title": "Buy milk", "description": None})),
+        reply('Added task 1 "Buy milk".'),
+        reply("You have one task: Buy milk."),
+    )
+    feed(monkeypatch, ["add buy milk", "what do I have?"])
+
+    out, _ = run_chat("--user", user.username)
+
+    conversation = Conversation.objects.get(owner=user)
+    assert conversation.title == "add buy milk"
+    assert conversation.message_count == 6
+    assert 'assistant> Added task 1 "Buy milk".' in out
+    assert "assistant> You have one task: Buy milk." in out
+    assert Todo.objects.get(owner=user).title == "Buy milk"
+
+
+def test_continues_a_given_conversation(monkeypatch, user, scripted_openai):
+    conversation = add_turn(ConversationFactory(owner=user, title="Earlier"), chat_turn("hello", "Hi!"))
+    scripted_openai.script(reply("Welcome back."))
+    feed(monkeypatch, ["again"])
+
+    out, _ = run_chat("--user", user.username, "--conversation", str(conversation.pk))
+
+    assert "assistant> Welcome back." in out
+    conversation.refresh_from_db()
+    assert conversation.message_count == 4
+    assert Conversation.objects.count() == 1
+
+
+def test_a_provider_error_is_reported_and_the_session_goes_on(monkeypatch, user, scripted_openai, settings):
+    settings.OPENAI_MAX_RETRIES = 0
+    scripted_openai.script(error(500), reply("Here now."))
+    feed(monkeypatch, ["first try", "second try"])
+
+    out, err = run_chat("--user", user.username)
+
+    assert err.startswith("error:")
+    assert "assistant> Here now." in out
+    conversation = Conversation.objects.get(owner=user)  # the retry went into the same conversation
+    assert list(conversation.messages.filter(role="user").values_list("content", flat=True)) == [
+        "first try",
+        "second try",
+    ]
+
+
+def test_unknown_user_is_a_command_error(monkeypatch, user):
+    feed(monkeypatch, ["add a task to buy groceries"])
+    with pytest.raises(CommandError, match="nobody"):
+        run_chat("--user", "nobody")
+    assert not Conversation.objects.exists()
+    assert not Todo.objects.exists()
+
+
+def test_malformed_conversation_id_is_a_command_error(monkeypatch, user):
+    feed(monkeypatch, ["hello"])
+    with pytest.raises(CommandError, match="UUID"):
+        run_chat("--user", user.username, "--conversation", "not-a-uuid")
+
+
+@pytest.mark.parametrize("whose", ["unknown", "another user's"])
+def test_a_conversation_the_user_does_not_have_is_a_command_error(
+    monkeypatch, user, other_user, scripted_openai, whose
+):
+    # Like an unknown --user or a malformed --conversation: a clear message, not a traceback.
+    theirs = add_turn(ConversationFactory(owner=other_user), chat_turn("secret", "ok"))
+    conversation_id = uuid.uuid4() if whose == "unknown" else theirs.pk
+    feed(monkeypatch, ["hello"])
+    with pytest.raises(CommandError, match="not found"):
+        run_chat("--user", user.username, "--conversation", str(conversation_id))
+    theirs.refresh_from_db()
+    assert theirs.message_count == 2
+    assert not Conversation.objects.filter(owner=user).exists()
+    assert scripted_openai.requests == []

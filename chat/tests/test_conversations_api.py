@@ -1,0 +1,251 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chat.models import Conversation, Message
+from chat.tests.factories import ConversationFactory, MessageFactory, add_turn, chat_turn, tool_call, tool_turn
+
+pytestmark = pytest.mark.django_db
+
+NOT_FOUND = {"detail": "Conversation not found."}
+SUMMARY_FIELDS = {"id", "title", "message_count", "created_at", "updated_at"}
+MESSAGE_FIELDS = {"position", "role", "content", "tool_calls", "tool_call_id", "name", "created_at"}
+
+
+def conversations_url(user, conversation_id=None) -> str:
+    suffix = f"/{conversation_id}" if conversation_id is not None else ""
+    return f"/api/{user.pk}/conversations{suffix}"
+
+
+def set_updated_at(conversation: Conversation, when) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=when)
+
+
+# --- list ----------------------------------------------------------------------------------
+
+
+def test_list_shape(api_client, user):
+    conversation = add_turn(ConversationFactory(owner=user, title="Groceries"), chat_turn("buy milk", "Done."))
+    response = api_client.get(conversations_url(user))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 1 and body["next"] is None and body["previous"] is None
+    [item] = body["results"]
+    assert set(item) == SUMMARY_FIELDS
+    assert item["id"] == str(conversation.pk)
+    assert item["title"] == "Groceries"
+    assert item["message_count"] == 2
+
+
+def test_list_is_most_recent_activity_first(api_client, user):
+    now = timezone.now()
+    oldest, middle, newest = (ConversationFactory(owner=user, title=title) for title in ("oldest", "middle", "newest"))
+    for offset, conversation in enumerate((oldest, middle, newest)):
+        set_updated_at(conversation, now - timedelta(hours=3 - offset))
+
+    titles = [item["title"] for item in api_client.get(conversations_url(user)).json()["results"]]
+    assert titles == ["newest", "middle", "oldest"]
+
+    # A new turn in the oldest conversation moves it to the top.
+    add_turn(oldest, chat_turn("still there?", "Yes."))
+    titles = [item["title"] for item in api_client.get(conversations_url(user)).json()["results"]]
+    assert titles == ["oldest", "newest", "middle"]
+
+
+def test_list_after_chatting_orders_by_last_turn(api_client, user, scripted_openai):
+    chat_url = f"/api/{user.pk}/chat"
+    first = api_client.post(chat_url, {"message": "first"}, format="json").json()["conversation_id"]
+    second = api_client.post(chat_url, {"message": "second"}, format="json").json()["conversation_id"]
+    api_client.post(chat_url, {"message": "again", "conversation_id": first}, format="json")
+
+    results = api_client.get(conversations_url(user)).json()["results"]
+    assert [(item["id"], item["message_count"]) for item in results] == [(first, 4), (second, 2)]
+
+
+def test_list_is_paginated(api_client, user):
+    now = timezone.now()
+    for n in range(25):
+        set_updated_at(ConversationFactory(owner=user, title=f"c{n:02}"), now - timedelta(minutes=n))
+
+    first_page = api_client.get(conversations_url(user)).json()
+    assert first_page["count"] == 25
+    assert len(first_page["results"]) == 20
+    assert first_page["previous"] is None
+    assert "page=2" in first_page["next"]
+    assert [item["title"] for item in first_page["results"]] == [f"c{n:02}" for n in range(20)]
+
+    second_page = api_client.get(first_page["next"]).json()
+    assert [item["title"] for item in second_page["results"]] == [f"c{n:02}" for n in range(20, 25)]
+    assert second_page["next"] is None
+    assert second_page["previous"] is not None
+
+    assert api_client.get(conversations_url(user), {"page": 3}).status_code == 404
+
+
+def test_list_shows_only_own_conversations(api_client, user, other_user):
+    ConversationFactory(owner=other_user, title="theirs")
+    ConversationFactory(owner=user, title="mine")
+    body = api_client.get(conversations_url(user)).json()
+    assert body["count"] == 1
+    assert [item["title"] for item in body["results"]] == ["mine"]
+
+
+def test_empty_list(api_client, user):
+    assert api_client.get(conversations_url(user)).json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+
+
+# --- detail --------------------------------------------------------------------------------
+
+
+def test_detail_has_the_messages_in_order_with_tool_calls(api_client, user):
+    conversation = ConversationFactory(owner=user, title="Groceries")
+    add_turn(
+        conversation,
+        tool_turn(
+            "add a task to buy groceries",
+            name="add_task",
+            arguments={"title": "Buy groceries", "description": None},
+            result={"success": True, "task": {"id": 1, "title": "Buy groceries"}},
+            reply='Added task 1 "Buy groceries".',
+            call_id="call_1",
+        ),
+    )
+    add_turn(conversation, chat_turn("thanks", "You're welcome."))
+
+    response = api_client.get(conversations_url(user, conversation.pk))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == SUMMARY_FIELDS | {"messages"}
+    assert body["id"] == str(conversation.pk)
+    assert body["title"] == "Groceries"
+    assert body["message_count"] == 6
+    messages = body["messages"]
+    assert all(set(message) == MESSAGE_FIELDS for message in messages)
+    assert [(m["position"], m["role"]) for m in messages] == [
+        (0, "user"),
+        (1, "assistant"),
+        (2, "tool"),
+        (3, "assistant"),
+        (4, "user"),
+        (5, "assistant"),
+    ]
+    assert messages[0]["content"] == "add a task to buy groceries"
+    assert messages[0]["tool_calls"] is None
+    assert messages[1]["tool_calls"] == [
+        tool_call("call_1", "add_task", {"title": "Buy groceries", "description": None})
+    ]
+    assert (messages[2]["tool_call_id"], messages[2]["name"]) == ("call_1", "add_task")
+    assert '"success": true' in messages[2]["content"]
+    assert messages[3]["content"] == 'Added task 1 "Buy groceries".'
+    assert messages[5]["content"] == "You're welcome."
+
+
+def test_detail_orders_by_position_not_by_insertion(api_client, user):
+    conversation = ConversationFactory(owner=user)
+    for position, content in [(2, "third"), (0, "first"), (1, "second")]:
+        MessageFactory(conversation=conversation, position=position, content=content)
+
+    body = api_client.get(conversations_url(user, conversation.pk)).json()
+
+    assert [(m["position"], m["content"]) for m in body["messages"]] == [(0, "first"), (1, "second"), (2, "third")]
+    assert body["message_count"] == 3
+
+
+def test_detail_of_an_empty_conversation(api_client, user):
+    conversation = ConversationFactory(owner=user)
+    body = api_client.get(conversations_url(user, conversation.pk)).json()
+    assert body["messages"] == [] and body["message_count"] == 0
+
+
+# --- delete --------------------------------------------------------------------------------
+
+
+def test_delete_removes_the_conversation_and_its_messages(api_client, user):
+    doomed = add_turn(ConversationFactory(owner=user), chat_turn("one", "two"))
+    kept = add_turn(ConversationFactory(owner=user), chat_turn("three", "four"))
+
+    response = api_client.delete(conversations_url(user, doomed.pk))
+
+    assert response.status_code == 204
+    assert not response.content
+    assert not Conversation.objects.filter(pk=doomed.pk).exists()
+    assert not Message.objects.filter(conversation_id=doomed.pk).exists()
+    assert Message.objects.filter(conversation=kept).count() == 2
+    assert api_client.get(conversations_url(user, doomed.pk)).status_code == 404
+    assert api_client.delete(conversations_url(user, doomed.pk)).status_code == 404
+    assert [item["id"] for item in api_client.get(conversations_url(user)).json()["results"]] == [str(kept.pk)]
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_unknown_conversation_is_404(api_client, user, method):
+    response = getattr(api_client, method)(conversations_url(user, uuid.uuid4()))
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_another_users_conversation_is_404_like_an_unknown_one(api_client, user, other_user, method):
+    theirs = add_turn(ConversationFactory(owner=other_user, title="Private"), chat_turn("secret", "ok"))
+    response = getattr(api_client, method)(conversations_url(user, theirs.pk))
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+    assert "Private" not in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.messages.count() == 2
+
+
+@pytest.mark.parametrize(
+    "method, detail", [("get", False), ("get", True), ("delete", True)], ids=["list", "detail", "delete"]
+)
+def test_requires_authentication(anonymous_client, user, method, detail):
+    conversation = add_turn(ConversationFactory(owner=user), chat_turn("one", "two"))
+    url = conversations_url(user, conversation.pk if detail else None)
+    response = getattr(anonymous_client, method)(url)
+    assert response.status_code == 401
+    assert "detail" in response.json()
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "method, detail", [("get", False), ("get", True), ("delete", True)], ids=["list", "detail", "delete"]
+)
+def test_bad_token_is_401(anonymous_client, user, method, detail):
+    conversation = ConversationFactory(owner=user)
+    anonymous_client.credentials(HTTP_AUTHORIZATION="Bearer abc.def.ghi")
+    url = conversations_url(user, conversation.pk if detail else None)
+    assert getattr(anonymous_client, method)(url).status_code == 401
+    assert Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "method, detail", [("get", False), ("get", True), ("delete", True)], ids=["list", "detail", "delete"]
+)
+def test_another_users_path_is_403(api_client, other_user, method, detail):
+    theirs = ConversationFactory(owner=other_user)
+    url = conversations_url(other_user, theirs.pk if detail else None)
+    response = getattr(api_client, method)(url)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You may only access your own data."}
+    assert Conversation.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/not-a-uuid/conversations", "/api/{user_id}/conversations/not-a-uuid", "/api/{user_id}/conversations/1"],
+)
+def test_non_uuid_ids_in_the_path_are_404_json(api_client, user, url):
+    response = api_client.get(url.format(user_id=user.pk))
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Not found."}

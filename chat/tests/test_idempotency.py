@@ -1,0 +1,225 @@
+"""The `Idempotency-Key` header on the chat endpoint: a turn runs at most once per user and key."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+from django.db import connection, connections
+
+from accounts.tests.factories import UserFactory
+from chat.models import Conversation, IdempotentRequest, Message
+from chat.tests.scripted_openai import error, reply, tool_calls
+from conftest import client_for
+from todos.models import Todo
+
+pytestmark = pytest.mark.django_db
+
+
+def chat_url(user) -> str:
+    return f"/api/{user.pk}/chat"
+
+
+def post(client, user, body, key=None):
+    headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
+    return client.post(chat_url(user), body, format="json", **headers)
+
+
+def script_add_task(server, title: str, *, delay: float = 0.0) -> None:
+    server.script(
+        tool_calls(("add_task", {"title": title, "description": None}), delay=delay),
+        reply(f"Added {title}."),
+    )
+
+
+def test_a_repeat_gets_the_stored_response_and_runs_nothing_again(scripted_openai, user, api_client):
+    script_add_task(scripted_openai, "Buy milk")
+    first = post(api_client, user, {"message": "add buy milk"}, key="key-1")
+    assert first.status_code == 200
+    assert first.json()["tool_calls"][0]["result"]["task"]["title"] == "Buy milk"
+    model_requests = len(scripted_openai.requests)
+    messages = Message.objects.count()
+
+    again = post(api_client, user, {"message": "add buy milk"}, key="key-1")
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert len(scripted_openai.requests) == model_requests
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
+    assert Message.objects.count() == messages
+    assert Conversation.objects.get().message_count == messages
+    stored = IdempotentRequest.objects.get(owner=user, key="key-1")
+    assert (stored.response_status, stored.response_body) == (200, first.json())
+
+
+def test_a_repeat_into_an_existing_conversation_is_not_run_again(scripted_openai, user, api_client):
+    conversation_id = post(api_client, user, {"message": "hello"}).json()["conversation_id"]
+    script_add_task(scripted_openai, "Call mum")
+    body = {"message": "add call mum", "conversation_id": conversation_id}
+    first = post(api_client, user, body, key="key-2")
+    model_requests = len(scripted_openai.requests)
+
+    again = post(api_client, user, body, key="key-2")
+
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    assert len(scripted_openai.requests) == model_requests
+    assert Todo.objects.filter(owner=user).count() == 1
+    assert Conversation.objects.get(pk=conversation_id).message_count == 2 + 4
+
+
+def test_the_same_key_with_a_different_message_is_rejected(scripted_openai, user, api_client):
+    script_add_task(scripted_openai, "Buy milk")
+    post(api_client, user, {"message": "add buy milk"}, key="key-3")
+    model_requests = len(scripted_openai.requests)
+
+    response = post(api_client, user, {"message": "add something else"}, key="key-3")
+
+    assert response.status_code == 422
+    assert response.json() == {"detail": "This Idempotency-Key was already used for a different request."}
+    assert len(scripted_openai.requests) == model_requests
+    assert Todo.objects.filter(owner=user).count() == 1
+    assert Conversation.objects.count() == 1
+
+
+def test_an_explicit_null_conversation_is_the_same_request_as_none(scripted_openai, user, api_client):
+    first = post(api_client, user, {"message": "hi"}, key="key-6")
+    model_requests = len(scripted_openai.requests)
+
+    again = post(api_client, user, {"message": "hi", "conversation_id": None}, key="key-6")
+
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert len(scripted_openai.requests) == model_requests
+
+
+def test_the_same_key_with_another_conversation_is_rejected(scripted_openai, user, api_client):
+    conversation_id = post(api_client, user, {"message": "hello"}).json()["conversation_id"]
+    post(api_client, user, {"message": "hi"}, key="key-4")
+    model_requests = len(scripted_openai.requests)
+
+    response = post(api_client, user, {"message": "hi", "conversation_id": conversation_id}, key="key-4")
+
+    assert response.status_code == 422
+    assert len(scripted_openai.requests) == model_requests
+    assert Conversation.objects.get(pk=conversation_id).message_count == 2
+
+
+def test_the_same_key_from_two_users_is_two_requests(scripted_openai, user, other_user):
+    script_add_task(scripted_openai, "Mine")
+    mine = post(client_for(user), user, {"message": "add mine"}, key="shared-key")
+    script_add_task(scripted_openai, "Theirs")
+    theirs = post(client_for(other_user), other_user, {"message": "add theirs"}, key="shared-key")
+
+    assert mine.status_code == theirs.status_code == 200
+    assert mine.json()["conversation_id"] != theirs.json()["conversation_id"]
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Mine"]
+    assert list(Todo.objects.filter(owner=other_user).values_list("title", flat=True)) == ["Theirs"]
+    model_requests = len(scripted_openai.requests)
+    # Each user's repeat gets their own stored response.
+    assert post(client_for(user), user, {"message": "add mine"}, key="shared-key").json() == mine.json()
+    assert post(client_for(other_user), other_user, {"message": "add theirs"}, key="shared-key").json() == (
+        theirs.json()
+    )
+    assert len(scripted_openai.requests) == model_requests
+
+
+def test_a_provider_failure_is_stored_and_replayed(scripted_openai, settings, user, api_client):
+    settings.OPENAI_MAX_RETRIES = 0
+    scripted_openai.script(error(500))
+    first = post(api_client, user, {"message": "add buy milk"}, key="key-5")
+    assert first.status_code == 502
+    assert set(first.json()) == {"detail", "conversation_id"}
+    messages = Message.objects.count()
+    assert messages == 1  # the user's message, so a retry with a new key can continue
+
+    again = post(api_client, user, {"message": "add buy milk"}, key="key-5")
+
+    assert (again.status_code, again.json()) == (502, first.json())
+    assert len(scripted_openai.requests) == 1
+    assert Message.objects.count() == messages
+    stored = IdempotentRequest.objects.get(owner=user, key="key-5")
+    assert (stored.response_status, stored.response_body) == (502, first.json())
+
+
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+def test_an_empty_or_oversized_key_is_a_bad_request(scripted_openai, user, api_client, key):
+    response = post(api_client, user, {"message": "hello"}, key=key)
+
+    assert response.status_code == 400
+    assert scripted_openai.requests == []
+    assert not Conversation.objects.exists()
+    assert not IdempotentRequest.objects.exists()
+
+
+def test_without_the_header_nothing_is_stored_and_every_post_runs(scripted_openai, user, api_client):
+    first = post(api_client, user, {"message": "hello"})
+    second = post(api_client, user, {"message": "hello"})
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["conversation_id"] != second.json()["conversation_id"]
+    assert len(scripted_openai.requests) == 2
+    assert not IdempotentRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scripted_openai):
+    user = UserFactory()
+    script_add_task(scripted_openai, "Buy milk", delay=1.0)
+    body = {"message": "add buy milk"}
+
+    def send() -> tuple[int, dict, float]:
+        try:
+            response = post(client_for(user), user, body, key="slow-key")
+            return response.status_code, response.json(), time.monotonic()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(send)
+        time.sleep(0.3)
+        repeat = pool.submit(send)
+        repeat_status, repeat_body, repeat_done = repeat.result(timeout=10)
+        first_status, first_body, first_done = first.result(timeout=10)
+
+    assert repeat_done < first_done  # it was answered while the first was still running
+    assert repeat_status == 409
+    assert repeat_body == {
+        "detail": "A request with this Idempotency-Key is still in progress. Retry later to get its response."
+    }
+    assert first_status == 200
+    assert len(scripted_openai.requests) == 2  # the first turn's two model calls, nothing more
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
+    assert Message.objects.count() == 4
+
+    # Once the first has finished, a repeat gets its stored response.
+    later = post(client_for(user), user, body, key="slow-key")
+    assert (later.status_code, later.json()) == (200, first_body)
+    assert len(scripted_openai.requests) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
+    user = UserFactory()
+    script_add_task(scripted_openai, "Buy milk", delay=0.3)
+    copies = 8
+    barrier = Barrier(copies)
+
+    def send(_: int) -> int:
+        client = client_for(user)
+        try:
+            barrier.wait(timeout=10)
+            return post(client, user, {"message": "add buy milk"}, key="burst-key").status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(copies) as pool:
+        statuses = sorted(pool.map(send, range(copies)))
+
+    assert statuses == [200] + [409] * (copies - 1)
+    assert len(scripted_openai.requests) == 2
+    assert Todo.objects.filter(owner=user).count() == 1
+    assert Conversation.objects.filter(owner=user).count() == 1
+    assert IdempotentRequest.objects.get(owner=user, key="burst-key").response_status == 200

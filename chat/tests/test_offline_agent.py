@@ -1,0 +1,332 @@
+"""The offline agent, driven through the real tool-calling loop against the database."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from chat.agent.model import Usage
+from chat.agent.offline import OfflineModel
+from chat.agent.runner import AgentTurn, run_agent
+from chat.agent.tools import Toolbox
+from todos.models import Todo
+from todos.tests.factories import TodoFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def say(user, message: str, history: list | None = None) -> AgentTurn:
+    return run_agent(
+        model=OfflineModel(),
+        toolbox=Toolbox(user),
+        system_prompt="test",
+        history=history or [],
+        user_message=message,
+    )
+
+
+def tool_names(turn: AgentTurn) -> list[str]:
+    return [run.tool_name for run in turn.tool_runs]
+
+
+def titles(user) -> dict[int, str]:
+    return dict(Todo.objects.filter(owner=user).values_list("number", "title"))
+
+
+def task(user, number: int) -> Todo:
+    return Todo.objects.get(owner=user, number=number)
+
+
+@pytest.fixture
+def errands(user) -> list[Todo]:
+    """1 Buy groceries, 2 Pay bills (completed), 3 Team meeting, 4 Buy milk."""
+    return [
+        TodoFactory(owner=user, title="Buy groceries"),
+        TodoFactory(owner=user, title="Pay bills", completed=True),
+        TodoFactory(owner=user, title="Team meeting", description="Room 4"),
+        TodoFactory(owner=user, title="Buy milk"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "title", "description"),
+    [
+        ("add a task to buy groceries", "Buy groceries", ""),
+        ("Add buy milk", "Buy milk", ""),
+        ("I need to remember to pay bills", "Pay bills", ""),
+        ("remind me to call mom", "Call mom", ""),
+        ("New task: water plants", "Water plants", ""),
+        ('create a task called "Finish report"', "Finish report", ""),
+        ('add "Call mom tonight"', "Call mom tonight", ""),
+        ("Please add buy milk to my list!", "Buy milk", ""),
+        ("can you add a task to book flights?", "Book flights", ""),
+        ("add task buy groceries with description milk and eggs", "Buy groceries", "milk and eggs"),
+        ("add a task to buy groceries - description: milk and eggs", "Buy groceries", "milk and eggs"),
+        ("add buy groceries (notes: milk and eggs)", "Buy groceries", "milk and eggs"),
+        ("add 'Renew passport' with notes: bring the old one", "Renew passport", "bring the old one"),
+    ],
+)
+def test_add_a_task(user, message, title, description):
+    turn = say(user, message)
+
+    added = task(user, 1)
+    assert (added.title, added.description, added.completed) == (title, description, False)
+    assert tool_names(turn) == ["add_task"]
+    assert f'Added task 1: "{title}"' in turn.reply
+
+
+def test_add_numbers_after_the_users_existing_tasks(user, errands):
+    turn = say(user, "add call the plumber")
+
+    assert titles(user)[5] == "Call the plumber"
+    assert 'task 5: "Call the plumber"' in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "shown", "hidden"),
+    [
+        ("show me all my tasks", ["1. Buy groceries", "2. Pay bills (done)", "3. Team meeting"], []),
+        ("list my tasks", ["1. Buy groceries", "2. Pay bills (done)"], []),
+        ("What's on my list?", ["1. Buy groceries", "2. Pay bills (done)"], []),
+        ("tasks", ["1. Buy groceries", "2. Pay bills (done)"], []),
+        ("what's pending?", ["1. Buy groceries", "3. Team meeting", "4. Buy milk"], ["Pay bills"]),
+        ("What’s left?", ["1. Buy groceries", "4. Buy milk"], ["Pay bills"]),
+        ("what do I still have to do", ["1. Buy groceries"], ["Pay bills"]),
+        ("what have I completed?", ["2. Pay bills"], ["Buy groceries", "Team meeting"]),
+        ("show completed tasks", ["2. Pay bills"], ["Buy groceries", "Buy milk"]),
+    ],
+)
+def test_list_tasks(user, errands, message, shown, hidden):
+    turn = say(user, message)
+
+    assert tool_names(turn) == ["list_tasks"]
+    for line in shown:
+        assert line in turn.reply
+    for title in hidden:
+        assert title not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("show my tasks", "You have no tasks yet"),
+        ("what's pending?", "You have no pending tasks."),
+        ("what have I completed?", "You have no completed tasks yet."),
+    ],
+)
+def test_an_empty_list_gets_a_friendly_reply(user, message, expected):
+    assert expected in say(user, message).reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mark task 3 as complete",
+        "task 3 is done",
+        "complete #3",
+        "I finished task 3",
+        "Can you mark 3 done please?",
+        "check off task 3",
+        "task 3 done",
+    ],
+)
+def test_complete_by_number(user, errands, message):
+    turn = say(user, message)
+
+    assert task(user, 3).completed
+    assert not task(user, 1).completed and not task(user, 4).completed
+    assert 'Marked task 3 "Team meeting" as completed.' in turn.reply
+
+
+@pytest.mark.parametrize("message", ["delete task 3", "remove task 3", "please get rid of task #3", "delete 3"])
+def test_delete_by_number(user, errands, message):
+    turn = say(user, message)
+
+    assert titles(user) == {1: "Buy groceries", 2: "Pay bills", 4: "Buy milk"}
+    assert 'Deleted task 3 "Team meeting".' in turn.reply
+
+
+def test_delete_several_numbers_at_once(user, errands):
+    turn = say(user, "delete tasks 1 and 4")
+
+    assert titles(user) == {2: "Pay bills", 3: "Team meeting"}
+    assert "Deleted task 1" in turn.reply and "Deleted task 4" in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "title", "description"),
+    [
+        ("change task 3 to 'Call mom tonight'", "Call mom tonight", "Room 4"),
+        ("rename task 3 to Standup", "Standup", "Room 4"),
+        ("change the title of task 3 to Standup", "Standup", "Room 4"),
+        ("edit task 3: Standup", "Standup", "Room 4"),
+        ("update task 3 description to bring ID", "Team meeting", "bring ID"),
+        ("set the description of task 3 to bring the slides", "Team meeting", "bring the slides"),
+        ("clear the description of task 3", "Team meeting", ""),
+    ],
+)
+def test_update_by_number(user, errands, message, title, description):
+    turn = say(user, message)
+
+    updated = task(user, 3)
+    assert (updated.title, updated.description) == (title, description)
+    assert f'Updated task 3: "{title}"' in turn.reply
+    assert titles(user)[1] == "Buy groceries"
+
+
+@pytest.mark.parametrize(
+    ("message", "action", "number"),
+    [
+        ("mark the groceries task as done", "complete_task", 1),
+        ("I bought the groceries", "complete_task", 1),
+        ("done with pay bills", "complete_task", 2),
+        ("delete the meeting task", "delete_task", 3),
+        ("remove team meeting from my list", "delete_task", 3),
+        ("rename the milk task to Buy oat milk", "update_task", 4),
+    ],
+)
+def test_act_on_a_task_named_by_its_words(user, errands, message, action, number):
+    turn = say(user, message)
+
+    assert tool_names(turn) == ["list_tasks", action]
+    assert turn.tool_runs[0].arguments == {"status": "all"}
+    assert turn.tool_runs[1].arguments["task_id"] == number
+    assert f"task {number}" in turn.reply
+    if action == "complete_task":
+        assert task(user, number).completed
+    elif action == "delete_task":
+        assert number not in titles(user)
+    else:
+        assert task(user, number).title == "Buy oat milk"
+
+
+@pytest.fixture
+def meetings(user) -> list[Todo]:
+    """1 Team meeting, 2 Buy milk, 3 Meeting notes."""
+    return [
+        TodoFactory(owner=user, title="Team meeting"),
+        TodoFactory(owner=user, title="Buy milk"),
+        TodoFactory(owner=user, title="Meeting notes"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "message", ["delete the meeting task", "mark the meeting as done", "rename the meeting task to Standup"]
+)
+def test_ambiguous_words_ask_which_task_and_change_nothing(user, meetings, message):
+    turn = say(user, message)
+
+    assert tool_names(turn) == ["list_tasks"]
+    assert titles(user) == {1: "Team meeting", 2: "Buy milk", 3: "Meeting notes"}
+    assert not Todo.objects.filter(completed=True).exists()
+    assert 'task 1 "Team meeting"' in turn.reply and 'task 3 "Meeting notes"' in turn.reply
+    assert "Buy milk" not in turn.reply
+
+
+@pytest.mark.parametrize("answer", ["3", "task 3", "#3", "the second one", "the last one", "the notes one"])
+def test_an_answer_to_which_one_applies_the_pending_action(user, meetings, answer):
+    question = say(user, "delete the meeting task")
+
+    turn = say(user, answer, history=question.messages)
+
+    assert titles(user) == {1: "Team meeting", 2: "Buy milk"}
+    assert 'Deleted task 3 "Meeting notes".' in turn.reply
+
+
+def test_an_answer_to_which_one_keeps_the_new_title(user, meetings):
+    question = say(user, "rename the meeting task to Standup")
+
+    turn = say(user, "the first one", history=question.messages)
+
+    assert titles(user) == {1: "Standup", 2: "Buy milk", 3: "Meeting notes"}
+    assert 'Updated task 1: "Standup"' in turn.reply
+
+
+def test_which_one_can_be_declined_or_ignored(user, meetings):
+    question = say(user, "delete the meeting task")
+
+    declined = say(user, "never mind", history=question.messages)
+    listed = say(user, "show my tasks", history=[*question.messages, *declined.messages])
+
+    assert declined.tool_runs == []
+    assert tool_names(listed) == ["list_tasks"]
+    assert titles(user) == {1: "Team meeting", 2: "Buy milk", 3: "Meeting notes"}
+
+
+@pytest.mark.parametrize("message", ["delete task 9", "mark task 9 as complete", "rename task 9 to Anything"])
+def test_an_unknown_number_is_reported(user, errands, message):
+    turn = say(user, message)
+
+    assert "couldn't find task 9" in turn.reply
+    assert "show my tasks" in turn.reply
+    assert len(titles(user)) == 4 and task(user, 1).title == "Buy groceries"
+
+
+@pytest.mark.parametrize("message", ["delete the dentist task", "done with the dentist appointment"])
+def test_words_that_match_no_task_are_reported(user, errands, message):
+    turn = say(user, message)
+
+    assert tool_names(turn) == ["list_tasks"]
+    assert "couldn't find a task matching" in turn.reply and "dentist" in turn.reply
+    assert "show my tasks" in turn.reply
+    assert len(titles(user)) == 4 and not task(user, 1).completed
+
+
+@pytest.mark.parametrize(
+    "message", ["hi", "Hello there!", "good morning", "thanks!", "thank you so much", "help", "what can you do?"]
+)
+def test_small_talk_gets_a_direct_reply_with_examples(user, message):
+    turn = say(user, message)
+
+    assert turn.tool_runs == []
+    assert "add buy milk" in turn.reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["asdfgh", "the weather is nice", "???", "", "2", "delete it", "add", "rename task to", "\U0001f642", "#"],
+)
+def test_anything_else_gets_a_reply_and_no_change(user, errands, message):
+    turn = say(user, message)
+
+    assert turn.reply
+    assert turn.tool_runs == []
+    assert len(titles(user)) == 4
+
+
+def test_a_tool_error_is_passed_on(user):
+    turn = say(user, f"add {'x' * 250}")
+
+    assert "Sorry, I couldn't do that" in turn.reply and "200 characters" in turn.reply
+    assert not Todo.objects.exists()
+
+
+def test_only_the_requesting_users_tasks_are_touched(user):
+    other = UserFactory()
+    TodoFactory(owner=other, title="Someone else's task")
+
+    not_found = say(user, "delete task 1")
+    TodoFactory(owner=user, title="My own task")
+    deleted = say(user, "delete task 1")
+
+    assert "couldn't find task 1" in not_found.reply
+    assert 'Deleted task 1 "My own task".' in deleted.reply
+    assert titles(other) == {1: "Someone else's task"}
+    assert titles(user) == {}
+
+
+def test_usage_is_zero_and_every_tool_call_has_its_result(user, errands):
+    first = say(user, "delete the meeting task")
+    second = say(user, "add call mom", history=first.messages)
+
+    messages = [*first.messages, *second.messages]
+    call_ids = [call["id"] for message in messages for call in message.get("tool_calls", [])]
+    result_ids = [message["tool_call_id"] for message in messages if message["role"] == "tool"]
+    assert call_ids == result_ids and len(set(call_ids)) == len(call_ids) == 3
+    assert first.usage == second.usage == Usage()
+    assert all(run.result["success"] for run in [*first.tool_runs, *second.tool_runs])
+
+
+def test_model_names_itself_offline():
+    model = OfflineModel()
+
+    assert (model.backend, model.model) == ("offline", "offline")
+    assert model.complete([], []).content

@@ -1,0 +1,294 @@
+"""The tool-calling loop through the OpenAI path: the real `openai` SDK over HTTP to a
+scripted OpenAI-compatible server, driven through `POST /api/<user_id>/chat`."""
+
+import json
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from chat.models import Message
+from chat.tests.scripted_openai import Step, reply, tool_calls
+from todos.models import Todo
+from todos.tests.factories import TodoFactory
+
+pytestmark = pytest.mark.django_db
+
+TOOL_NAMES = {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
+
+
+def chat(client, user, message: str, conversation_id: str | None = None):
+    data: dict[str, Any] = {"message": message}
+    if conversation_id:
+        data["conversation_id"] = conversation_id
+    return client.post(f"/api/{user.id}/chat", data, format="json")
+
+
+def call_ids(step: Step) -> list[str]:
+    return [call["id"] for call in step.body["choices"][0]["message"]["tool_calls"]]
+
+
+def stored(conversation_id: str) -> list[Message]:
+    return list(Message.objects.filter(conversation_id=conversation_id).order_by("position"))
+
+
+def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
+    return [json.loads(message["content"]) for message in request["messages"] if message["role"] == "tool"]
+
+
+def assert_valid_history(messages: list[dict[str, Any]]) -> None:
+    """Every assistant tool_calls message is followed by exactly its tool results, in order,
+    and no tool result appears anywhere else."""
+    index = 0
+    while index < len(messages):
+        message = messages[index]
+        assert message["role"] != "tool", f"tool message outside a tool-call group at {index}"
+        index += 1
+        if message["role"] == "assistant" and message.get("tool_calls"):
+            ids = [call["id"] for call in message["tool_calls"]]
+            results = messages[index : index + len(ids)]
+            assert [(m["role"], m.get("tool_call_id")) for m in results] == [("tool", i) for i in ids]
+            index += len(ids)
+
+
+def test_single_tool_call_then_reply(api_client, user, scripted_openai):
+    step = tool_calls(("add_task", {"title": "Buy milk", "description": None}))
+    scripted_openai.script(step, reply('Added task 1 "Buy milk".'))
+
+    response = chat(api_client, user, "Add buy milk")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["message"] == 'Added task 1 "Buy milk".'
+    assert body["tool_calls"] == [
+        {
+            "tool_name": "add_task",
+            "arguments": {"title": "Buy milk", "description": None},
+            "result": {
+                "success": True,
+                "task": {"id": 1, "title": "Buy milk", "description": "", "completed": False},
+            },
+        }
+    ]
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
+    messages = stored(body["conversation_id"])
+    assert [m.position for m in messages] == [0, 1, 2, 3]
+    assert [m.role for m in messages] == ["user", "assistant", "tool", "assistant"]
+    assert messages[0].content == "Add buy milk"
+    assert [call["id"] for call in messages[1].tool_calls] == call_ids(step)
+    assert messages[1].tool_calls[0]["function"]["name"] == "add_task"
+    assert messages[2].tool_call_id == call_ids(step)[0]
+    assert json.loads(messages[2].content) == body["tool_calls"][0]["result"]
+    assert messages[3].content == body["message"]
+    assert messages[3].tool_calls is None
+
+
+def test_parallel_tool_calls_run_in_order_and_feed_back_each_result(api_client, user, scripted_openai):
+    step = tool_calls(
+        ("add_task", {"title": "First", "description": None}),
+        ("add_task", {"title": "Second", "description": "details"}),
+        ("list_tasks", {"status": "all"}),
+    )
+    scripted_openai.script(step, reply("Done."))
+
+    response = chat(api_client, user, "Add two tasks and list them")
+
+    assert response.status_code == 200
+    assert list(Todo.objects.filter(owner=user).order_by("number").values_list("number", "title")) == [
+        (1, "First"),
+        (2, "Second"),
+    ]
+    assert [run["tool_name"] for run in response.json()["tool_calls"]] == ["add_task", "add_task", "list_tasks"]
+    assert len(scripted_openai.requests) == 2
+    sent = scripted_openai.requests[1]["messages"]
+    assert sent[-4]["role"] == "assistant"
+    assert [call["id"] for call in sent[-4]["tool_calls"]] == call_ids(step)
+    assert [(m["role"], m["tool_call_id"]) for m in sent[-3:]] == [("tool", i) for i in call_ids(step)]
+    first, second, listed = (json.loads(m["content"]) for m in sent[-3:])
+    assert first["task"]["title"] == "First"
+    assert second["task"]["title"] == "Second"
+    assert [task["title"] for task in listed["tasks"]] == ["First", "Second"]
+
+
+def test_user_id_argument_is_ignored_when_adding(api_client, user, other_user, scripted_openai):
+    scripted_openai.script(
+        tool_calls(("add_task", {"title": "Mine", "description": None, "user_id": str(other_user.id)})),
+        reply("Added."),
+    )
+
+    response = chat(api_client, user, "Add mine")
+
+    assert response.status_code == 200
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Mine"]
+    assert not Todo.objects.filter(owner=other_user).exists()
+
+
+def test_other_users_task_number_touches_nothing_of_theirs(api_client, user, other_user, scripted_openai):
+    TodoFactory(owner=user, title="My only task")
+    TodoFactory(owner=other_user, title="Theirs 1")
+    theirs = TodoFactory(owner=other_user, title="Theirs 2")
+    scripted_openai.script(
+        tool_calls(
+            ("complete_task", {"task_id": theirs.number, "user_id": str(other_user.id)}),
+            ("delete_task", {"task_id": theirs.number, "user_id": str(other_user.id)}),
+        ),
+        reply("I could not find that task."),
+    )
+
+    response = chat(api_client, user, "Complete and delete task 2")
+
+    assert response.status_code == 200
+    assert [run["result"]["success"] for run in response.json()["tool_calls"]] == [False, False]
+    theirs.refresh_from_db()
+    assert theirs.completed is False
+    assert Todo.objects.filter(owner=other_user).count() == 2
+    assert list(Todo.objects.filter(owner=user).values_list("title", "completed")) == [("My only task", False)]
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        pytest.param("add_task", "{title: not json", id="not-json"),
+        pytest.param("add_task", '["Buy milk"]', id="json-array"),
+        pytest.param("add_task", {"title": 42, "description": None}, id="wrong-type-title"),
+        pytest.param("complete_task", {"task_id": "one"}, id="wrong-type-task-id"),
+        pytest.param("drop_all_tables", {}, id="unknown-tool"),
+    ],
+)
+def test_bad_tool_call_is_fed_back_as_error_result(api_client, user, scripted_openai, name, arguments):
+    TodoFactory(owner=user, title="Existing")
+    step = tool_calls((name, arguments))
+    scripted_openai.script(step, reply("Sorry, that went wrong."))
+
+    response = chat(api_client, user, "Do something")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["message"] == "Sorry, that went wrong."
+    [run] = body["tool_calls"]
+    assert run["result"]["success"] is False
+    assert run["result"]["error"]
+    fed_back = scripted_openai.requests[1]["messages"][-1]
+    assert fed_back["role"] == "tool"
+    assert fed_back["tool_call_id"] == call_ids(step)[0]
+    assert json.loads(fed_back["content"]) == run["result"]
+    assert list(Todo.objects.filter(owner=user).values_list("title", "completed")) == [("Existing", False)]
+
+
+def test_loop_stops_after_eight_model_calls_with_a_graceful_reply(api_client, user, scripted_openai):
+    scripted_openai.fallback = lambda request: tool_calls(("list_tasks", {"status": "all"}))
+
+    response = chat(api_client, user, "Keep going")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["message"]
+    assert len(scripted_openai.requests) == 8
+    assert len(body["tool_calls"]) == 8
+    messages = stored(body["conversation_id"])
+    assert [m.position for m in messages] == list(range(18))
+    assert [m.role for m in messages] == ["user", *["assistant", "tool"] * 8, "assistant"]
+    assert messages[-1].content == body["message"]
+    assert messages[-1].tool_calls is None
+
+    scripted_openai.script(reply("Fine."))
+    again = chat(api_client, user, "Thanks", body["conversation_id"])
+
+    assert again.status_code == 200
+    sent = scripted_openai.requests[-1]["messages"]
+    assert len(sent) == 1 + 18 + 1
+    assert_valid_history(sent)
+
+
+def test_next_turn_replays_the_previous_turn_after_the_system_prompt(api_client, user, scripted_openai):
+    step = tool_calls(("add_task", {"title": "Call mom", "description": None}))
+    scripted_openai.script(step, reply("Added task 1."))
+    first = chat(api_client, user, "Add call mom").json()
+    [call_id] = call_ids(step)
+
+    scripted_openai.script(reply("You have one task."))
+    response = chat(api_client, user, "What do I have?", first["conversation_id"])
+
+    assert response.status_code == 200
+    assert response.json()["conversation_id"] == first["conversation_id"]
+    sent = scripted_openai.requests[-1]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert sent[1]["content"] == "Add call mom"
+    assert [call["id"] for call in sent[2]["tool_calls"]] == [call_id]
+    assert sent[2]["tool_calls"][0]["function"]["name"] == "add_task"
+    assert json.loads(sent[2]["tool_calls"][0]["function"]["arguments"]) == {"title": "Call mom", "description": None}
+    assert sent[3]["tool_call_id"] == call_id
+    assert json.loads(sent[3]["content"]) == first["tool_calls"][0]["result"]
+    assert sent[4]["content"] == "Added task 1."
+    assert sent[5]["content"] == "What do I have?"
+
+
+def test_system_prompt_names_the_user_and_today(api_client, user, scripted_openai):
+    chat(api_client, user, "Hello")
+
+    system = scripted_openai.requests[0]["messages"][0]
+    today = timezone.localdate()
+    assert system["role"] == "system"
+    assert user.display_name in system["content"]
+    for part in (f"{today:%A}", f"{today:%B}", str(today.day), str(today.year)):
+        assert part in system["content"]
+
+
+def test_tool_schemas_are_strict_and_take_no_user_id(api_client, user, scripted_openai):
+    chat(api_client, user, "Hello")
+
+    tools = scripted_openai.requests[0]["tools"]
+    assert {tool["function"]["name"] for tool in tools} == TOOL_NAMES
+    for tool in tools:
+        function = tool["function"]
+        parameters = function["parameters"]
+        assert tool["type"] == "function"
+        assert function["strict"] is True
+        assert parameters["type"] == "object"
+        assert parameters["additionalProperties"] is False
+        assert sorted(parameters["required"]) == sorted(parameters["properties"])
+        assert "user_id" not in parameters["properties"]
+
+
+def test_usage_is_summed_over_every_model_call(api_client, user, scripted_openai):
+    scripted_openai.script(
+        tool_calls(("list_tasks", {"status": "all"}), tokens=(100, 20)),
+        tool_calls(("add_task", {"title": "A", "description": None}), tokens=(150, 30)),
+        reply("Done.", tokens=(200, 7)),
+    )
+
+    response = chat(api_client, user, "List then add")
+
+    assert response.status_code == 200
+    assert len(scripted_openai.requests) == 3
+    assert response.json()["usage"] == {"prompt_tokens": 450, "completion_tokens": 57, "total_tokens": 507}
+
+
+def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, scripted_openai, settings):
+    settings.CHAT_HISTORY_MESSAGES = 5
+    # Turn 1 stores 7 messages: user, call, result, call x2, result x2, reply. The last 5
+    # start with the first call's result, whose call falls outside the window.
+    scripted_openai.script(
+        tool_calls(("add_task", {"title": "A", "description": None})),
+        tool_calls(("list_tasks", {"status": "all"}), ("complete_task", {"task_id": 1})),
+        reply("Added and completed A."),
+    )
+    conversation_id = chat(api_client, user, "Add A and complete it").json()["conversation_id"]
+    assert len(stored(conversation_id)) == 7
+
+    for turn in range(3):
+        scripted_openai.script(
+            tool_calls(("add_task", {"title": f"B{turn}", "description": None})),
+            reply("Added."),
+        )
+        before = len(scripted_openai.requests)
+        response = chat(api_client, user, f"Add B{turn}", conversation_id)
+
+        assert response.status_code == 200
+        sent = scripted_openai.requests[before]["messages"]
+        history = sent[1:-1]
+        assert sent[0]["role"] == "system"
+        assert sent[-1] == {"role": "user", "content": f"Add B{turn}"}
+        assert 0 < len(history) <= 5
+        assert history[0]["role"] != "tool"
+        assert_valid_history(history)

@@ -1,0 +1,182 @@
+"""Provider faults on the OpenAI path (real SDK over HTTP to a scripted server): the status
+and body the client gets, what is stored, and that the conversation can go on."""
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from chat.models import Conversation, Message
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, error, rate_limited, reply, tool_calls
+from todos.models import Todo
+
+pytestmark = pytest.mark.django_db
+
+HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+def chat(client, user, message: str, conversation_id: str | None = None):
+    data: dict[str, Any] = {"message": message}
+    if conversation_id:
+        data["conversation_id"] = conversation_id
+    return client.post(f"/api/{user.id}/chat", data, format="json")
+
+
+def stored(conversation_id: str) -> list[tuple[str, str]]:
+    return list(
+        Message.objects.filter(conversation_id=conversation_id).order_by("position").values_list("role", "content")
+    )
+
+
+def assert_valid_history(messages: list[dict[str, Any]]) -> None:
+    """Every assistant tool_calls message is followed by exactly its tool results, in order,
+    and no tool result appears anywhere else."""
+    index = 0
+    while index < len(messages):
+        message = messages[index]
+        assert message["role"] != "tool", f"tool message outside a tool-call group at {index}"
+        index += 1
+        if message["role"] == "assistant" and message.get("tool_calls"):
+            ids = [call["id"] for call in message["tool_calls"]]
+            results = messages[index : index + len(ids)]
+            assert [(m["role"], m.get("tool_call_id")) for m in results] == [("tool", i) for i in ids]
+            index += len(ids)
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rate_limited_forever(server: ScriptedOpenAI, settings) -> None:
+    server.fallback = lambda request: rate_limited()
+
+
+def server_error_forever(server: ScriptedOpenAI, settings) -> None:
+    settings.OPENAI_MAX_RETRIES = 0
+    server.fallback = lambda request: error(500)
+
+
+def too_slow(server: ScriptedOpenAI, settings) -> None:
+    settings.OPENAI_TIMEOUT = 0.3
+    settings.OPENAI_MAX_RETRIES = 0
+    server.script(reply("Too late.", delay=1.0))
+
+
+def connection_refused(server: ScriptedOpenAI, settings) -> None:
+    settings.OPENAI_MAX_RETRIES = 0
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{unused_port()}/v1"
+
+
+def html_body(server: ScriptedOpenAI, settings) -> None:
+    settings.OPENAI_MAX_RETRIES = 0
+    server.script(Step(body=HTML, content_type="text/html"))
+
+
+def html_body_labelled_json(server: ScriptedOpenAI, settings) -> None:
+    settings.OPENAI_MAX_RETRIES = 0
+    server.script(Step(body=HTML, content_type="application/json"))
+
+
+Setup = Callable[[ScriptedOpenAI, Any], None]
+
+FAULTS = [
+    # (set-up, status, requests the server received: the SDK's tries)
+    pytest.param(rate_limited_forever, 503, 3, id="429-forever"),
+    pytest.param(server_error_forever, 502, 1, id="500-forever"),
+    pytest.param(too_slow, 504, 1, id="timeout"),
+    pytest.param(connection_refused, 503, 0, id="connection-refused"),
+    pytest.param(html_body, 502, 1, id="200-text-html"),
+    pytest.param(html_body_labelled_json, 502, 1, id="200-html-as-json"),
+]
+
+
+@pytest.mark.parametrize(("setup", "status", "tries"), FAULTS)
+def test_fault_is_reported_and_the_conversation_goes_on(
+    api_client, user, scripted_openai, settings, setup: Setup, status: int, tries: int
+):
+    setup(scripted_openai, settings)
+
+    response = chat(api_client, user, "Add buy milk")
+
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"detail", "conversation_id"}
+    assert body["detail"]
+    assert len(scripted_openai.requests) == tries
+    assert stored(body["conversation_id"]) == [("user", "Add buy milk")]
+
+    settings.OPENAI_BASE_URL = scripted_openai.base_url
+    scripted_openai.fallback = lambda request: reply("OK")
+    scripted_openai.script(reply("Back again."))
+    again = chat(api_client, user, "Try again", body["conversation_id"])
+
+    assert again.status_code == 200
+    assert again.json()["message"] == "Back again."
+    assert again.json()["conversation_id"] == body["conversation_id"]
+    sent = scripted_openai.requests[-1]["messages"]
+    assert [(m["role"], m["content"]) for m in sent[1:]] == [("user", "Add buy milk"), ("user", "Try again")]
+    assert stored(body["conversation_id"]) == [
+        ("user", "Add buy milk"),
+        ("user", "Try again"),
+        ("assistant", "Back again."),
+    ]
+
+
+def test_rate_limit_then_success_is_retried(api_client, user, scripted_openai):
+    scripted_openai.script(rate_limited(), reply("Hello!"))
+
+    response = chat(api_client, user, "Hi")
+
+    assert response.status_code == 200
+    assert response.json()["message"] == "Hello!"
+    assert len(scripted_openai.requests) == 2
+    assert scripted_openai.requests[0] == scripted_openai.requests[1]
+    assert stored(response.json()["conversation_id"]) == [("user", "Hi"), ("assistant", "Hello!")]
+
+
+def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(api_client, user, scripted_openai, settings):
+    settings.OPENAI_MAX_RETRIES = 0
+    step = tool_calls(("add_task", {"title": "Buy milk", "description": None}))
+    [call_id] = [call["id"] for call in step.body["choices"][0]["message"]["tool_calls"]]
+    scripted_openai.script(step)
+    scripted_openai.fallback = lambda request: error(500)
+
+    response = chat(api_client, user, "Add buy milk")
+
+    assert response.status_code == 502
+    body = response.json()
+    assert set(body) == {"detail", "conversation_id"}
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
+    messages = list(Message.objects.filter(conversation_id=body["conversation_id"]).order_by("position"))
+    assert [(m.position, m.role) for m in messages] == [(0, "user"), (1, "assistant"), (2, "tool")]
+    assert [call["id"] for call in messages[1].tool_calls] == [call_id]
+    assert messages[2].tool_call_id == call_id
+    assert '"success": true' in messages[2].content
+    assert all(body["detail"] not in m.content for m in messages)
+
+    scripted_openai.script(reply("Your task is added."))
+    again = chat(api_client, user, "Did it work?", body["conversation_id"])
+
+    assert again.status_code == 200
+    sent = scripted_openai.requests[-1]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool", "user"]
+    assert sent[3]["tool_call_id"] == call_id
+    assert_valid_history(sent)
+    assert Todo.objects.filter(owner=user).count() == 1
+
+
+def test_failed_new_conversation_still_exists_with_the_users_message(api_client, user, scripted_openai, settings):
+    settings.OPENAI_MAX_RETRIES = 0
+    scripted_openai.fallback = lambda request: error(500)
+
+    response = chat(api_client, user, "Plan my week")
+
+    assert response.status_code == 502
+    conversation = Conversation.objects.get(pk=response.json()["conversation_id"])
+    assert conversation.owner == user
+    assert stored(str(conversation.pk)) == [("user", "Plan my week")]
+    listed = api_client.get(f"/api/{user.id}/conversations").json()
+    assert str(conversation.pk) in str(listed)

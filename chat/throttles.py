@@ -1,0 +1,13 @@
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.throttles import ScopedRateThrottle
+
+
+class ChatRateThrottle(ScopedRateThrottle):
+    """Per-user limit on the chat endpoint (`CHAT_THROTTLE_RATE`)."""
+
+    scope = "chat"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}

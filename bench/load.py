@@ -5,7 +5,10 @@ seconds, starts `gunicorn -c config/gunicorn.py config.wsgi` against DATABASE_UR
 16 clients post chat turns for 10 s. Prints one JSON object.
 """
 
+import http.client
 import json
+import multiprocessing
+import multiprocessing.synchronize
 import os
 import signal
 import socket
@@ -72,10 +75,26 @@ def worker_peak_memory_mb(master_pid: int) -> list[float]:
     return peaks
 
 
-def main() -> None:
+def slow_model(port: int, ready: "multiprocessing.synchronize.Event") -> None:
+    """The scripted model server, in a process of its own so the load clients do not slow it."""
     from chat.tests.scripted_openai import ScriptedOpenAI, reply
 
-    model = ScriptedOpenAI(fallback=lambda request: reply("Noted.", delay=MODEL_DELAY)).start()
+    ScriptedOpenAI(fallback=lambda request: reply("Noted.", delay=MODEL_DELAY), port=port).start()
+    ready.set()
+    threading.Event().wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    model_port = free_port()
+    ready = multiprocessing.Event()
+    model = multiprocessing.Process(target=slow_model, args=(model_port, ready), daemon=True)
+    model.start()
+    ready.wait(10)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     environment = {
@@ -84,7 +103,7 @@ def main() -> None:
         "DEBUG": "0",
         "AGENT_BACKEND": "openai",
         "OPENAI_API_KEY": "sk-benchmark",
-        "OPENAI_BASE_URL": model.base_url,
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{model_port}/v1",
         "OPENAI_MAX_RETRIES": "0",
         "CHAT_THROTTLE_RATE": "",
         "AUTH_THROTTLE_RATE": "",
@@ -117,20 +136,24 @@ def main() -> None:
 
         def client(index: int) -> None:
             user_id, token = accounts[index]
+            body = json.dumps({"message": "add a task to buy milk", "conversation_id": conversations[index]})
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)  # kept alive
             start_gate.wait()
             deadline = started + DURATION
             while time.perf_counter() < deadline:
                 began = time.perf_counter()
-                status, _ = request(
-                    f"{base}/api/{user_id}/chat",
-                    {"message": "add a task to buy milk", "conversation_id": conversations[index]},
-                    token,
-                )
+                connection.request("POST", f"/api/{user_id}/chat", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
                 with lock:
                     (latencies if status == 200 else failures).append(
                         time.perf_counter() - began if status == 200 else status
                     )
 
+        workers = [int(pid) for pid in Path(f"/proc/{gunicorn.pid}/task/{gunicorn.pid}/children").read_text().split()]
+        cpu_before = {pid: cpu_seconds(pid) for pid in [*workers, model.pid, os.getpid()]}
         threads = [threading.Thread(target=client, args=(index,)) for index in range(CLIENTS)]
         for thread in threads:
             thread.start()
@@ -139,6 +162,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        cpu_used = {pid: round(cpu_seconds(pid) - before, 2) for pid, before in cpu_before.items()}
         ideal = CLIENTS / MODEL_DELAY
         throughput = len(latencies) / elapsed
         latencies.sort()
@@ -154,6 +178,11 @@ def main() -> None:
                     "p50_ms": round(statistics.median(latencies) * 1000, 1),
                     "p95_ms": round(latencies[round(0.95 * (len(latencies) - 1))] * 1000, 1),
                     "worker_peak_memory_mb": worker_peak_memory_mb(gunicorn.pid),
+                    "cpu_seconds": {
+                        "gunicorn_workers": round(sum(cpu_used[pid] for pid in workers), 2),
+                        "model_server": cpu_used[model.pid],
+                        "load_clients": cpu_used[os.getpid()],
+                    },
                 }
             )
         )
@@ -163,7 +192,7 @@ def main() -> None:
             gunicorn.wait(timeout=15)
         except subprocess.TimeoutExpired:
             gunicorn.kill()
-        model.stop()
+        model.terminate()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from accounts.models import User
 from chat.agent.clients import build_model
 from chat.agent.model import ChatMessage, ModelClient, ModelError
 from chat.agent.prompt import system_prompt
-from chat.agent.runner import AgentFailed, AgentTurn, run_agent
+from chat.agent.runner import MAX_MODEL_CALLS, AgentFailed, AgentTurn, run_agent
 from chat.agent.tools import Toolbox
 from chat.models import TITLE_MAX_LENGTH, Conversation, IdempotentRequest, Message
 from chat.selectors import ConversationNotFound, get_conversation, history_for
@@ -145,19 +146,10 @@ def run_chat_turn_once(
     The key is claimed before the turn runs, so a repeat that arrives while the first is
     still running gets `RequestInProgress` (409) and never a second run of the tools.
     """
-    fingerprint = hashlib.sha256(
-        json.dumps({"message": message, "conversation_id": str(conversation_id or "")}).encode()
-    ).hexdigest()
-    try:
-        with transaction.atomic():
-            claim = IdempotentRequest.objects.create(owner=owner, key=idempotency_key, request_fingerprint=fingerprint)
-    except IntegrityError:
-        earlier = IdempotentRequest.objects.get(owner=owner, key=idempotency_key)
-        if earlier.request_fingerprint != fingerprint:
-            raise IdempotencyKeyReused() from None
-        if earlier.response_status is None:
-            raise RequestInProgress() from None
-        return earlier.response_status, earlier.response_body
+    fingerprint = request_fingerprint(message=message, conversation_id=conversation_id)
+    claim = _claim_key(owner=owner, key=idempotency_key, fingerprint=fingerprint)
+    if claim.response_status is not None:
+        return claim.response_status, claim.response_body
     try:
         turn = run_chat_turn(owner=owner, message=message, conversation_id=conversation_id)
     except DomainError as error:
@@ -169,6 +161,46 @@ def run_chat_turn_once(
         claim.delete()
         raise
     return _store_response(claim, 200, turn.as_dict())
+
+
+def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> str:
+    """What makes two requests with one key the same request."""
+    return hashlib.sha256(
+        json.dumps({"message": message, "conversation_id": str(conversation_id or "")}).encode()
+    ).hexdigest()
+
+
+def _claim_key(*, owner: User, key: str, fingerprint: str) -> IdempotentRequest:
+    """Claim the key for this request, or return the earlier request's row if it has a response.
+
+    A claim left without a response for longer than a turn can take (its process died) is
+    taken over, so such a key does not answer 409 forever.
+    """
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotentRequest.objects.create(owner=owner, key=key, request_fingerprint=fingerprint)
+        except IntegrityError:
+            earlier = IdempotentRequest.objects.filter(owner=owner, key=key).first()
+        if earlier is None:
+            continue  # released by a failed first request in the meantime: claim it again
+        if earlier.request_fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        if earlier.response_status is not None:
+            return earlier
+        abandoned_before = timezone.now() - _longest_turn()
+        if earlier.created_at < abandoned_before and IdempotentRequest.objects.filter(
+            pk=earlier.pk, response_status=None, created_at=earlier.created_at
+        ).update(created_at=timezone.now()):
+            return earlier
+        raise RequestInProgress()
+    raise RequestInProgress()
+
+
+def _longest_turn() -> timedelta:
+    """An upper bound on one turn: every model call timing out on every try, plus a margin."""
+    attempts = MAX_MODEL_CALLS * (settings.OPENAI_MAX_RETRIES + 1)
+    return timedelta(seconds=attempts * settings.OPENAI_TIMEOUT + 60)
 
 
 def _store_response(claim: IdempotentRequest, status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

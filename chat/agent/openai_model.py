@@ -7,6 +7,7 @@ from typing import Any
 
 import openai
 from django.conf import settings
+from openai.types.chat import ChatCompletion
 
 from chat.agent.model import (
     AssistantMessage,
@@ -51,10 +52,14 @@ class OpenAIModel:
         return cls(client=client, model=settings.OPENAI_MODEL)
 
     def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        body = {"model": self.model, "messages": [_wire_message(message) for message in messages], "tools": tools}
         try:
-            completion = self.client.chat.completions.create(
-                model=self.model, messages=[_wire_message(message) for message in messages], tools=tools
-            )
+            # The SDK's low-level `post` (its documented way to make custom requests) with the
+            # same path, retries, timeouts and errors as `chat.completions.create`, minus the
+            # client-side walk of the whole body against the typed parameter graph: measured
+            # here at ~34 ms of CPU per call for a 40-message history, with the GIL held, for
+            # a byte-identical body (these messages are already plain wire-format dicts).
+            completion = self.client.post("/chat/completions", body=body, cast_to=ChatCompletion)
         except openai.APITimeoutError as error:
             raise ModelTimeout() from error
         except openai.RateLimitError as error:

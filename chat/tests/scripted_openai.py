@@ -81,12 +81,12 @@ def rate_limited() -> Step:
 
 
 class ScriptedOpenAI:
-    def __init__(self, fallback: Callable[[dict[str, Any]], Step] | None = None) -> None:
+    def __init__(self, fallback: Callable[[dict[str, Any]], Step] | None = None, port: int = 0) -> None:
         self.steps: deque[Step] = deque()
         self.requests: list[dict[str, Any]] = []
         self.fallback = fallback or (lambda request: reply("OK"))
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

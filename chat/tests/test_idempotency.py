@@ -2,13 +2,16 @@
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from threading import Barrier
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, IdempotentRequest, Message
+from chat.services import request_fingerprint
 from chat.tests.scripted_openai import error, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
@@ -158,6 +161,40 @@ def test_without_the_header_nothing_is_stored_and_every_post_runs(scripted_opena
     assert first.json()["conversation_id"] != second.json()["conversation_id"]
     assert len(scripted_openai.requests) == 2
     assert not IdempotentRequest.objects.exists()
+
+
+def claim_left_running(user, key: str, message: str, *, age: timedelta) -> IdempotentRequest:
+    """A claim whose request never finished (its process died), made `age` ago."""
+
+    fingerprint = request_fingerprint(message=message, conversation_id=None)
+    claim = IdempotentRequest.objects.create(owner=user, key=key, request_fingerprint=fingerprint)
+    IdempotentRequest.objects.filter(pk=claim.pk).update(created_at=timezone.now() - age)
+    return claim
+
+
+def test_a_claim_abandoned_longer_than_any_turn_is_taken_over(scripted_openai, settings, user, api_client):
+    settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES = 30.0, 2
+    claim_left_running(user, "orphan", "add buy milk", age=timedelta(hours=1))
+    script_add_task(scripted_openai, "Buy milk")
+
+    response = post(api_client, user, {"message": "add buy milk"}, key="orphan")
+
+    assert response.status_code == 200
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
+    stored = IdempotentRequest.objects.get(owner=user, key="orphan")
+    assert (stored.response_status, stored.response_body) == (200, response.json())
+    assert post(api_client, user, {"message": "add buy milk"}, key="orphan").json() == response.json()
+
+
+def test_a_recent_claim_without_response_is_still_in_progress(scripted_openai, settings, user, api_client):
+    settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES = 30.0, 2
+    claim_left_running(user, "busy", "add buy milk", age=timedelta(minutes=5))
+
+    response = post(api_client, user, {"message": "add buy milk"}, key="busy")
+
+    assert response.status_code == 409
+    assert scripted_openai.requests == []
+    assert not Todo.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

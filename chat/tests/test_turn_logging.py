@@ -128,7 +128,9 @@ def record_text(record: logging.LogRecord) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("failure", [None, error(401, "Incorrect API key provided"), error(500)], ids=str)
+@pytest.mark.parametrize(
+    "failure", [None, error(401, "Incorrect API key provided"), error(500)], ids=["ok", "http-401", "http-500"]
+)
 def test_the_api_key_is_never_logged(scripted_openai, logs, settings, user, api_client, failure):
     assert settings.OPENAI_API_KEY == API_KEY
     settings.OPENAI_MAX_RETRIES = 1 if failure else 0

@@ -7,6 +7,8 @@ The path's user id is the caller's, so requests reach the views instead of stopp
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework_simplejwt.tokens import AccessToken
@@ -20,7 +22,18 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
 @pytest.fixture
-def fuzz_user(db):
+def keep_test_connection():
+    """Calling the WSGI app directly fires request_started/finished, whose handler would close
+    the test's database connection mid-transaction; Django's test client detaches it too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_user(db, keep_test_connection):
     user = UserFactory()
     for index in range(3):
         TodoFactory(owner=user, title=f"Seeded task {index}")

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "todos",
     "chat",
@@ -146,6 +147,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets are served from this project, not a CDN: it works with no network.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The chat agent. AGENT_BACKEND: "openai", "offline", or empty to choose openai when
@@ -156,6 +161,8 @@ OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
 AGENT_BACKEND = env.str("AGENT_BACKEND", default="")
+if AGENT_BACKEND not in ("", "openai", "offline"):
+    raise ImproperlyConfigured(f"AGENT_BACKEND must be 'openai', 'offline' or empty, not {AGENT_BACKEND!r}.")
 CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=40)
 CHAT_LOG_CONTENT = env.bool("CHAT_LOG_CONTENT", default=False)
 

@@ -80,6 +80,21 @@ def rate_limited() -> Step:
     return error(429, "Rate limit reached", headers={"retry-after-ms": "1"})
 
 
+def assert_valid_history(messages: list[dict[str, Any]]) -> None:
+    """Every assistant tool_calls message is followed by exactly its tool results, in order,
+    and no tool result appears anywhere else."""
+    index = 0
+    while index < len(messages):
+        message = messages[index]
+        assert message["role"] != "tool", f"tool message outside a tool-call group at {index}"
+        index += 1
+        if message["role"] == "assistant" and message.get("tool_calls"):
+            ids = [call["id"] for call in message["tool_calls"]]
+            results = messages[index : index + len(ids)]
+            assert [(m["role"], m.get("tool_call_id")) for m in results] == [("tool", i) for i in ids]
+            index += len(ids)
+
+
 class ScriptedOpenAI:
     def __init__(self, fallback: Callable[[dict[str, Any]], Step] | None = None, port: int = 0) -> None:
         self.steps: deque[Step] = deque()

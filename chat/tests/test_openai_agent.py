@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from chat.models import Message
-from chat.tests.scripted_openai import Step, reply, tool_calls
+from chat.tests.scripted_openai import Step, assert_valid_history, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
 
@@ -34,21 +34,6 @@ def stored(conversation_id: str) -> list[Message]:
 
 def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(message["content"]) for message in request["messages"] if message["role"] == "tool"]
-
-
-def assert_valid_history(messages: list[dict[str, Any]]) -> None:
-    """Every assistant tool_calls message is followed by exactly its tool results, in order,
-    and no tool result appears anywhere else."""
-    index = 0
-    while index < len(messages):
-        message = messages[index]
-        assert message["role"] != "tool", f"tool message outside a tool-call group at {index}"
-        index += 1
-        if message["role"] == "assistant" and message.get("tool_calls"):
-            ids = [call["id"] for call in message["tool_calls"]]
-            results = messages[index : index + len(ids)]
-            assert [(m["role"], m.get("tool_call_id")) for m in results] == [("tool", i) for i in ids]
-            index += len(ids)
 
 
 def test_single_tool_call_then_reply(api_client, user, scripted_openai):

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from chat.models import Conversation, Message
-from chat.tests.scripted_openai import ScriptedOpenAI, Step, error, rate_limited, reply, tool_calls
+from chat.tests.scripted_openai import (
+    ScriptedOpenAI,
+    Step,
+    assert_valid_history,
+    error,
+    rate_limited,
+    reply,
+    tool_calls,
+)
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
@@ -27,21 +35,6 @@ def stored(conversation_id: str) -> list[tuple[str, str]]:
     return list(
         Message.objects.filter(conversation_id=conversation_id).order_by("position").values_list("role", "content")
     )
-
-
-def assert_valid_history(messages: list[dict[str, Any]]) -> None:
-    """Every assistant tool_calls message is followed by exactly its tool results, in order,
-    and no tool result appears anywhere else."""
-    index = 0
-    while index < len(messages):
-        message = messages[index]
-        assert message["role"] != "tool", f"tool message outside a tool-call group at {index}"
-        index += 1
-        if message["role"] == "assistant" and message.get("tool_calls"):
-            ids = [call["id"] for call in message["tool_calls"]]
-            results = messages[index : index + len(ids)]
-            assert [(m["role"], m.get("tool_call_id")) for m in results] == [("tool", i) for i in ids]
-            index += len(ids)
 
 
 def unused_port() -> int:

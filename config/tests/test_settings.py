@@ -50,3 +50,9 @@ def test_check_deploy_warns_without_https_settings():
     environment = {**PRODUCTION, "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0"}
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", **environment)
     assert result.returncode != 0
+
+
+def test_unknown_agent_backend_fails_at_startup():
+    result = run_manage("check", DEBUG="1", AGENT_BACKEND="gpt")
+    assert result.returncode != 0
+    assert "AGENT_BACKEND must be 'openai', 'offline' or empty" in result.stderr

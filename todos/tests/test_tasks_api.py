@@ -9,6 +9,17 @@ from todos.tests.factories import TodoFactory
 pytestmark = pytest.mark.django_db
 
 
+EVERY_ENDPOINT = [
+    ("get", ""),
+    ("post", ""),
+    ("get", "/1"),
+    ("put", "/1"),
+    ("patch", "/1"),
+    ("delete", "/1"),
+    ("patch", "/1/complete"),
+]
+
+
 def tasks_url(user, suffix: str = "") -> str:
     return f"/api/{user.pk}/tasks{suffix}"
 
@@ -126,18 +137,7 @@ def test_another_users_task_number_is_404_for_me(api_client, user, other_user):
     assert Todo.objects.filter(owner=other_user).count() == 1
 
 
-@pytest.mark.parametrize(
-    "method, suffix",
-    [
-        ("get", ""),
-        ("post", ""),
-        ("get", "/1"),
-        ("put", "/1"),
-        ("patch", "/1"),
-        ("delete", "/1"),
-        ("patch", "/1/complete"),
-    ],
-)
+@pytest.mark.parametrize("method, suffix", EVERY_ENDPOINT)
 def test_requires_authentication(anonymous_client, user, method, suffix):
     TodoFactory(owner=user)
     response = getattr(anonymous_client, method)(tasks_url(user, suffix), {"title": "x"}, format="json")
@@ -150,18 +150,7 @@ def test_bad_token_is_401(anonymous_client, user):
     assert anonymous_client.get(tasks_url(user)).status_code == 401
 
 
-@pytest.mark.parametrize(
-    "method, suffix",
-    [
-        ("get", ""),
-        ("post", ""),
-        ("get", "/1"),
-        ("put", "/1"),
-        ("patch", "/1"),
-        ("delete", "/1"),
-        ("patch", "/1/complete"),
-    ],
-)
+@pytest.mark.parametrize("method, suffix", EVERY_ENDPOINT)
 def test_other_users_path_is_403_and_changes_nothing(user, other_user, method, suffix):
     TodoFactory(owner=other_user, title="theirs")
     response = getattr(client_for(user), method)(tasks_url(other_user, suffix), {"title": "mine now"}, format="json")

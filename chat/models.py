@@ -38,8 +38,9 @@ class Message(models.Model):
     # For assistant messages: the tool calls, in OpenAI's format.
     tool_calls = models.JSONField(null=True, blank=True)
     # For tool messages: which call this answers, and the tool's name.
-    tool_call_id = models.CharField(max_length=128, blank=True, default="")
-    name = models.CharField(max_length=64, blank=True, default="")
+    # Unbounded text: both come from the provider, which sets no length limit.
+    tool_call_id = models.TextField(blank=True, default="")
+    name = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -86,11 +86,23 @@ def save_turn(*, conversation_id: uuid.UUID, messages: list[ChatMessage]) -> Non
                 tool_call_id=message.get("tool_call_id", ""),
                 name=message.get("name", ""),
             )
-            for offset, message in enumerate(messages)
+            for offset, message in enumerate(map(_storable, messages))
         )
         Conversation.objects.filter(pk=conversation_id).update(
             message_count=start + len(messages), updated_at=timezone.now()
         )
+
+
+def _storable(value: Any) -> Any:
+    """`value` without NUL characters, which PostgreSQL cannot store in text or JSON; a model
+    may send them in its reply or its tool arguments."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _storable(item) for key, item in value.items()}
+    return value
 
 
 def run_chat_turn(

@@ -29,6 +29,8 @@ class InvalidTaskInput(InvalidInput):
 def _clean_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         raise InvalidTaskInput({"title": ["A task needs a title."]})
+    if "\x00" in title:
+        raise InvalidTaskInput({"title": ["Null characters are not allowed."]})
     title = title.strip()
     if len(title) > TITLE_MAX_LENGTH:
         raise InvalidTaskInput({"title": [f"Ensure this field has no more than {TITLE_MAX_LENGTH} characters."]})
@@ -40,6 +42,8 @@ def _clean_description(description: object) -> str:
         return ""
     if not isinstance(description, str):
         raise InvalidTaskInput({"description": ["Not a valid string."]})
+    if "\x00" in description:
+        raise InvalidTaskInput({"description": ["Null characters are not allowed."]})
     description = description.strip()
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise InvalidTaskInput(

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from chat.models import Message
-from chat.tests.scripted_openai import Step, assert_valid_history, reply, tool_calls
+from chat.tests.scripted_openai import Step, assert_valid_history, completion, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
 
@@ -277,3 +277,36 @@ def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, 
         assert 0 < len(history) <= 5
         assert history[0]["role"] != "tool"
         assert_valid_history(history)
+
+
+def test_unusual_provider_output_is_stored_and_the_next_turn_works(api_client, user, scripted_openai):
+    """Long ids and tool names and NUL characters come from the provider, not the user:
+    they must never fail the turn (PostgreSQL stores no NUL in text or JSON)."""
+    long_id = "call_" + "x" * 300
+    long_name = "no_such_tool_" + "y" * 300
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": long_id, "type": "function", "function": {"name": long_name, "arguments": "{}"}},
+            {
+                "id": "call_nul",
+                "type": "function",
+                "function": {"name": "add_task", "arguments": '{"title": "nul\\u0000title", "description": null}'},
+            },
+        ],
+    }
+    scripted_openai.script(Step(body=completion(message)), reply("Done\u0000 here."), reply("Still here."))
+
+    first = chat(api_client, user, "do odd things")
+    assert first.status_code == 200
+    assert [run["result"]["success"] for run in first.json()["tool_calls"]] == [False, False]
+    assert not Todo.objects.exists()
+    messages = stored(first.json()["conversation_id"])
+    assert messages[1].tool_calls[0]["id"] == long_id
+    assert (messages[2].tool_call_id, messages[2].name) == (long_id, long_name)
+    assert messages[-1].content == "Done here."
+
+    second = chat(api_client, user, "and now?", conversation_id=first.json()["conversation_id"])
+    assert second.status_code == 200
+    assert_valid_history(scripted_openai.requests[-1]["messages"][1:])

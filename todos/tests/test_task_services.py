@@ -14,7 +14,7 @@ def test_add_task_strips_and_numbers(user):
     assert services.add_task(owner=user, title="next").number == 2
 
 
-@pytest.mark.parametrize("title", ["", "   ", None, 42, "x" * 201])
+@pytest.mark.parametrize("title", ["", "   ", None, 42, "x" * 201, "nul\x00byte"])
 def test_add_task_rejects_bad_titles(user, title):
     with pytest.raises(services.InvalidTaskInput) as error:
         services.add_task(owner=user, title=title)
@@ -22,9 +22,11 @@ def test_add_task_rejects_bad_titles(user, title):
     assert not Todo.objects.exists()
 
 
-def test_add_task_rejects_long_description(user):
+@pytest.mark.parametrize("description", ["y" * 1001, "nul\x00byte", 7])
+def test_add_task_rejects_bad_descriptions(user, description):
     with pytest.raises(services.InvalidTaskInput):
-        services.add_task(owner=user, title="ok", description="y" * 1001)
+        services.add_task(owner=user, title="ok", description=description)
+    assert not Todo.objects.exists()
 
 
 def test_list_tasks_rejects_unknown_status(user):

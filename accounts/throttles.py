@@ -4,7 +4,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 
-class ScopedRateThrottle(SimpleRateThrottle):
+class SettingsRateThrottle(SimpleRateThrottle):
     """A rate throttle whose rate is read from settings per request, not once at import.
 
     An empty rate in `DEFAULT_THROTTLE_RATES` disables it.
@@ -14,7 +14,7 @@ class ScopedRateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AuthRateThrottle(ScopedRateThrottle):
+class AuthRateThrottle(SettingsRateThrottle):
     """Per-IP limit on the register and token endpoints (`AUTH_THROTTLE_RATE`)."""
 
     scope = "auth"

@@ -22,6 +22,12 @@ def pretty_tool_calls(message: Message) -> str:
     return format_html("<pre>{}</pre>", json.dumps(calls, indent=2, ensure_ascii=False))
 
 
+class ToolCallsDisplay:
+    @admin.display(description="tool calls")
+    def tool_calls_json(self, message: Message) -> str:
+        return pretty_tool_calls(message)
+
+
 class ReadOnlyMixin:
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -30,7 +36,7 @@ class ReadOnlyMixin:
         return False
 
 
-class MessageInline(ReadOnlyMixin, admin.TabularInline):
+class MessageInline(ToolCallsDisplay, ReadOnlyMixin, admin.TabularInline):
     model = Message
     fields = ("position", "role", "content", "tool_calls_json", "tool_call_id", "name", "created_at")
     readonly_fields = fields
@@ -38,10 +44,6 @@ class MessageInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    @admin.display(description="tool calls")
-    def tool_calls_json(self, message: Message) -> str:
-        return pretty_tool_calls(message)
 
 
 @admin.register(Conversation)
@@ -63,7 +65,7 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MessageAdmin(ToolCallsDisplay, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("conversation", "position", "role", "short_content", "created_at")
     list_select_related = ("conversation",)
     list_filter = ("role",)
@@ -75,7 +77,3 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="content")
     def short_content(self, message: Message) -> str:
         return message.content[:80]
-
-    @admin.display(description="tool calls")
-    def tool_calls_json(self, message: Message) -> str:
-        return pretty_tool_calls(message)

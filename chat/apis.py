@@ -1,11 +1,9 @@
-import re
 from uuid import UUID
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -23,8 +21,6 @@ from chat.serializers import (
 )
 from chat.throttles import ChatRateThrottle
 
-IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
-
 
 class ChatApi(GenericAPIView):
     """Send a message to the assistant. Omit `conversation_id` to start a new conversation."""
@@ -39,7 +35,7 @@ class ChatApi(GenericAPIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern},
+                {"type": "string", "pattern": services.IDEMPOTENCY_KEY.pattern},
                 OpenApiParameter.HEADER,
                 description="Retrying with the same key returns the first response and runs no tool again.",
             )
@@ -56,16 +52,12 @@ class ChatApi(GenericAPIView):
     def post(self, request: Request, user_id: UUID) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key")
-        if key is not None:
-            if not IDEMPOTENCY_KEY.fullmatch(key):
-                raise ValidationError({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
-            status_code, body = services.run_chat_turn_once(
-                owner=request.user, idempotency_key=key, **serializer.validated_data
-            )
-            return Response(body, status=status_code)
-        turn = services.run_chat_turn(owner=request.user, **serializer.validated_data)
-        return Response(turn.as_dict())
+        status_code, body = services.respond_to_chat(
+            owner=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            **serializer.validated_data,
+        )
+        return Response(body, status=status_code)
 
 
 class ConversationListApi(ListAPIView):

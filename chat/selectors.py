@@ -32,10 +32,6 @@ def conversations_for(*, owner: User) -> QuerySet[Conversation]:
     return Conversation.objects.filter(owner=owner).order_by("-updated_at", "-created_at")
 
 
-def messages_of(*, conversation: Conversation) -> QuerySet[Message]:
-    return conversation.messages.order_by("position")
-
-
 def as_chat_message(row: dict) -> ChatMessage:
     """A stored message in OpenAI's chat format."""
     message: ChatMessage = {"role": row["role"], "content": row["content"]}

@@ -11,6 +11,7 @@ results) is stored the same way before the error goes up, so the next turn can c
 import hashlib
 import json
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -29,7 +30,7 @@ from chat.agent.runner import MAX_MODEL_CALLS, AgentFailed, AgentTurn, run_agent
 from chat.agent.tools import Toolbox
 from chat.models import TITLE_MAX_LENGTH, Conversation, IdempotentRequest, Message
 from chat.selectors import ConversationNotFound, get_conversation, history_for
-from config.errors import DomainError
+from config.errors import DomainError, InvalidInput
 
 logger = logging.getLogger("chat.turn")
 
@@ -71,11 +72,7 @@ def save_turn(*, conversation_id: uuid.UUID, messages: list[ChatMessage]) -> Non
     if not messages:
         return
     with transaction.atomic():
-        try:
-            conversation = Conversation.objects.select_for_update().only("message_count").get(pk=conversation_id)
-        except Conversation.DoesNotExist:
-            raise ConversationNotFound() from None
-        start = conversation.message_count
+        start = _reserve_positions(conversation_id=conversation_id, count=len(messages))
         Message.objects.bulk_create(
             Message(
                 conversation_id=conversation_id,
@@ -88,9 +85,30 @@ def save_turn(*, conversation_id: uuid.UUID, messages: list[ChatMessage]) -> Non
             )
             for offset, message in enumerate(map(_storable, messages))
         )
-        Conversation.objects.filter(pk=conversation_id).update(
-            message_count=start + len(messages), updated_at=timezone.now()
+
+
+def _reserve_positions(*, conversation_id: uuid.UUID, count: int) -> int:
+    """Take the next `count` positions of the conversation; returns the first.
+
+    One UPDATE ... RETURNING (the same SQL on PostgreSQL and SQLite 3.35+) that also bumps
+    the last activity. Its row lock is held until the caller's transaction commits, so
+    concurrent turns of one conversation get consecutive, non-overlapping blocks.
+    """
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET message_count = message_count + %s, updated_at = %s "  # noqa: S608 - table name from the model
+            "WHERE id = %s RETURNING message_count",
+            [
+                count,
+                Conversation._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
+                Conversation._meta.pk.get_db_prep_value(conversation_id, connection),
+            ],
         )
+        row = cursor.fetchone()
+    if row is None:
+        raise ConversationNotFound()
+    return row[0] - count
 
 
 def _storable(value: Any) -> Any:
@@ -115,27 +133,35 @@ def run_chat_turn(
     else:
         conversation = get_conversation(owner=owner, conversation_id=conversation_id)
     model = model or build_model()
-    history = history_for(conversation=conversation, limit=settings.CHAT_HISTORY_MESSAGES)
+    turn, outcome = AgentTurn(), "error"
     try:
-        turn = run_agent(
-            model=model,
-            toolbox=Toolbox(owner),
-            system_prompt=system_prompt(user_name=owner.display_name, today=timezone.localdate()),
-            history=history,
-            user_message=message,
-        )
-    except AgentFailed as failure:
-        save_turn(conversation_id=conversation.pk, messages=failure.turn.messages)
-        _log_turn(conversation, model, failure.turn, started, outcome=failure.error.code, message=message)
-        raise _with_conversation(failure.error, conversation.pk) from failure
-    save_turn(conversation_id=conversation.pk, messages=turn.messages)
-    _log_turn(conversation, model, turn, started, outcome="ok", message=message)
+        try:
+            turn = run_agent(
+                model=model,
+                toolbox=Toolbox(owner),
+                system_prompt=system_prompt(user_name=owner.display_name, today=timezone.localdate()),
+                history=history_for(conversation=conversation, limit=settings.CHAT_HISTORY_MESSAGES),
+                user_message=message,
+            )
+        except AgentFailed as failure:
+            turn, outcome = failure.turn, failure.error.code
+            save_turn(conversation_id=conversation.pk, messages=failure.turn.messages)
+            raise _with_conversation(failure.error, conversation.pk) from failure
+        save_turn(conversation_id=conversation.pk, messages=turn.messages)
+        outcome = "ok"
+    finally:
+        _log_turn(conversation=conversation, model=model, turn=turn, started=started, outcome=outcome, message=message)
     return ChatTurn(
         conversation_id=conversation.pk,
-        reply=turn.reply,
-        tool_calls=[run.as_dict() for run in turn.tool_runs],
+        reply=_storable(turn.reply),
+        tool_calls=_storable([run.as_dict() for run in turn.tool_runs]),
         usage=turn.usage.as_dict(),
     )
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
+# The longest wait the openai SDK accepts from a Retry-After header before a retry.
+MAX_RETRY_AFTER_SECONDS = 120
 
 
 class RequestInProgress(DomainError):
@@ -150,14 +176,23 @@ class IdempotencyKeyReused(DomainError):
     default_detail = "This Idempotency-Key was already used for a different request."
 
 
-def run_chat_turn_once(
-    *, owner: User, idempotency_key: str, message: str, conversation_id: uuid.UUID | None = None
+def respond_to_chat(
+    *,
+    owner: User,
+    message: str,
+    conversation_id: uuid.UUID | None = None,
+    idempotency_key: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Run a turn at most once per (user, key); a repeat gets the first one's stored response.
+    """Answer a chat request: the HTTP status and body.
 
-    The key is claimed before the turn runs, so a repeat that arrives while the first is
-    still running gets `RequestInProgress` (409) and never a second run of the tools.
+    With an `idempotency_key` the turn runs at most once per (user, key): the key is claimed
+    before the turn runs and its outcome stored, so a repeat gets the first response, and a
+    repeat that arrives while the first is still running gets `RequestInProgress` (409).
     """
+    if idempotency_key is None:
+        return 200, run_chat_turn(owner=owner, message=message, conversation_id=conversation_id).as_dict()
+    if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise InvalidInput({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
     fingerprint = request_fingerprint(message=message, conversation_id=conversation_id)
     claim = _claim_key(owner=owner, key=idempotency_key, fingerprint=fingerprint)
     if claim.response_status is not None:
@@ -166,13 +201,13 @@ def run_chat_turn_once(
         turn = run_chat_turn(owner=owner, message=message, conversation_id=conversation_id)
     except DomainError as error:
         body = error.detail if isinstance(error.detail, dict) else {"detail": error.detail}
-        _store_response(claim, error.status_code, body)
+        _store_response(claim=claim, status=error.status_code, body=body)
         raise
-    except BaseException:
-        # No defined outcome to replay: release the key so the request can be retried.
-        claim.delete()
+    except Exception:
+        # Tools may have run before the failure: the key must never run the turn again.
+        _store_response(claim=claim, status=500, body={"detail": "A server error occurred."})
         raise
-    return _store_response(claim, 200, turn.as_dict())
+    return _store_response(claim=claim, status=200, body=turn.as_dict())
 
 
 def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> str:
@@ -185,8 +220,9 @@ def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> s
 def _claim_key(*, owner: User, key: str, fingerprint: str) -> IdempotentRequest:
     """Claim the key for this request, or return the earlier request's row if it has a response.
 
-    A claim left without a response for longer than a turn can take (its process died) is
-    taken over, so such a key does not answer 409 forever.
+    A claim left without a response for longer than any turn can take (its process died) is
+    taken over, so such a key does not answer 409 forever. The claim's `created_at` is its
+    lease: taking over renews it, and only the holder of the current lease stores a response.
     """
     for _ in range(3):
         try:
@@ -195,28 +231,33 @@ def _claim_key(*, owner: User, key: str, fingerprint: str) -> IdempotentRequest:
         except IntegrityError:
             earlier = IdempotentRequest.objects.filter(owner=owner, key=key).first()
         if earlier is None:
-            continue  # released by a failed first request in the meantime: claim it again
+            continue  # deleted in the meantime (its user or the row): claim it again
         if earlier.request_fingerprint != fingerprint:
             raise IdempotencyKeyReused()
         if earlier.response_status is not None:
             return earlier
-        abandoned_before = timezone.now() - _longest_turn()
-        if earlier.created_at < abandoned_before and IdempotentRequest.objects.filter(
+        renewed = timezone.now()
+        if earlier.created_at < renewed - _longest_turn() and IdempotentRequest.objects.filter(
             pk=earlier.pk, response_status=None, created_at=earlier.created_at
-        ).update(created_at=timezone.now()):
+        ).update(created_at=renewed):
+            earlier.created_at = renewed
             return earlier
         raise RequestInProgress()
     raise RequestInProgress()
 
 
 def _longest_turn() -> timedelta:
-    """An upper bound on one turn: every model call timing out on every try, plus a margin."""
-    attempts = MAX_MODEL_CALLS * (settings.OPENAI_MAX_RETRIES + 1)
-    return timedelta(seconds=attempts * settings.OPENAI_TIMEOUT + 60)
+    """An upper bound on one turn: every model call timing out on every try, after the
+    longest Retry-After wait before each retry, plus a margin for the tools."""
+    retries = settings.OPENAI_MAX_RETRIES
+    per_call = (retries + 1) * settings.OPENAI_TIMEOUT + retries * MAX_RETRY_AFTER_SECONDS
+    return timedelta(seconds=MAX_MODEL_CALLS * per_call + 60)
 
 
-def _store_response(claim: IdempotentRequest, status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    IdempotentRequest.objects.filter(pk=claim.pk).update(response_status=status, response_body=body)
+def _store_response(*, claim: IdempotentRequest, status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    IdempotentRequest.objects.filter(pk=claim.pk, created_at=claim.created_at).update(
+        response_status=status, response_body=body
+    )
     return status, body
 
 
@@ -226,8 +267,10 @@ def _with_conversation(error: ModelError, conversation_id: uuid.UUID) -> ModelEr
 
 
 def _log_turn(
-    conversation: Conversation, model: ModelClient, turn: AgentTurn, started: float, *, outcome: str, message: str
+    *, conversation: Conversation, model: ModelClient, turn: AgentTurn, started: float, outcome: str, message: str
 ) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
     record: dict[str, Any] = {
         "event": "chat_turn",
         "conversation_id": str(conversation.pk),

@@ -1,10 +1,10 @@
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.throttles import ScopedRateThrottle
+from accounts.throttles import SettingsRateThrottle
 
 
-class ChatRateThrottle(ScopedRateThrottle):
+class ChatRateThrottle(SettingsRateThrottle):
     """Per-user limit on the chat endpoint (`CHAT_THROTTLE_RATE`)."""
 
     scope = "chat"

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example` and the README. With nothing set 
 service runs on SQLite with the built-in offline agent.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -133,7 +134,15 @@ REST_FRAMEWORK = {
         "chat": env.str("CHAT_THROTTLE_RATE", default="30/min") or None,
         "auth": env.str("AUTH_THROTTLE_RATE", default="20/min") or None,
     },
+    # Proxies in front of the service that append to X-Forwarded-For. With 0 the client
+    # address is the connection's, so a client cannot pick its own throttle identity.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+    if _rate and not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"{_scope.upper()}_THROTTLE_RATE must look like 30/min (or be empty), not {_rate!r}."
+        )
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
@@ -164,6 +173,8 @@ AGENT_BACKEND = env.str("AGENT_BACKEND", default="")
 if AGENT_BACKEND not in ("", "openai", "offline"):
     raise ImproperlyConfigured(f"AGENT_BACKEND must be 'openai', 'offline' or empty, not {AGENT_BACKEND!r}.")
 CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=40)
+if CHAT_HISTORY_MESSAGES < 1:
+    raise ImproperlyConfigured("CHAT_HISTORY_MESSAGES must be at least 1.")
 CHAT_LOG_CONTENT = env.bool("CHAT_LOG_CONTENT", default=False)
 
 # Production hardening, driven by the environment. Redirects and HSTS are off by default

@@ -14,15 +14,15 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TaskInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
-    completed = serializers.BooleanField(required=False)
-
-
 class TaskCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
     description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class TaskInputSerializer(TaskCreateSerializer):
+    """PUT and PATCH. PUT needs a title; as in DRF, fields left out keep their values."""
+
+    completed = serializers.BooleanField(required=False)
 
 
 class TaskListQuerySerializer(serializers.Serializer):

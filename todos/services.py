@@ -115,6 +115,8 @@ def complete_task(*, owner: User, number: int) -> Todo:
     return task
 
 
+# The REST endpoint `PATCH .../complete` toggles; `complete_task` (the agent's verb) only
+# ever completes, so "mark task 3 as done" said twice leaves it done.
 @transaction.atomic
 def toggle_task_completion(*, owner: User, number: int) -> Todo:
     task = _locked_task(owner=owner, number=number)

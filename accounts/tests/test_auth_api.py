@@ -112,3 +112,21 @@ def test_auth_endpoints_are_throttled_per_ip(anonymous_client, settings):
     assert blocked.status_code == 429
     assert int(blocked["Retry-After"]) > 0
     cache.clear()
+
+
+def test_a_client_cannot_escape_the_ip_throttle_with_x_forwarded_for(anonymous_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/min"},
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    statuses = [
+        anonymous_client.post(
+            "/api/auth/token", {"username": "nobody", "password": "x"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{attempt}"
+        ).status_code
+        for attempt in range(4)
+    ]
+    assert statuses == [401, 401, 429, 429]
+    cache.clear()

@@ -16,6 +16,7 @@ the user's message before it and the task list fetched then.
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, replace
 from itertools import takewhile
 from typing import Any
@@ -419,18 +420,18 @@ class OfflineModel:
 
     def _first_step(self, intent: Intent, messages: list[ChatMessage]) -> AssistantMessage:
         if intent.action == "add":
-            return self._call(messages, [("add_task", {"title": intent.title, "description": intent.description})])
+            return self._call([("add_task", {"title": intent.title, "description": intent.description})])
         if intent.action == "list":
-            return self._call(messages, [("list_tasks", {"status": intent.status})])
+            return self._call([("list_tasks", {"status": intent.status})])
         if intent.action in TOOL_FOR_ACTION:  # named by words: find the task's number first
             calls = [self._action_call(intent, number) for number in intent.numbers]
-            return self._call(messages, calls or [("list_tasks", {"status": "all"})])
+            return self._call(calls or [("list_tasks", {"status": "all"})])
         return AssistantMessage(content=intent.reply or UNCLEAR_REPLY)
 
     def _act_on_matches(self, intent: Intent, tasks: list[dict], messages: list[ChatMessage]) -> AssistantMessage:
         candidates = best_matches(tasks, intent.words, prefer_pending=intent.action == "complete")
         if len(candidates) == 1:
-            return self._call(messages, [self._action_call(intent, candidates[0].get("id"))])
+            return self._call([self._action_call(intent, candidates[0].get("id"))])
         if candidates:
             labels = [_task_label(task) for task in candidates]
             return AssistantMessage(content=f"{QUESTION_PREFIX}{', '.join(labels[:-1])} or {labels[-1]}?")
@@ -444,9 +445,10 @@ class OfflineModel:
         return TOOL_FOR_ACTION[intent.action], {"task_id": number}
 
     @staticmethod
-    def _call(messages: list[ChatMessage], calls: list[tuple[str, dict[str, Any]]]) -> AssistantMessage:
+    def _call(calls: list[tuple[str, dict[str, Any]]]) -> AssistantMessage:
+        # Random ids: unique across the whole conversation, as a provider's are.
         tool_calls = tuple(
-            ToolCall(id=f"offline_{len(messages)}_{index}", name=name, arguments=json.dumps(arguments))
-            for index, (name, arguments) in enumerate(calls)
+            ToolCall(id=f"offline_{uuid.uuid4().hex}", name=name, arguments=json.dumps(arguments))
+            for name, arguments in calls
         )
         return AssistantMessage(tool_calls=tool_calls, usage=Usage())

@@ -75,7 +75,7 @@ def run_agent(
             turn.reply = reply.content
             return turn
         for call in reply.tool_calls:
-            arguments, result = toolbox.run(call.name, call.arguments)
+            arguments, result = toolbox.run(name=call.name, arguments_json=call.arguments)
             turn.tool_runs.append(ToolRun(call.name, arguments, result))
             add({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": json.dumps(result)})
 

@@ -7,6 +7,8 @@ never raises into the loop: bad arguments and domain errors come back as
 """
 
 import json
+import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +18,8 @@ from todos import services
 from todos.models import TASK_STATUSES, Todo
 
 ToolResult = dict[str, Any]
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidArguments(Exception):
@@ -73,13 +77,16 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
     ),
 ]
 
+# Models sometimes send the number as text ("3", "#3"); ASCII digits only ("²" is a digit to str.isdigit).
+TASK_NUMBER_TEXT = re.compile(r"#?(\d{1,10})", re.ASCII)
+
 TOOL_NAMES = frozenset(schema["function"]["name"] for schema in TOOL_SCHEMAS)
 
 
 def _task_id(arguments: dict[str, Any]) -> int:
     value = arguments.get("task_id")
-    if isinstance(value, str) and value.strip().lstrip("#").isdigit():
-        value = int(value.strip().lstrip("#"))
+    if isinstance(value, str) and (number := TASK_NUMBER_TEXT.fullmatch(value.strip())):
+        value = int(number.group(1))
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArguments("task_id must be a task number (an integer).")
     return value
@@ -113,11 +120,11 @@ class Toolbox:
             "update_task": self.update_task,
         }
 
-    def run(self, name: str, arguments_json: str) -> tuple[dict[str, Any], ToolResult]:
-        """Run one tool call; returns the parsed arguments and the result, never raises for bad input."""
+    def run(self, *, name: str, arguments_json: str) -> tuple[dict[str, Any], ToolResult]:
+        """Run one tool call; returns the parsed arguments and the result. Never raises."""
         try:
             arguments = json.loads(arguments_json or "{}")
-        except (json.JSONDecodeError, TypeError):
+        except (ValueError, RecursionError, TypeError):  # ValueError covers JSONDecodeError
             return {}, {"success": False, "error": "The arguments were not valid JSON."}
         if not isinstance(arguments, dict):
             return {}, {"success": False, "error": "The arguments must be a JSON object."}
@@ -131,6 +138,11 @@ class Toolbox:
             return arguments, {"success": False, "error": str(error)}
         except DomainError as error:
             return arguments, {"success": False, "error": _error_text(error)}
+        except Exception:
+            # A bug or a database failure: the model hears that the tool failed, the turn and
+            # everything it already did are still stored, and the traceback goes to the log.
+            logger.exception("tool %s failed", name)
+            return arguments, {"success": False, "error": f"The tool '{name}' failed unexpectedly."}
 
     def add_task(self, arguments: dict[str, Any]) -> ToolResult:
         title = arguments.get("title")

@@ -99,6 +99,8 @@ class ScriptedOpenAI:
     def __init__(self, fallback: Callable[[dict[str, Any]], Step] | None = None, port: int = 0) -> None:
         self.steps: deque[Step] = deque()
         self.requests: list[dict[str, Any]] = []
+        # Time spent answering, delays included: "the model's time", for benchmarks.
+        self.busy_seconds = 0.0
         self.fallback = fallback or (lambda request: reply("OK"))
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -142,6 +144,14 @@ class ScriptedOpenAI:
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                started = time.perf_counter()
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.busy_seconds += time.perf_counter() - started
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 try:

@@ -28,6 +28,13 @@ def post(client, user, body, key=None):
     return client.post(chat_url(user), body, format="json", **headers)
 
 
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
 def script_add_task(server, title: str, *, delay: float = 0.0) -> None:
     server.script(
         tool_calls(("add_task", {"title": title, "description": None}), delay=delay),
@@ -214,7 +221,7 @@ def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scrip
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(send)
-        time.sleep(0.3)
+        wait_for(lambda: len(scripted_openai.requests) == 1)  # the first is in its model call
         repeat = pool.submit(send)
         repeat_status, repeat_body, repeat_done = repeat.result(timeout=10)
         first_status, first_body, first_done = first.result(timeout=10)
@@ -260,3 +267,76 @@ def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
     assert Todo.objects.filter(owner=user).count() == 1
     assert Conversation.objects.filter(owner=user).count() == 1
     assert IdempotentRequest.objects.get(owner=user, key="burst-key").response_status == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_a_request_whose_claim_was_taken_over_does_not_overwrite_the_new_response(scripted_openai):
+    """The first request outlives the abandonment bound; a repeat takes the key over and answers.
+    When the first finally finishes, the response stored for the key stays the repeat's."""
+    user = UserFactory()
+    scripted_openai.script(  # in the order the calls reach the model
+        tool_calls(("add_task", {"title": "Slow milk", "description": None}), delay=1.0),
+        tool_calls(("add_task", {"title": "Fast milk", "description": None})),
+        reply("Added Fast milk."),
+        reply("Added Slow milk."),
+    )
+    body = {"message": "add milk"}
+
+    def send() -> tuple[int, dict]:
+        try:
+            response = post(client_for(user), user, body, key="lease-key")
+            return response.status_code, response.json()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(send)
+        wait_for(lambda: len(scripted_openai.requests) == 1)
+        IdempotentRequest.objects.filter(owner=user, key="lease-key").update(
+            created_at=timezone.now() - timedelta(days=1)
+        )
+        takeover = post(client_for(user), user, body, key="lease-key")
+        first_status, first_body = first.result(timeout=10)
+
+    assert takeover.status_code == 200 and first_status == 200
+    assert (
+        takeover.json()["tool_calls"][0]["result"]["task"]["title"]
+        != first_body["tool_calls"][0]["result"]["task"]["title"]
+    )
+    stored = IdempotentRequest.objects.get(owner=user, key="lease-key")
+    assert stored.response_body == takeover.json()
+    assert post(client_for(user), user, body, key="lease-key").json() == takeover.json()
+
+
+def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_openai, user, api_client, monkeypatch):
+    """Tools may already have run when a turn fails unexpectedly: the key answers the same 500
+    from then on instead of running the turn a second time."""
+    script_add_task(scripted_openai, "Buy milk")
+
+    def broken_save_turn(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("chat.services.save_turn", broken_save_turn)
+    api_client.raise_request_exception = False
+
+    first = post(api_client, user, {"message": "add buy milk"}, key="crash-key")
+    again = post(api_client, user, {"message": "add buy milk"}, key="crash-key")
+
+    assert first.status_code == again.status_code == 500
+    assert again.json() == {"detail": "A server error occurred."}
+    assert len(scripted_openai.requests) == 2  # the first turn only
+    assert Todo.objects.filter(owner=user).count() == 1
+
+
+def test_nul_characters_from_the_model_are_stored_and_replayed_cleanly(scripted_openai, user, api_client):
+    scripted_openai.script(
+        tool_calls(("add_task", '{"title": "Milk", "description": null, "note": "a\\u0000b"}')),
+        reply("Added\u0000 it."),
+    )
+    first = post(api_client, user, {"message": "add milk"}, key="nul-key")
+    assert first.status_code == 200
+    assert first.json()["message"] == "Added it."
+    assert first.json()["tool_calls"][0]["arguments"]["note"] == "ab"
+    assert post(api_client, user, {"message": "add milk"}, key="nul-key").json() == first.json()

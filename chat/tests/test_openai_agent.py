@@ -138,6 +138,10 @@ def test_other_users_task_number_touches_nothing_of_theirs(api_client, user, oth
         pytest.param("add_task", {"title": 42, "description": None}, id="wrong-type-title"),
         pytest.param("complete_task", {"task_id": "one"}, id="wrong-type-task-id"),
         pytest.param("drop_all_tables", {}, id="unknown-tool"),
+        pytest.param("complete_task", {"task_id": "\u00b2"}, id="superscript-digit-task-id"),
+        pytest.param("complete_task", {"task_id": "1" * 40}, id="huge-task-id-text"),
+        pytest.param("add_task", "[" * 100_000, id="nested-too-deep"),
+        pytest.param("complete_task", '{"task_id": ' + "9" * 5000 + "}", id="integer-too-long-to-parse"),
     ],
 )
 def test_bad_tool_call_is_fed_back_as_error_result(api_client, user, scripted_openai, name, arguments):
@@ -158,6 +162,34 @@ def test_bad_tool_call_is_fed_back_as_error_result(api_client, user, scripted_op
     assert fed_back["tool_call_id"] == call_ids(step)[0]
     assert json.loads(fed_back["content"]) == run["result"]
     assert list(Todo.objects.filter(owner=user).values_list("title", "completed")) == [("Existing", False)]
+
+
+def test_a_tool_that_fails_unexpectedly_is_an_error_result_and_the_turn_is_kept(
+    api_client, user, scripted_openai, monkeypatch
+):
+    def database_down(**kwargs):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr("todos.services.complete_task", database_down)
+    TodoFactory(owner=user, title="Existing")
+    scripted_openai.script(
+        tool_calls(("add_task", {"title": "Milk", "description": None}), ("complete_task", {"task_id": 1})),
+        reply("One of those failed."),
+    )
+
+    response = chat(api_client, user, "add milk and complete task 1")
+
+    assert response.status_code == 200
+    results = [run["result"] for run in response.json()["tool_calls"]]
+    assert results[0]["success"] is True
+    assert results[1] == {"success": False, "error": "The tool 'complete_task' failed unexpectedly."}
+    assert [m.role for m in stored(response.json()["conversation_id"])] == [
+        "user",
+        "assistant",
+        "tool",
+        "tool",
+        "assistant",
+    ]
 
 
 def test_loop_stops_after_eight_model_calls_with_a_graceful_reply(api_client, user, scripted_openai):

@@ -5,11 +5,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    # Set (not just unset) what the cases depend on: a developer's .env only fills in
+    # variables the environment does not have.
+    clean = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    clean |= {"SECRET_KEY": "", "DEBUG": "0"}
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
@@ -56,3 +61,17 @@ def test_unknown_agent_backend_fails_at_startup():
     result = run_manage("check", DEBUG="1", AGENT_BACKEND="gpt")
     assert result.returncode != 0
     assert "AGENT_BACKEND must be 'openai', 'offline' or empty" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("CHAT_THROTTLE_RATE", "thirty a minute", "CHAT_THROTTLE_RATE must look like 30/min"),
+        ("AUTH_THROTTLE_RATE", "5/fortnight", "AUTH_THROTTLE_RATE must look like 30/min"),
+        ("CHAT_HISTORY_MESSAGES", "0", "CHAT_HISTORY_MESSAGES must be at least 1"),
+    ],
+)
+def test_bad_values_fail_at_startup_not_per_request(variable, value, message):
+    result = run_manage("check", DEBUG="1", **{variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from chat.agent.clients import backend_name
-from chat.agent.model import ModelError
 from chat.selectors import ConversationNotFound, get_conversation
 from chat.services import run_chat_turn
+from config.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 return
             try:
                 turn = run_chat_turn(owner=user, message=message[:2000], conversation_id=conversation_id)
-            except ModelError as error:
+            except DomainError as error:
                 detail = error.detail
                 self.stderr.write(f"error: {detail['detail'] if isinstance(detail, dict) else detail}")
                 if isinstance(detail, dict):

@@ -143,13 +143,17 @@ class ScriptedOpenAI:
                 # algorithm and delayed ACKs add about 40 ms to every response.
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+            def parse_request(self) -> bool:
+                # The request line has arrived: the model's time starts (header parsing included).
+                self._started = time.perf_counter()
+                return super().parse_request()
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                started = time.perf_counter()
                 try:
                     self._answer()
                 finally:
                     with server._lock:
-                        server.busy_seconds += time.perf_counter() - started
+                        server.busy_seconds += time.perf_counter() - self._started
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -14,6 +14,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from accounts.models import User
 from chat.agent.clients import build_model
 from chat.agent.model import ChatMessage, ModelClient, ModelError
 from chat.agent.prompt import system_prompt
-from chat.agent.runner import MAX_MODEL_CALLS, AgentFailed, AgentTurn, run_agent
+from chat.agent.runner import AgentFailed, AgentTurn, run_agent
 from chat.agent.tools import Toolbox
 from chat.models import TITLE_MAX_LENGTH, Conversation, IdempotentRequest, Message
 from chat.selectors import ConversationNotFound, get_conversation, history_for
@@ -83,7 +84,7 @@ def save_turn(*, conversation_id: uuid.UUID, messages: list[ChatMessage]) -> Non
                 tool_call_id=message.get("tool_call_id", ""),
                 name=message.get("name", ""),
             )
-            for offset, message in enumerate(map(_storable, messages))
+            for offset, message in enumerate(messages)
         )
 
 
@@ -111,20 +112,13 @@ def _reserve_positions(*, conversation_id: uuid.UUID, count: int) -> int:
     return row[0] - count
 
 
-def _storable(value: Any) -> Any:
-    """`value` without NUL characters, which PostgreSQL cannot store in text or JSON; a model
-    may send them in its reply or its tool arguments."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [_storable(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _storable(item) for key, item in value.items()}
-    return value
-
-
 def run_chat_turn(
-    *, owner: User, message: str, conversation_id: uuid.UUID | None = None, model: ModelClient | None = None
+    *,
+    owner: User,
+    message: str,
+    conversation_id: uuid.UUID | None = None,
+    model: ModelClient | None = None,
+    on_step: Callable[[], None] | None = None,
 ) -> ChatTurn:
     """Run one turn of a conversation (a new one when `conversation_id` is None)."""
     started = time.perf_counter()
@@ -142,6 +136,7 @@ def run_chat_turn(
                 system_prompt=system_prompt(user_name=owner.display_name, today=timezone.localdate()),
                 history=history_for(conversation=conversation, limit=settings.CHAT_HISTORY_MESSAGES),
                 user_message=message,
+                on_step=on_step,
             )
         except AgentFailed as failure:
             turn, outcome = failure.turn, failure.error.code
@@ -153,8 +148,8 @@ def run_chat_turn(
         _log_turn(conversation=conversation, model=model, turn=turn, started=started, outcome=outcome, message=message)
     return ChatTurn(
         conversation_id=conversation.pk,
-        reply=_storable(turn.reply),
-        tool_calls=_storable([run.as_dict() for run in turn.tool_runs]),
+        reply=turn.reply,
+        tool_calls=[run.as_dict() for run in turn.tool_runs],
         usage=turn.usage.as_dict(),
     )
 
@@ -198,16 +193,19 @@ def respond_to_chat(
     if claim.response_status is not None:
         return claim.response_status, claim.response_body
     try:
-        turn = run_chat_turn(owner=owner, message=message, conversation_id=conversation_id)
+        turn = run_chat_turn(
+            owner=owner, message=message, conversation_id=conversation_id, on_step=lambda: _renew_lease(claim)
+        )
+        return _store_response(claim=claim, status=200, body=turn.as_dict())
     except DomainError as error:
         body = error.detail if isinstance(error.detail, dict) else {"detail": error.detail}
         _store_response(claim=claim, status=error.status_code, body=body)
         raise
     except Exception:
-        # Tools may have run before the failure: the key must never run the turn again.
+        # Tools may have run before the failure (or the response could not be stored): the
+        # key must never run the turn again.
         _store_response(claim=claim, status=500, body={"detail": "A server error occurred."})
         raise
-    return _store_response(claim=claim, status=200, body=turn.as_dict())
 
 
 def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> str:
@@ -220,9 +218,10 @@ def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> s
 def _claim_key(*, owner: User, key: str, fingerprint: str) -> IdempotentRequest:
     """Claim the key for this request, or return the earlier request's row if it has a response.
 
-    A claim left without a response for longer than any turn can take (its process died) is
-    taken over, so such a key does not answer 409 forever. The claim's `created_at` is its
-    lease: taking over renews it, and only the holder of the current lease stores a response.
+    A claim left without a response for longer than any step of a turn can take (its process
+    died) is taken over, so such a key does not answer 409 forever. The claim's `created_at`
+    is its lease: the running turn renews it after every step, taking over renews it, and
+    only the holder of the current lease stores a response.
     """
     for _ in range(3):
         try:
@@ -237,7 +236,7 @@ def _claim_key(*, owner: User, key: str, fingerprint: str) -> IdempotentRequest:
         if earlier.response_status is not None:
             return earlier
         renewed = timezone.now()
-        if earlier.created_at < renewed - _longest_turn() and IdempotentRequest.objects.filter(
+        if earlier.created_at < renewed - _longest_step() and IdempotentRequest.objects.filter(
             pk=earlier.pk, response_status=None, created_at=earlier.created_at
         ).update(created_at=renewed):
             earlier.created_at = renewed
@@ -246,12 +245,19 @@ def _claim_key(*, owner: User, key: str, fingerprint: str) -> IdempotentRequest:
     raise RequestInProgress()
 
 
-def _longest_turn() -> timedelta:
-    """An upper bound on one turn: every model call timing out on every try, after the
-    longest Retry-After wait before each retry, plus a margin for the tools."""
+def _longest_step() -> timedelta:
+    """An upper bound on one step of a turn (a model call and its tools): every try of the
+    call timing out, after the longest Retry-After wait before each retry, plus a margin."""
     retries = settings.OPENAI_MAX_RETRIES
-    per_call = (retries + 1) * settings.OPENAI_TIMEOUT + retries * MAX_RETRY_AFTER_SECONDS
-    return timedelta(seconds=MAX_MODEL_CALLS * per_call + 60)
+    return timedelta(seconds=(retries + 1) * settings.OPENAI_TIMEOUT + retries * MAX_RETRY_AFTER_SECONDS + 60)
+
+
+def _renew_lease(claim: IdempotentRequest) -> None:
+    renewed = timezone.now()
+    if IdempotentRequest.objects.filter(pk=claim.pk, created_at=claim.created_at, response_status=None).update(
+        created_at=renewed
+    ):
+        claim.created_at = renewed
 
 
 def _store_response(*, claim: IdempotentRequest, status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

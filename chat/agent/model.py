@@ -48,11 +48,35 @@ class AssistantMessage:
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Usage = field(default_factory=Usage)
 
+    def cleaned(self) -> "AssistantMessage":
+        """The message with its text passed through `clean_text`."""
+        calls = tuple(ToolCall(*clean_text([call.id, call.name, call.arguments])) for call in self.tool_calls)
+        return AssistantMessage(content=clean_text(self.content), tool_calls=calls, usage=self.usage)
+
     def as_chat_message(self) -> ChatMessage:
         message: ChatMessage = {"role": "assistant", "content": self.content}
         if self.tool_calls:
             message["tool_calls"] = [call.as_message_part() for call in self.tool_calls]
         return message
+
+
+def clean_text(value: Any) -> Any:
+    """`value` with every string made storable and renderable: no NUL characters (PostgreSQL
+    keeps none in text or JSON) and no lone surrogates (not encodable as UTF-8). Strings from
+    a model are arbitrary; they go into the database, the logs and JSON responses."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, list):
+        return [clean_text(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(key): clean_text(item) for key, item in value.items()}
+    return value
 
 
 class ModelClient(Protocol):

@@ -1,7 +1,6 @@
 """`OpenAIModel`: chat completions through the `openai` SDK, against OpenAI or any
 OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`."""
 
-import json
 from functools import cache
 from typing import Any
 
@@ -72,9 +71,9 @@ class OpenAIModel:
             ) from error
         except openai.OpenAIError as error:
             raise ModelProviderError() from error
-        except json.JSONDecodeError as error:
-            # The SDK lets this escape when a 200 response says it is JSON but is not
-            # (e.g. a proxy's HTML error page).
+        except (ValueError, RecursionError) as error:
+            # The SDK lets these escape when a 200 response says it is JSON but is not (a
+            # proxy's HTML error page), is not UTF-8, or nests beyond the parser's limit.
             raise ModelProviderError("The language model provider sent a response that could not be read.") from error
         return _assistant_message(completion)
 

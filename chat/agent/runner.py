@@ -1,11 +1,15 @@
 """The tool-calling loop, shared by every model client."""
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chat.agent.model import ChatMessage, ModelClient, ModelError, Usage
+from chat.agent.model import ChatMessage, ModelClient, ModelError, ModelProviderError, Usage
 from chat.agent.tools import Toolbox
+
+logger = logging.getLogger(__name__)
 
 MAX_MODEL_CALLS = 8
 LOOP_LIMIT_REPLY = (
@@ -53,9 +57,13 @@ def run_agent(
     history: list[ChatMessage],
     user_message: str,
     max_model_calls: int = MAX_MODEL_CALLS,
+    on_step: Callable[[], None] | None = None,
 ) -> AgentTurn:
     """Run one turn: call the model, run the tools it asks for in order, feed results back,
-    until it gives a final answer or `max_model_calls` calls have been made."""
+    until it gives a final answer or `max_model_calls` calls have been made.
+
+    `on_step` is called after every model call and its tools: a sign of life for callers
+    that hold a lease on the turn."""
     turn = AgentTurn(messages=[{"role": "user", "content": user_message}])
     conversation = [{"role": "system", "content": system_prompt}, *history, *turn.messages]
 
@@ -65,9 +73,14 @@ def run_agent(
 
     while turn.model_calls < max_model_calls:
         try:
-            reply = model.complete(conversation, toolbox.schemas)
+            reply = model.complete(conversation, toolbox.schemas).cleaned()
         except ModelError as error:
             raise AgentFailed(error, turn) from error
+        except Exception as error:
+            # A model client must raise ModelError; anything else is a bug, but what the
+            # turn already did must still be stored.
+            logger.exception("model client %s failed unexpectedly", model.backend)
+            raise AgentFailed(ModelProviderError(), turn) from error
         turn.model_calls += 1
         turn.usage += reply.usage
         add(reply.as_chat_message())
@@ -78,6 +91,8 @@ def run_agent(
             arguments, result = toolbox.run(name=call.name, arguments_json=call.arguments)
             turn.tool_runs.append(ToolRun(call.name, arguments, result))
             add({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": json.dumps(result)})
+        if on_step is not None:
+            on_step()
 
     turn.reply = LOOP_LIMIT_REPLY
     add({"role": "assistant", "content": LOOP_LIMIT_REPLY})

@@ -8,11 +8,13 @@ never raises into the loop: bad arguments and domain errors come back as
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable
 from typing import Any
 
 from accounts.models import User
+from chat.agent.model import clean_text
 from config.errors import DomainError
 from todos import services
 from todos.models import TASK_STATUSES, Todo
@@ -83,6 +85,48 @@ TASK_NUMBER_TEXT = re.compile(r"#?(\d{1,10})", re.ASCII)
 TOOL_NAMES = frozenset(schema["function"]["name"] for schema in TOOL_SCHEMAS)
 
 
+MAX_ARGUMENT_DEPTH = 8
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_arguments(arguments_json: str) -> dict[str, Any]:
+    """A tool call's arguments as a dict of storable values, or `InvalidArguments`.
+
+    Strict JSON: NaN, Infinity and numbers beyond a float's range are refused (neither
+    database nor a JSON response can hold them), and so is deep nesting."""
+    try:
+        arguments = json.loads(arguments_json or "{}", parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError, TypeError):  # ValueError covers JSONDecodeError
+        raise InvalidArguments("The arguments were not valid JSON.") from None
+    if not isinstance(arguments, dict):
+        raise InvalidArguments("The arguments must be a JSON object.")
+    if _depth(arguments) > MAX_ARGUMENT_DEPTH:
+        raise InvalidArguments("The arguments are nested too deeply.")
+    return clean_text(arguments)
+
+
 def _task_id(arguments: dict[str, Any]) -> int:
     value = arguments.get("task_id")
     if isinstance(value, str) and (number := TASK_NUMBER_TEXT.fullmatch(value.strip())):
@@ -123,11 +167,9 @@ class Toolbox:
     def run(self, *, name: str, arguments_json: str) -> tuple[dict[str, Any], ToolResult]:
         """Run one tool call; returns the parsed arguments and the result. Never raises."""
         try:
-            arguments = json.loads(arguments_json or "{}")
-        except (ValueError, RecursionError, TypeError):  # ValueError covers JSONDecodeError
-            return {}, {"success": False, "error": "The arguments were not valid JSON."}
-        if not isinstance(arguments, dict):
-            return {}, {"success": False, "error": "The arguments must be a JSON object."}
+            arguments = parse_arguments(arguments_json)
+        except InvalidArguments as error:
+            return {}, {"success": False, "error": str(error)}
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(sorted(TOOL_NAMES))

@@ -340,3 +340,31 @@ def test_nul_characters_from_the_model_are_stored_and_replayed_cleanly(scripted_
     assert first.json()["message"] == "Added it."
     assert first.json()["tool_calls"][0]["arguments"]["note"] == "ab"
     assert post(api_client, user, {"message": "add milk"}, key="nul-key").json() == first.json()
+
+
+def test_a_running_turn_renews_its_claim_after_every_model_call(scripted_openai, user, api_client):
+    """So a live turn, however many steps it takes, is never taken over as abandoned."""
+    scripted_openai.script(
+        tool_calls(("add_task", {"title": "Milk", "description": None}), delay=0.3),
+        reply("Added."),
+    )
+    started = timezone.now()
+
+    assert post(api_client, user, {"message": "add milk"}, key="renewed").status_code == 200
+
+    claim = IdempotentRequest.objects.get(owner=user, key="renewed")
+    assert claim.created_at >= started + timedelta(seconds=0.3)
+
+
+def test_a_response_that_cannot_be_rendered_is_never_stored_as_open(scripted_openai, user, api_client):
+    """Model output that JSON cannot carry is refused as arguments, so the stored response
+    is the one returned and the key is closed."""
+    scripted_openai.script(
+        tool_calls(("add_task", '{"title": "Milk", "description": null, "x": NaN}')),
+        reply("Could not."),
+    )
+    first = post(api_client, user, {"message": "add milk"}, key="nan-key")
+    assert first.status_code == 200
+    stored = IdempotentRequest.objects.get(owner=user, key="nan-key")
+    assert (stored.response_status, stored.response_body) == (200, first.json())
+    assert post(api_client, user, {"message": "add milk"}, key="nan-key").json() == first.json()

@@ -142,6 +142,10 @@ def test_other_users_task_number_touches_nothing_of_theirs(api_client, user, oth
         pytest.param("complete_task", {"task_id": "1" * 40}, id="huge-task-id-text"),
         pytest.param("add_task", "[" * 100_000, id="nested-too-deep"),
         pytest.param("complete_task", '{"task_id": ' + "9" * 5000 + "}", id="integer-too-long-to-parse"),
+        pytest.param("add_task", '{"title": "Milk", "description": null, "x": NaN}', id="nan"),
+        pytest.param("add_task", '{"title": "Milk", "description": null, "x": -Infinity}', id="infinity"),
+        pytest.param("add_task", '{"title": "Milk", "description": null, "x": 1e400}', id="float-out-of-range"),
+        pytest.param("add_task", '{"title": "Milk", "x": ' + "[" * 450 + "]" * 450 + "}", id="nested-450-deep"),
     ],
 )
 def test_bad_tool_call_is_fed_back_as_error_result(api_client, user, scripted_openai, name, arguments):
@@ -332,8 +336,8 @@ def test_unusual_provider_output_is_stored_and_the_next_turn_works(api_client, u
 
     first = chat(api_client, user, "do odd things")
     assert first.status_code == 200
-    assert [run["result"]["success"] for run in first.json()["tool_calls"]] == [False, False]
-    assert not Todo.objects.exists()
+    assert [run["result"]["success"] for run in first.json()["tool_calls"]] == [False, True]
+    assert list(Todo.objects.values_list("title", flat=True)) == ["nultitle"]
     messages = stored(first.json()["conversation_id"])
     assert messages[1].tool_calls[0]["id"] == long_id
     assert (messages[2].tool_call_id, messages[2].name) == (long_id, long_name)
@@ -342,3 +346,19 @@ def test_unusual_provider_output_is_stored_and_the_next_turn_works(api_client, u
     second = chat(api_client, user, "and now?", conversation_id=first.json()["conversation_id"])
     assert second.status_code == 200
     assert_valid_history(scripted_openai.requests[-1]["messages"][1:])
+
+
+def test_lone_surrogates_from_the_model_are_stored_and_rendered(api_client, user, scripted_openai):
+    """Text that is not valid UTF-8 (a lone surrogate) in the reply or in tool arguments."""
+    scripted_openai.script(
+        tool_calls(("add_task", {"title": "Milk \ud83d", "description": None, "\ud83d\u0000key": "v\ud83d"})),
+        reply("Added \ud83d it."),
+    )
+
+    response = chat(api_client, user, "add milk")
+
+    assert response.status_code == 200
+    assert response.json()["message"] == "Added ? it."
+    assert response.json()["tool_calls"][0]["arguments"]["?key"] == "v?"
+    assert list(Todo.objects.values_list("title", flat=True)) == ["Milk ?"]
+    assert stored(response.json()["conversation_id"])[-1].content == "Added ? it."

@@ -173,3 +173,17 @@ def test_failed_new_conversation_still_exists_with_the_users_message(api_client,
     assert stored(str(conversation.pk)) == [("user", "Plan my week")]
     listed = api_client.get(f"/api/{user.id}/conversations").json()
     assert str(conversation.pk) in str(listed)
+
+
+def test_a_body_that_is_not_utf8_after_a_tool_ran_is_502_and_the_tool_run_is_kept(api_client, user, scripted_openai):
+    scripted_openai.script(
+        tool_calls(("add_task", {"title": "Milk", "description": None})),
+        Step(body=b'{"id": "\xff\xfe"}', content_type="application/json"),
+    )
+
+    response = api_client.post(f"/api/{user.pk}/chat", {"message": "add milk"}, format="json")
+
+    assert response.status_code == 502
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Milk"]
+    conversation = Conversation.objects.get(pk=response.json()["conversation_id"])
+    assert [m.role for m in conversation.messages.order_by("position")] == ["user", "assistant", "tool"]

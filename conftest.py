@@ -5,6 +5,15 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.tests.factories import UserFactory
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.postgresql` tests need real row locks and concurrent connections."""
+    if item.get_closest_marker("postgresql"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL")
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -10,7 +10,7 @@ from threading import Barrier
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message
@@ -21,7 +21,6 @@ from todos.models import Todo
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.postgresql,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
 
 TURNS = 16

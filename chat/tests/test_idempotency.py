@@ -6,7 +6,7 @@ from datetime import timedelta
 from threading import Barrier
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -206,7 +206,6 @@ def test_a_recent_claim_without_response_is_still_in_progress(scripted_openai, s
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scripted_openai):
     user = UserFactory()
     script_add_task(scripted_openai, "Buy milk", delay=1.0)
@@ -244,7 +243,6 @@ def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scrip
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
     user = UserFactory()
     script_add_task(scripted_openai, "Buy milk", delay=0.3)
@@ -271,7 +269,6 @@ def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_a_request_whose_claim_was_taken_over_does_not_overwrite_the_new_response(scripted_openai):
     """The first request outlives the abandonment bound; a repeat takes the key over and answers.
     When the first finally finishes, the response stored for the key stays the repeat's."""

@@ -26,7 +26,6 @@ from chat.tests.scripted_openai import Step, reply, tool_calls
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.postgresql,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
 
 STARTUP_TIMEOUT = 20.0

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from accounts.tests.factories import UserFactory
 from todos import services
@@ -13,7 +13,6 @@ from todos.models import Todo
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.postgresql,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
 
 THREADS = 12

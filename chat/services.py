@@ -117,7 +117,6 @@ def run_chat_turn(
     owner: User,
     message: str,
     conversation_id: uuid.UUID | None = None,
-    model: ModelClient | None = None,
     on_step: Callable[[], None] | None = None,
 ) -> ChatTurn:
     """Run one turn of a conversation (a new one when `conversation_id` is None)."""
@@ -126,7 +125,7 @@ def run_chat_turn(
         conversation = Conversation.objects.create(owner=owner, title=conversation_title(message))
     else:
         conversation = get_conversation(owner=owner, conversation_id=conversation_id)
-    model = model or build_model()
+    model = build_model()
     turn, outcome = AgentTurn(), "error"
     try:
         try:
@@ -198,8 +197,7 @@ def respond_to_chat(
         )
         return _store_response(claim=claim, status=200, body=turn.as_dict())
     except DomainError as error:
-        body = error.detail if isinstance(error.detail, dict) else {"detail": error.detail}
-        _store_response(claim=claim, status=error.status_code, body=body)
+        _store_response(claim=claim, status=error.status_code, body=error.body())
         raise
     except Exception:
         # Tools may have run before the failure (or the response could not be stored): the

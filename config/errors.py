@@ -16,6 +16,10 @@ class DomainError(Exception):
         self.detail = detail if detail is not None else self.default_detail
         super().__init__(self.detail)
 
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the error response, in DRF's shape."""
+        return self.detail if isinstance(self.detail, dict) else {"detail": self.detail}
+
 
 class NotFound(DomainError):
     status_code = 404

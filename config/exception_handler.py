@@ -10,6 +10,5 @@ from config.errors import DomainError
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        data = exc.detail if isinstance(exc.detail, dict) else {"detail": exc.detail}
-        return Response(data, status=exc.status_code)
+        return Response(exc.body(), status=exc.status_code)
     return drf_exception_handler(exc, context)

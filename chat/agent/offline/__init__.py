@@ -1,0 +1,3 @@
+from chat.agent.offline.legacy import OfflineModel
+
+__all__ = ["OfflineModel"]

@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+EVAL_SET ?= ../shared/agent-eval/dev_set.json
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench eval clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -20,6 +21,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	SECRET_KEY=$${SECRET_KEY:-mypy-check-key} $(BIN)/mypy .
 	SECRET_KEY=$${SECRET_KEY:-makemigrations-check-key} $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint
@@ -27,6 +29,11 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# Scores the offline agent on EVAL_SET (make eval EVAL_SET=path/to/set.json for another file).
+eval: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py evaluate_agent $(EVAL_SET) --backend offline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

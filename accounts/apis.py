@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.permissions import authenticated_user
 from accounts.serializers import RegisterSerializer, UserSerializer
 from accounts.services import register_user
 from accounts.throttles import AuthRateThrottle
@@ -27,7 +28,7 @@ class RegisterApi(APIView):
 class MeApi(APIView):
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
-        return Response(UserSerializer(request.user).data)
+        return Response(UserSerializer(authenticated_user(request)).data)
 
 
 class TokenApi(TokenObtainPairView):

@@ -1,3 +1,5 @@
+from typing import cast
+
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -11,7 +13,8 @@ class SettingsRateThrottle(SimpleRateThrottle):
     """
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # The stubs type the rates as numbers; DRF's settings hold "30/min" strings (or None).
+        return cast("str | None", api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or ""))
 
 
 class AuthRateThrottle(SettingsRateThrottle):

@@ -11,7 +11,6 @@ import multiprocessing
 import multiprocessing.synchronize
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,15 +22,11 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from chat.tests.helpers import free_port  # noqa: E402
+
 CLIENTS = 16
 DURATION = 10.0
 MODEL_DELAY = 0.25
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
@@ -94,6 +89,7 @@ def main() -> None:
     ready = multiprocessing.Event()
     model = multiprocessing.Process(target=slow_model, args=(model_port, ready), daemon=True)
     model.start()
+    assert model.pid is not None  # noqa: S101 - started above
     ready.wait(10)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -148,9 +144,10 @@ def main() -> None:
                 response.read()
                 status = response.status
                 with lock:
-                    (latencies if status == 200 else failures).append(
-                        time.perf_counter() - began if status == 200 else status
-                    )
+                    if status == 200:
+                        latencies.append(time.perf_counter() - began)
+                    else:
+                        failures.append(status)
 
         workers = [int(pid) for pid in Path(f"/proc/{gunicorn.pid}/task/{gunicorn.pid}/children").read_text().split()]
         cpu_before = {pid: cpu_seconds(pid) for pid in [*workers, model.pid, os.getpid()]}

@@ -28,7 +28,8 @@ def run_json(script: str, database_url: str) -> dict:
     )
     if result.returncode != 0:
         raise SystemExit(f"bench/{script} failed on {database_url}:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures: dict = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def scratch_postgres() -> str | None:

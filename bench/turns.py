@@ -9,6 +9,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,8 +31,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from chat.services import save_turn  # noqa: E402
-from chat.tests.scripted_openai import ScriptedOpenAI, reply  # noqa: E402
+from chat.persistence import save_turn  # noqa: E402
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, reply  # noqa: E402
 
 TURN_SAMPLES = 200
 
@@ -49,16 +50,17 @@ def post_turn(client: Client, user: User, message: str, conversation_id: str | N
     response = client.post(f"/api/{user.pk}/chat", body, content_type="application/json")
     if response.status_code != 200:
         raise RuntimeError(f"chat turn failed: {response.status_code} {response.content[:500]!r}")
-    return response.json()
+    answer: dict = response.json()
+    return answer
 
 
 def filled_conversation(client: Client, user: User, earlier_turns: int) -> str:
     """A conversation with `earlier_turns` stored turns of 4 messages (with a tool call each)."""
-    conversation_id = post_turn(client, user, "add a task to start")["conversation_id"]
+    conversation_id: str = post_turn(client, user, "add a task to start")["conversation_id"]
     for turn in range(earlier_turns - 1):
         call = {"id": f"call_{turn}", "type": "function", "function": {"name": "list_tasks", "arguments": "{}"}}
         save_turn(
-            conversation_id=conversation_id,
+            conversation_id=uuid.UUID(conversation_id),
             messages=[
                 {"role": "user", "content": f"show my tasks {turn}"},
                 {"role": "assistant", "content": "", "tool_calls": [call]},
@@ -137,7 +139,7 @@ def prompt_size_by_turn(server: ScriptedOpenAI) -> dict[str, dict[str, int]]:
     return sizes
 
 
-def tool_then_reply(request: dict) -> object:
+def tool_then_reply(request: dict) -> Step:
     """Scripted model: a user message gets an add_task call, a tool result gets a reply."""
     from chat.tests.scripted_openai import tool_calls
 

@@ -1,7 +1,6 @@
 from uuid import UUID
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView, ListAPIView
@@ -9,17 +8,21 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import IsPathUser
-from chat import selectors, services
+from accounts.permissions import IsPathUser, authenticated_user
+from chat import selectors
+from chat.conversations import delete_conversation
+from chat.idempotency import IDEMPOTENCY_KEY, IdempotencyKeyReused, RequestInProgress, run_turn_once
 from chat.models import Conversation
 from chat.serializers import (
-    ChatErrorSerializer,
+    ChatProviderErrorSerializer,
     ChatRequestSerializer,
     ChatResponseSerializer,
     ConversationDetailSerializer,
     ConversationSerializer,
 )
 from chat.throttles import ChatRateThrottle
+from chat.turns import run_turn
+from config.schema import error_response
 
 
 class ChatApi(GenericAPIView):
@@ -35,29 +38,31 @@ class ChatApi(GenericAPIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                {"type": "string", "pattern": services.IDEMPOTENCY_KEY.pattern},
+                {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern},
                 OpenApiParameter.HEADER,
                 description="Retrying with the same key returns the first response and runs no tool again.",
             )
         ],
         responses={
             200: ChatResponseSerializer,
-            502: OpenApiResponse(ChatErrorSerializer, description="The model provider returned an error."),
-            503: OpenApiResponse(ChatErrorSerializer, description="The model provider is unreachable or rate-limited."),
-            504: OpenApiResponse(ChatErrorSerializer, description="The model provider timed out."),
-            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Same Idempotency-Key still in progress."),
-            422: OpenApiResponse(OpenApiTypes.OBJECT, description="Idempotency-Key used for another request."),
+            502: OpenApiResponse(ChatProviderErrorSerializer, description="The model provider returned an error."),
+            503: OpenApiResponse(
+                ChatProviderErrorSerializer, description="The model provider is unreachable or rate-limited."
+            ),
+            504: OpenApiResponse(ChatProviderErrorSerializer, description="The model provider timed out."),
+            409: error_response(RequestInProgress, "Same Idempotency-Key still in progress."),
+            422: error_response(IdempotencyKeyReused, "Idempotency-Key used for another request."),
         },
     )
     def post(self, request: Request, user_id: UUID) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        status_code, body = services.respond_to_chat(
-            owner=request.user,
-            idempotency_key=request.headers.get("Idempotency-Key"),
-            **serializer.validated_data,
-        )
-        return Response(body, status=status_code)
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            turn = run_turn(owner=authenticated_user(request), **serializer.validated_data)
+        else:
+            turn = run_turn_once(owner=authenticated_user(request), key=key, **serializer.validated_data)
+        return Response(ChatResponseSerializer(turn).data)
 
 
 class ConversationListApi(ListAPIView):
@@ -67,7 +72,7 @@ class ConversationListApi(ListAPIView):
     serializer_class = ConversationSerializer
 
     def get_queryset(self) -> QuerySet[Conversation]:
-        return selectors.conversations_for(owner=self.request.user)
+        return selectors.conversations_for(owner=authenticated_user(self.request))
 
 
 class ConversationDetailApi(GenericAPIView):
@@ -76,11 +81,11 @@ class ConversationDetailApi(GenericAPIView):
 
     def get(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
         conversation = selectors.get_conversation(
-            owner=request.user, conversation_id=conversation_id, with_messages=True
+            owner=authenticated_user(request), conversation_id=conversation_id, with_messages=True
         )
         return Response(self.get_serializer(conversation).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
-        services.delete_conversation(owner=request.user, conversation_id=conversation_id)
+        delete_conversation(owner=authenticated_user(request), conversation_id=conversation_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

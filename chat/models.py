@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 TITLE_MAX_LENGTH = 80
 
@@ -57,7 +58,9 @@ class IdempotentRequest(models.Model):
     """A chat request made with an `Idempotency-Key` header, and its stored response.
 
     The row is created before the turn runs (unique per user and key), so a retry that
-    arrives while the first is still running finds it and never runs the turn twice.
+    arrives while the first is still running finds it and never runs the turn twice. The
+    row is the running request's lease on the key: renewed after every step of the turn,
+    and taken over by a retry once it has gone unrenewed for longer than a step can take.
     """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -65,6 +68,7 @@ class IdempotentRequest(models.Model):
     request_fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    lease_renewed_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

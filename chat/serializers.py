@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
+from chat.agent.model import ModelError
 from chat.models import Conversation, Message
+from config.schema import codes_of, error_serializer
 
 MESSAGE_MAX_LENGTH = 2000
 
@@ -27,15 +29,16 @@ class UsageSerializer(serializers.Serializer):
 
 
 class ChatResponseSerializer(serializers.Serializer):
+    """A `chat.turns.ChatTurn`."""
+
     conversation_id = serializers.UUIDField()
-    message = serializers.CharField(help_text="The assistant's reply.")
+    message = serializers.CharField(source="reply", help_text="The assistant's reply.")
     tool_calls = ToolCallSerializer(many=True)
     usage = UsageSerializer()
 
 
-class ChatErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    conversation_id = serializers.UUIDField()
+# A model provider's failure (502, 503, 504): detail, code and the turn's conversation.
+ChatProviderErrorSerializer = error_serializer("ChatProviderError", codes_of(ModelError), with_conversation=True)
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -48,8 +51,8 @@ class MessageSerializer(serializers.ModelSerializer):
 class ConversationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Conversation
-        fields = ("id", "title", "message_count", "created_at", "updated_at")
-        read_only_fields = fields
+        fields: tuple[str, ...] = ("id", "title", "message_count", "created_at", "updated_at")
+        read_only_fields: tuple[str, ...] = fields
 
 
 class ConversationDetailSerializer(ConversationSerializer):

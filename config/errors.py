@@ -1,7 +1,8 @@
 """The domain error family. Services raise these; they never import DRF.
 
-Each error carries the HTTP status and machine-readable code that one handler
-(`config.exception_handler`) turns into DRF's JSON error shape.
+Each error carries the HTTP status and the stable, machine-readable `code` that one handler
+(`config.exception_handler`) turns into the JSON error body `{"detail": "...", "code": "..."}`.
+Field errors (a `detail` dict) keep DRF's shape, `{"field": ["message"]}`.
 """
 
 from typing import Any
@@ -17,8 +18,10 @@ class DomainError(Exception):
         super().__init__(self.detail)
 
     def body(self) -> dict[str, Any]:
-        """The JSON body of the error response, in DRF's shape."""
-        return self.detail if isinstance(self.detail, dict) else {"detail": self.detail}
+        """The JSON body of the error response: field errors as they are, else detail and code."""
+        if isinstance(self.detail, dict):
+            return self.detail
+        return {"detail": self.detail, "code": self.code}
 
 
 class NotFound(DomainError):
@@ -33,3 +36,11 @@ class InvalidInput(DomainError):
     status_code = 400
     code = "invalid"
     default_detail = "Invalid input."
+
+
+class ServerError(DomainError):
+    """An unexpected failure: the one body every 500 response carries."""
+
+    status_code = 500
+    code = "server_error"
+    default_detail = "A server error occurred."

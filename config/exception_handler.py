@@ -1,4 +1,10 @@
-"""One mapping from domain errors to HTTP responses, wrapping DRF's default handler."""
+"""The one mapping from errors to HTTP responses, wrapping DRF's default handler.
+
+Every error body carries a stable `code` beside `detail`: a domain error's own `code`, and for
+DRF's errors (401, 403, 404, 405, 415, 429, parse errors ...) the code DRF gives the error
+(`not_authenticated`, `throttled` ...). Field errors keep DRF's shape, `{"field": ["message"]}`:
+a 400 body without `detail` is field errors.
+"""
 
 from typing import Any
 
@@ -11,4 +17,8 @@ from config.errors import DomainError
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(exc.body(), status=exc.status_code)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        # DRF's `detail` is an ErrorDetail that knows its code; simplejwt's bodies already have one.
+        response.data.setdefault("code", getattr(response.data["detail"], "code", None) or "error")
+    return response

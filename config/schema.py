@@ -1,16 +1,45 @@
 """The OpenAPI schema: drf-spectacular's, plus the error responses every endpoint can give.
 
-Errors use DRF's JSON shape, `{"detail": "..."}` or `{"field": ["..."]}`, documented here
-once instead of on every view.
+Every error body is `{"detail": "...", "code": "..."}` (field errors keep DRF's shape,
+`{"field": ["..."]}`); each documented error response lists the codes its status can carry,
+gathered from the domain errors (`config.errors.DomainError` subclasses) and DRF's own.
 """
+
+from functools import cache
+from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from config.errors import DomainError
+
+# The codes DRF and simplejwt give their own errors, by status (field errors carry none).
+FRAMEWORK_CODES: dict[int, tuple[str, ...]] = {
+    400: ("parse_error",),
+    401: (
+        "not_authenticated",
+        "authentication_failed",
+        # simplejwt: a bad or expired token, a bad header, a login that fails, a token's user
+        "token_not_valid",
+        "bad_authorization_header",
+        "no_active_account",
+        "user_not_found",
+        "user_inactive",
+        "password_changed",
+    ),
+    403: ("permission_denied",),
+    404: ("not_found",),
+    405: ("method_not_allowed",),
+    406: ("not_acceptable",),
+    415: ("unsupported_media_type",),
+    429: ("throttled",),
+}
+
 ERRORS = {
-    "400": "Invalid input: a message or field errors.",
+    "400": "Invalid input: field errors `{\"field\": [\"...\"]}`, or `{\"detail\", \"code\"}`.",
     "401": "Authentication credentials were not provided or are invalid.",
     "403": "The path's user is not the caller.",
     "404": "Not found.",
@@ -19,23 +48,67 @@ ERRORS = {
 }
 
 
+def _domain_errors(base: type[DomainError] = DomainError) -> list[type[DomainError]]:
+    found = []
+    for error in base.__subclasses__():
+        if error.code != DomainError.code:  # an error replayed with its stored code has none of its own
+            found.append(error)
+        found += _domain_errors(error)
+    return found
+
+
+def codes_of(base: type[DomainError]) -> tuple[str, ...]:
+    """The codes of `base` and of every error derived from it, sorted."""
+    return tuple(sorted({error.code for error in [base, *_domain_errors(base)]}))
+
+
+def error_codes(status: int) -> list[str]:
+    """Every code an error response with this status can carry, sorted."""
+    codes = set(FRAMEWORK_CODES.get(status, ()))
+    codes |= {error.code for error in _domain_errors() if error.status_code == status}
+    return sorted(codes)
+
+
+@cache
+def error_serializer(name: str, codes: tuple[str, ...], *, with_conversation: bool = False) -> type:
+    """An error body serializer (component `name`) whose `code` is one of `codes`."""
+
+    @extend_schema_field({"type": "string", "enum": list(codes), "description": "Stable; branch on this."})
+    class CodeField(serializers.CharField):
+        pass
+
+    fields: dict[str, Any] = {"detail": serializers.CharField(help_text="For people; may change."), "code": CodeField()}
+    if with_conversation:
+        fields["conversation_id"] = serializers.UUIDField(
+            help_text="The conversation the turn belongs to: what it did before the failure is stored there."
+        )
+    return type(name, (serializers.Serializer,), {**fields, "__module__": __name__})
+
+
+def error_response(error: type[DomainError], description: str) -> OpenApiResponse:
+    """The documented response for one domain error."""
+    return OpenApiResponse(error_serializer(f"{error.__name__}Error", (error.code,)), description=description)
+
+
 class AutoSchema(openapi.AutoSchema):
-    def _get_response_bodies(self, direction: str = "response") -> dict:
-        responses = super()._get_response_bodies(direction)
-        for code in self._error_codes():
-            if code not in responses:
-                error = OpenApiResponse(OpenApiTypes.OBJECT, description=ERRORS[code])
-                responses[code] = self._get_response_for_code(error, code, direction=direction)
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        for status in self._error_statuses():
+            if status not in responses:
+                codes = tuple(error_codes(int(status)))
+                body = OpenApiTypes.OBJECT if status == "400" else error_serializer(f"Error{status}", codes)
+                error = OpenApiResponse(body, description=ERRORS[status])
+                responses[status] = self._get_response_for_code(error, status, direction=direction)
         return responses
 
-    def _error_codes(self) -> list[str]:
-        codes = ["400"]
+    def _error_statuses(self) -> list[str]:
+        statuses = ["400"]
         if not any(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
-            codes += ["401", "403"]
+            statuses += ["401", "403"]
         if "{" in self.path:
-            codes.append("404")
+            statuses.append("404")
         if self.method in ("POST", "PUT", "PATCH"):
-            codes.append("415")
+            statuses.append("415")
         if self.view.get_throttles():
-            codes.append("429")
-        return codes
+            statuses.append("429")
+        return statuses

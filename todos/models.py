@@ -1,17 +1,30 @@
-from typing import Literal
+from typing import Literal, get_args
 
 from django.conf import settings
 from django.db import models
 
 TaskStatus = Literal["all", "pending", "completed"]
-TASK_STATUSES: tuple[TaskStatus, ...] = ("all", "pending", "completed")
+TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 1000
 
 
 class Todo(models.Model):
-    """One task. Users name it by `number`, their own 1, 2, 3 ... in creation order."""
+    """One task. Users name it by `number`, their own 1, 2, 3 ... in creation order.
+
+    The task number is the only identity a task shows outside the server (the primary key
+    never leaves it), and each layer spells it in its own established way; this is the one
+    mapping:
+
+    - `Todo.number`, and `number=` in `todos.services` (the domain's word);
+    - REST: the field `id` (`TaskSerializer`) and the path parameter `<task_id>`;
+    - tools: the argument `task_id`, and `task_id` beside the `task_not_found` code in an
+      error result; a task in a tool result is the REST representation, so `id` again.
+
+    The translation happens only at those edges: the REST views, `TaskSerializer` and the
+    tool functions in `chat.agent.tools`.
+    """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="todos")
     number = models.PositiveIntegerField(editable=False)

@@ -26,4 +26,6 @@ class TaskInputSerializer(TaskCreateSerializer):
 
 
 class TaskListQuerySerializer(serializers.Serializer):
+    # The service validates the status; the ChoiceField stays for the OpenAPI enum and DRF's
+    # usual 400 field error, with its choices from the same constant.
     status = serializers.ChoiceField(choices=TASK_STATUSES, default="all")

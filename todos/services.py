@@ -1,8 +1,9 @@
 """The todo operations. Both the REST views and the chat agent's tools call these.
 
 Every function takes the owner explicitly and only ever touches that owner's tasks; tasks
-are addressed by their per-user `number`. Invalid input raises `InvalidTaskInput`, an
-unknown number raises `TaskNotFound`.
+are addressed by their per-user `number` (REST and the tools call it `id` / `task_id`: see
+`todos.models.Todo`). The values are validated here and only here: callers check types, not
+values. Invalid input raises `InvalidTaskInput`, an unknown number raises `TaskNotFound`.
 """
 
 from django.db import connection, transaction
@@ -67,7 +68,7 @@ def _next_number(*, owner: User) -> int:
             "RETURNING last_number",
             [TaskCounter._meta.pk.get_db_prep_value(owner.pk, connection)],
         )
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from accounts.models import User
 PASSWORD = "a-long-enough-pass-9"  # noqa: S105
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -16,6 +16,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
+    def save_password(self: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.save(update_fields=["password"])

@@ -1,12 +1,22 @@
 """The seam between the tool-calling loop and a model: `ModelClient.complete`."""
 
+import uuid
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import Any, Protocol, TypedDict
 
 from config.errors import DomainError
 
-# A message in OpenAI's chat-completions format: {"role": ..., "content": ..., ...}.
-ChatMessage = dict[str, Any]
+
+class ChatMessage(TypedDict, total=False):
+    """A message in OpenAI's chat-completions format. Every message has a `role`; `content` is
+    None only on the wire, for an assistant message that just calls tools."""
+
+    role: str  # "system", "user", "assistant" or "tool"
+    content: str | None
+    tool_calls: list[dict[str, Any]]  # assistant: the calls, in OpenAI's format
+    tool_call_id: str  # tool: which call this answers
+    name: str  # tool: the tool's name
 
 
 @dataclass(frozen=True)
@@ -83,17 +93,39 @@ class ModelClient(Protocol):
     backend: str  # "openai" or "offline"
     model: str  # the model name, for logs
 
+    @property
+    def longest_step(self) -> timedelta:
+        """An upper bound on one step of a turn with this client (a model call and its tools):
+        a turn's idempotency lease that has gone unrenewed this long belongs to a dead process."""
+        ...
+
     def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
         """Return the model's next assistant message. Raises a `ModelError` on provider failure."""
         ...
 
 
 class ModelError(DomainError):
-    """The model provider failed; the turn cannot go on."""
+    """The model provider failed; the turn cannot go on.
+
+    `conversation_id`, once the turn knows it, goes into the error body, so the client can
+    retry into the conversation that holds what the turn did before the failure."""
 
     status_code = 502
     code = "model_error"
     default_detail = "The language model provider returned an error."
+    conversation_id: uuid.UUID | None = None
+
+    def in_conversation(self, conversation_id: uuid.UUID) -> "ModelError":
+        """The same error, naming the conversation the turn belongs to."""
+        error = type(self)(self.detail)
+        error.conversation_id = conversation_id
+        return error
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        if self.conversation_id is not None:
+            body["conversation_id"] = str(self.conversation_id)
+        return body
 
 
 class ModelProviderError(ModelError):

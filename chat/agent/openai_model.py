@@ -1,6 +1,7 @@
 """`OpenAIModel`: chat completions through the `openai` SDK, against OpenAI or any
 OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`."""
 
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -18,6 +19,11 @@ from chat.agent.model import (
     ToolCall,
     Usage,
 )
+
+# The longest wait the openai SDK accepts from a Retry-After header before a retry.
+MAX_RETRY_AFTER_SECONDS = 120
+# Added to a step's bound for the tools it runs and for clock skew between instances.
+STEP_MARGIN_SECONDS = 60
 
 
 @cache
@@ -50,6 +56,14 @@ class OpenAIModel:
         client = _client(api_key, settings.OPENAI_BASE_URL, settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES)
         return cls(client=client, model=settings.OPENAI_MODEL)
 
+    @property
+    def longest_step(self) -> timedelta:
+        """Every try of the call timing out, after the longest Retry-After wait before each
+        retry, plus a margin for the step's tools."""
+        retries = self.client.max_retries
+        timeout = _seconds(self.client.timeout)
+        return timedelta(seconds=(retries + 1) * timeout + retries * MAX_RETRY_AFTER_SECONDS + STEP_MARGIN_SECONDS)
+
     def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
         body = {"model": self.model, "messages": [_wire_message(message) for message in messages], "tools": tools}
         try:
@@ -76,6 +90,16 @@ class OpenAIModel:
             # proxy's HTML error page), is not UTF-8, or nests beyond the parser's limit.
             raise ModelProviderError("The language model provider sent a response that could not be read.") from error
         return _assistant_message(completion)
+
+
+def _seconds(timeout: float | openai.Timeout | None) -> float:
+    """The longest one request may take under the client's timeout setting."""
+    if isinstance(timeout, openai.Timeout):
+        parts = [part for part in (timeout.connect, timeout.read, timeout.write, timeout.pool) if part is not None]
+        return sum(parts) if parts else _seconds(None)
+    if timeout is None:
+        return _seconds(openai.DEFAULT_TIMEOUT)
+    return float(timeout)
 
 
 def _assistant_message(completion: Any) -> AssistantMessage:

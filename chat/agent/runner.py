@@ -65,7 +65,7 @@ def run_agent(
     `on_step` is called after every model call and its tools: a sign of life for callers
     that hold a lease on the turn."""
     turn = AgentTurn(messages=[{"role": "user", "content": user_message}])
-    conversation = [{"role": "system", "content": system_prompt}, *history, *turn.messages]
+    conversation: list[ChatMessage] = [{"role": "system", "content": system_prompt}, *history, *turn.messages]
 
     def add(message: ChatMessage) -> None:
         turn.messages.append(message)

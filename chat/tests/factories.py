@@ -2,7 +2,7 @@
 
 A message's `position` and its conversation's `message_count` must agree (the count is the
 next free position), so messages are appended the way the app appends them: `add_turn`
-goes through `chat.services.save_turn`, and `MessageFactory` takes the next position under
+goes through `chat.persistence.save_turn`, and `MessageFactory` takes the next position under
 the conversation's row lock unless a position is given.
 """
 
@@ -17,10 +17,10 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from chat.agent.model import ChatMessage
 from chat.models import Conversation, Message
-from chat.services import save_turn
+from chat.persistence import save_turn
 
 
-class ConversationFactory(factory.django.DjangoModelFactory):
+class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
     class Meta:
         model = Conversation
 
@@ -28,7 +28,7 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Conversation {n}")
 
 
-class MessageFactory(factory.django.DjangoModelFactory):
+class MessageFactory(factory.django.DjangoModelFactory[Message]):
     """A message at the conversation's next position, or at an explicit `position`.
 
     Either way the conversation's `message_count` is raised to cover it and its

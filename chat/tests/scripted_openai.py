@@ -109,8 +109,7 @@ class ScriptedOpenAI:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://127.0.0.1:{self._server.server_port}/v1"
 
     def start(self) -> "ScriptedOpenAI":
         self._thread.start()

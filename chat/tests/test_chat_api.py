@@ -5,30 +5,21 @@ offline agent, as a fresh install would, and assert on its reply only loosely.
 """
 
 import uuid
+from unittest.mock import ANY
 
 import pytest
 from django.core.cache import cache
 
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
 from chat.tests.factories import ConversationFactory, add_turn, chat_turn
+from chat.tests.helpers import chat, chat_url
 from chat.tests.scripted_openai import error, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
 
-NOT_FOUND = {"detail": "Conversation not found."}
-
-
-def chat_url(user) -> str:
-    return f"/api/{user.pk}/chat"
-
-
-def chat(client, user, message: str, conversation_id=None, **extra):
-    data = {"message": message}
-    if conversation_id is not None:
-        data["conversation_id"] = str(conversation_id)
-    return client.post(chat_url(user), data, format="json", **extra)
+NOT_FOUND = {"detail": "Conversation not found.", "code": "conversation_not_found"}
 
 
 def nothing_stored() -> bool:
@@ -75,7 +66,14 @@ def test_new_conversation_returns_reply_tool_calls_and_usage(api_client, user, s
             "arguments": {"title": "Buy groceries", "description": None},
             "result": {
                 "success": True,
-                "task": {"id": 1, "title": "Buy groceries", "description": "", "completed": False},
+                "task": {
+                    "id": 1,
+                    "title": "Buy groceries",
+                    "description": "",
+                    "completed": False,
+                    "created_at": ANY,
+                    "updated_at": ANY,
+                },
             },
         }
     ]
@@ -301,7 +299,7 @@ def test_bad_token_is_401_and_stores_nothing(anonymous_client, user, scripted_op
 def test_another_users_path_is_403_and_stores_nothing(api_client, other_user, scripted_openai):
     response = chat(api_client, other_user, "add a task")
     assert response.status_code == 403
-    assert response.json() == {"detail": "You may only access your own data."}
+    assert response.json() == {"detail": "You may only access your own data.", "code": "permission_denied"}
     assert nothing_stored()
     assert scripted_openai.requests == []
 
@@ -316,7 +314,7 @@ def test_non_uuid_user_id_in_path_is_404_json(api_client, scripted_openai):
     response = api_client.post("/api/not-a-uuid/chat", {"message": "hi"}, format="json")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
     assert nothing_stored()
 
 
@@ -342,16 +340,6 @@ def test_another_users_conversation_is_404_like_an_unknown_one(api_client, user,
     assert scripted_openai.requests == []
 
 
-def test_tools_act_on_the_callers_tasks_only(api_client, user, other_user, scripted_openai):
-    scripted_openai.script(
-        tool_calls(("add_task", {"title": "Mine", "description": None, "user_id": str(other_user.pk)})),
-        reply("Done."),
-    )
-    assert chat(api_client, user, "add mine").status_code == 200
-    assert list(Todo.objects.values_list("owner", "title")) == [(user.pk, "Mine")]
-    assert Conversation.objects.get().owner == user
-
-
 # --- provider errors -----------------------------------------------------------------------
 
 
@@ -363,7 +351,7 @@ def test_provider_error_names_the_conversation_and_keeps_the_users_message(api_c
 
     assert response.status_code == 502
     body = response.json()
-    assert set(body) == {"detail", "conversation_id"}
+    assert set(body) == {"detail", "code", "conversation_id"}
     conversation = Conversation.objects.get(pk=body["conversation_id"])
     assert list(conversation.messages.values_list("role", "content")) == [("user", "add a task to buy milk")]
     # The client can retry into the same conversation.

@@ -14,6 +14,7 @@ from django.db import connections
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message
+from chat.tests.helpers import chat_url
 from chat.tests.scripted_openai import Step, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
@@ -38,10 +39,6 @@ def add_task_agent(request: dict[str, Any]) -> Step:
         title = last["content"][len(PREFIX) :]
         return tool_calls(("add_task", {"title": title, "description": None}), delay=DELAY)
     return reply(f"echo: {last['content']}", delay=DELAY)
-
-
-def chat_url(user) -> str:
-    return f"/api/{user.pk}/chat"
 
 
 def post_all_at_once(user, bodies: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

@@ -9,7 +9,7 @@ from chat.tests.factories import ConversationFactory, MessageFactory, add_turn, 
 
 pytestmark = pytest.mark.django_db
 
-NOT_FOUND = {"detail": "Conversation not found."}
+NOT_FOUND = {"detail": "Conversation not found.", "code": "conversation_not_found"}
 SUMMARY_FIELDS = {"id", "title", "message_count", "created_at", "updated_at"}
 MESSAGE_FIELDS = {"position", "role", "content", "tool_calls", "tool_call_id", "name", "created_at"}
 
@@ -236,7 +236,7 @@ def test_another_users_path_is_403(api_client, other_user, method, detail):
     url = conversations_url(other_user, theirs.pk if detail else None)
     response = getattr(api_client, method)(url)
     assert response.status_code == 403
-    assert response.json() == {"detail": "You may only access your own data."}
+    assert response.json() == {"detail": "You may only access your own data.", "code": "permission_denied"}
     assert Conversation.objects.filter(pk=theirs.pk).exists()
 
 
@@ -248,4 +248,4 @@ def test_non_uuid_ids_in_the_path_are_404_json(api_client, user, url):
     response = api_client.get(url.format(user_id=user.pk))
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}

@@ -12,6 +12,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message
+from chat.tests.helpers import chat
 from chat.tests.scripted_openai import reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
@@ -56,10 +57,6 @@ def victim_strings(victim) -> list[str]:
     return texts
 
 
-def chat(user, message: str, **body):
-    return client_for(user).post(f"/api/{user.pk}/chat", {"message": message, **body}, format="json")
-
-
 def assert_nothing_of_the_victims_leaked(victim, attacker, scripted_openai, *responses) -> None:
     stored = list(
         Message.objects.filter(conversation__owner=attacker).values_list("content", "tool_calls", "tool_call_id")
@@ -90,12 +87,12 @@ def test_tools_ignore_a_user_id_argument_and_act_on_the_requesting_user(scripted
         reply("Done."),
     )
 
-    response = chat(attacker, "do everything for the other user")
+    response = chat(client_for(attacker), attacker, "do everything for the other user")
 
     assert response.status_code == 200
     results = [run["result"] for run in response.json()["tool_calls"]]
     assert [result["success"] for result in results] == [True, True, True, True, False, True]
-    assert results[4] == {"success": False, "error": "Task 3 not found."}
+    assert results[4] == {"success": False, "error": "Task 3 not found.", "code": "task_not_found", "task_id": 3}
     assert [(task["id"], task["title"], task["completed"]) for task in results[5]["tasks"]] == [
         (1, "Planted task", True),
         (2, "Hijacked", False),
@@ -122,14 +119,14 @@ def test_the_victims_task_numbers_are_not_found_for_the_attacker(scripted_openai
         reply("Done."),
     )
 
-    response = chat(attacker, "complete 2, delete 3, rename 4")
+    response = chat(client_for(attacker), attacker, "complete 2, delete 3, rename 4")
 
     assert response.status_code == 200
     assert [run["result"] for run in response.json()["tool_calls"]] == [
-        {"success": False, "error": "Task 2 not found."},
-        {"success": False, "error": "Task 3 not found."},
-        {"success": False, "error": "Task 4 not found."},
-        {"success": False, "error": "Task 3 not found."},
+        {"success": False, "error": "Task 2 not found.", "code": "task_not_found", "task_id": 2},
+        {"success": False, "error": "Task 3 not found.", "code": "task_not_found", "task_id": 3},
+        {"success": False, "error": "Task 4 not found.", "code": "task_not_found", "task_id": 4},
+        {"success": False, "error": "Task 3 not found.", "code": "task_not_found", "task_id": 3},
     ]
     assert snapshot(victim) == before
     assert snapshot(attacker) == mine
@@ -146,9 +143,9 @@ def test_a_prompt_injection_in_another_users_task_never_reaches_the_model(script
         reply("You have 2 tasks."),
     )
 
-    first = chat(attacker, "show all my tasks")
+    first = chat(client_for(attacker), attacker, "show all my tasks")
     # A second turn replays the stored history (tool results included) to the model.
-    second = chat(attacker, "and again", conversation_id=first.json()["conversation_id"])
+    second = chat(client_for(attacker), attacker, "and again", conversation_id=first.json()["conversation_id"])
 
     assert first.status_code == second.status_code == 200
     listed = [[task["title"] for task in run["result"]["tasks"]] for run in first.json()["tool_calls"]]
@@ -165,7 +162,7 @@ def test_a_prompt_injection_in_another_users_task_never_reaches_the_model(script
 @pytest.fixture
 def victims_conversation(scripted_openai, victim):
     scripted_openai.script(reply("Noted, Victoria."))
-    response = chat(victim, "my secret plan")
+    response = chat(client_for(victim), victim, "my secret plan")
     assert response.status_code == 200
     return Conversation.objects.get(pk=response.json()["conversation_id"])
 
@@ -198,8 +195,8 @@ def test_another_users_conversation_cannot_be_continued(scripted_openai, victims
     before = conversation_state(victims_conversation)
     model_requests = len(scripted_openai.requests)
 
-    response = chat(attacker, "what was the plan?", conversation_id=str(victims_conversation.pk))
-    unknown = chat(attacker, "what was the plan?", conversation_id=UNKNOWN_ID)
+    response = chat(client_for(attacker), attacker, "what was the plan?", conversation_id=str(victims_conversation.pk))
+    unknown = chat(client_for(attacker), attacker, "what was the plan?", conversation_id=UNKNOWN_ID)
 
     assert response.status_code == unknown.status_code == 404
     assert response.json() == unknown.json()

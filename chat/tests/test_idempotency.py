@@ -10,22 +10,14 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from chat.idempotency import request_fingerprint
 from chat.models import Conversation, IdempotentRequest, Message
-from chat.services import request_fingerprint
+from chat.tests.helpers import chat, chat_url
 from chat.tests.scripted_openai import error, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
-
-
-def chat_url(user) -> str:
-    return f"/api/{user.pk}/chat"
-
-
-def post(client, user, body, key=None):
-    headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
-    return client.post(chat_url(user), body, format="json", **headers)
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:
@@ -44,13 +36,13 @@ def script_add_task(server, title: str, *, delay: float = 0.0) -> None:
 
 def test_a_repeat_gets_the_stored_response_and_runs_nothing_again(scripted_openai, user, api_client):
     script_add_task(scripted_openai, "Buy milk")
-    first = post(api_client, user, {"message": "add buy milk"}, key="key-1")
+    first = chat(api_client, user, "add buy milk", key="key-1")
     assert first.status_code == 200
     assert first.json()["tool_calls"][0]["result"]["task"]["title"] == "Buy milk"
     model_requests = len(scripted_openai.requests)
     messages = Message.objects.count()
 
-    again = post(api_client, user, {"message": "add buy milk"}, key="key-1")
+    again = chat(api_client, user, "add buy milk", key="key-1")
 
     assert again.status_code == 200
     assert again.json() == first.json()
@@ -63,13 +55,13 @@ def test_a_repeat_gets_the_stored_response_and_runs_nothing_again(scripted_opena
 
 
 def test_a_repeat_into_an_existing_conversation_is_not_run_again(scripted_openai, user, api_client):
-    conversation_id = post(api_client, user, {"message": "hello"}).json()["conversation_id"]
+    conversation_id = chat(api_client, user, "hello").json()["conversation_id"]
     script_add_task(scripted_openai, "Call mum")
     body = {"message": "add call mum", "conversation_id": conversation_id}
-    first = post(api_client, user, body, key="key-2")
+    first = chat(api_client, user, **body, key="key-2")
     model_requests = len(scripted_openai.requests)
 
-    again = post(api_client, user, body, key="key-2")
+    again = chat(api_client, user, **body, key="key-2")
 
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert len(scripted_openai.requests) == model_requests
@@ -79,34 +71,38 @@ def test_a_repeat_into_an_existing_conversation_is_not_run_again(scripted_openai
 
 def test_the_same_key_with_a_different_message_is_rejected(scripted_openai, user, api_client):
     script_add_task(scripted_openai, "Buy milk")
-    post(api_client, user, {"message": "add buy milk"}, key="key-3")
+    chat(api_client, user, "add buy milk", key="key-3")
     model_requests = len(scripted_openai.requests)
 
-    response = post(api_client, user, {"message": "add something else"}, key="key-3")
+    response = chat(api_client, user, "add something else", key="key-3")
 
     assert response.status_code == 422
-    assert response.json() == {"detail": "This Idempotency-Key was already used for a different request."}
+    assert response.json() == {
+        "detail": "This Idempotency-Key was already used for a different request.",
+        "code": "idempotency_key_reused",
+    }
     assert len(scripted_openai.requests) == model_requests
     assert Todo.objects.filter(owner=user).count() == 1
     assert Conversation.objects.count() == 1
 
 
 def test_an_explicit_null_conversation_is_the_same_request_as_none(scripted_openai, user, api_client):
-    first = post(api_client, user, {"message": "hi"}, key="key-6")
+    first = chat(api_client, user, "hi", key="key-6")
     model_requests = len(scripted_openai.requests)
 
-    again = post(api_client, user, {"message": "hi", "conversation_id": None}, key="key-6")
+    explicit_null = {"message": "hi", "conversation_id": None}
+    again = api_client.post(chat_url(user), explicit_null, format="json", HTTP_IDEMPOTENCY_KEY="key-6")
 
     assert (again.status_code, again.json()) == (200, first.json())
     assert len(scripted_openai.requests) == model_requests
 
 
 def test_the_same_key_with_another_conversation_is_rejected(scripted_openai, user, api_client):
-    conversation_id = post(api_client, user, {"message": "hello"}).json()["conversation_id"]
-    post(api_client, user, {"message": "hi"}, key="key-4")
+    conversation_id = chat(api_client, user, "hello").json()["conversation_id"]
+    chat(api_client, user, "hi", key="key-4")
     model_requests = len(scripted_openai.requests)
 
-    response = post(api_client, user, {"message": "hi", "conversation_id": conversation_id}, key="key-4")
+    response = chat(api_client, user, "hi", conversation_id, key="key-4")
 
     assert response.status_code == 422
     assert len(scripted_openai.requests) == model_requests
@@ -115,9 +111,9 @@ def test_the_same_key_with_another_conversation_is_rejected(scripted_openai, use
 
 def test_the_same_key_from_two_users_is_two_requests(scripted_openai, user, other_user):
     script_add_task(scripted_openai, "Mine")
-    mine = post(client_for(user), user, {"message": "add mine"}, key="shared-key")
+    mine = chat(client_for(user), user, "add mine", key="shared-key")
     script_add_task(scripted_openai, "Theirs")
-    theirs = post(client_for(other_user), other_user, {"message": "add theirs"}, key="shared-key")
+    theirs = chat(client_for(other_user), other_user, "add theirs", key="shared-key")
 
     assert mine.status_code == theirs.status_code == 200
     assert mine.json()["conversation_id"] != theirs.json()["conversation_id"]
@@ -125,8 +121,8 @@ def test_the_same_key_from_two_users_is_two_requests(scripted_openai, user, othe
     assert list(Todo.objects.filter(owner=other_user).values_list("title", flat=True)) == ["Theirs"]
     model_requests = len(scripted_openai.requests)
     # Each user's repeat gets their own stored response.
-    assert post(client_for(user), user, {"message": "add mine"}, key="shared-key").json() == mine.json()
-    assert post(client_for(other_user), other_user, {"message": "add theirs"}, key="shared-key").json() == (
+    assert chat(client_for(user), user, "add mine", key="shared-key").json() == mine.json()
+    assert chat(client_for(other_user), other_user, "add theirs", key="shared-key").json() == (
         theirs.json()
     )
     assert len(scripted_openai.requests) == model_requests
@@ -135,13 +131,13 @@ def test_the_same_key_from_two_users_is_two_requests(scripted_openai, user, othe
 def test_a_provider_failure_is_stored_and_replayed(scripted_openai, settings, user, api_client):
     settings.OPENAI_MAX_RETRIES = 0
     scripted_openai.script(error(500))
-    first = post(api_client, user, {"message": "add buy milk"}, key="key-5")
+    first = chat(api_client, user, "add buy milk", key="key-5")
     assert first.status_code == 502
-    assert set(first.json()) == {"detail", "conversation_id"}
+    assert set(first.json()) == {"detail", "code", "conversation_id"}
     messages = Message.objects.count()
     assert messages == 1  # the user's message, so a retry with a new key can continue
 
-    again = post(api_client, user, {"message": "add buy milk"}, key="key-5")
+    again = chat(api_client, user, "add buy milk", key="key-5")
 
     assert (again.status_code, again.json()) == (502, first.json())
     assert len(scripted_openai.requests) == 1
@@ -152,7 +148,7 @@ def test_a_provider_failure_is_stored_and_replayed(scripted_openai, settings, us
 
 @pytest.mark.parametrize("key", ["", "   ", "k" * 256])
 def test_an_empty_or_oversized_key_is_a_bad_request(scripted_openai, user, api_client, key):
-    response = post(api_client, user, {"message": "hello"}, key=key)
+    response = chat(api_client, user, "hello", key=key)
 
     assert response.status_code == 400
     assert scripted_openai.requests == []
@@ -161,8 +157,8 @@ def test_an_empty_or_oversized_key_is_a_bad_request(scripted_openai, user, api_c
 
 
 def test_without_the_header_nothing_is_stored_and_every_post_runs(scripted_openai, user, api_client):
-    first = post(api_client, user, {"message": "hello"})
-    second = post(api_client, user, {"message": "hello"})
+    first = chat(api_client, user, "hello")
+    second = chat(api_client, user, "hello")
 
     assert first.status_code == second.status_code == 200
     assert first.json()["conversation_id"] != second.json()["conversation_id"]
@@ -175,7 +171,7 @@ def claim_left_running(user, key: str, message: str, *, age: timedelta) -> Idemp
 
     fingerprint = request_fingerprint(message=message, conversation_id=None)
     claim = IdempotentRequest.objects.create(owner=user, key=key, request_fingerprint=fingerprint)
-    IdempotentRequest.objects.filter(pk=claim.pk).update(created_at=timezone.now() - age)
+    IdempotentRequest.objects.filter(pk=claim.pk).update(lease_renewed_at=timezone.now() - age)
     return claim
 
 
@@ -184,20 +180,20 @@ def test_a_claim_abandoned_longer_than_any_turn_is_taken_over(scripted_openai, s
     claim_left_running(user, "orphan", "add buy milk", age=timedelta(hours=1))
     script_add_task(scripted_openai, "Buy milk")
 
-    response = post(api_client, user, {"message": "add buy milk"}, key="orphan")
+    response = chat(api_client, user, "add buy milk", key="orphan")
 
     assert response.status_code == 200
     assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
     stored = IdempotentRequest.objects.get(owner=user, key="orphan")
     assert (stored.response_status, stored.response_body) == (200, response.json())
-    assert post(api_client, user, {"message": "add buy milk"}, key="orphan").json() == response.json()
+    assert chat(api_client, user, "add buy milk", key="orphan").json() == response.json()
 
 
 def test_a_recent_claim_without_response_is_still_in_progress(scripted_openai, settings, user, api_client):
     settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES = 30.0, 2
     claim_left_running(user, "busy", "add buy milk", age=timedelta(minutes=5))
 
-    response = post(api_client, user, {"message": "add buy milk"}, key="busy")
+    response = chat(api_client, user, "add buy milk", key="busy")
 
     assert response.status_code == 409
     assert scripted_openai.requests == []
@@ -213,7 +209,7 @@ def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scrip
 
     def send() -> tuple[int, dict, float]:
         try:
-            response = post(client_for(user), user, body, key="slow-key")
+            response = chat(client_for(user), user, **body, key="slow-key")
             return response.status_code, response.json(), time.monotonic()
         finally:
             connections.close_all()
@@ -228,7 +224,8 @@ def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scrip
     assert repeat_done < first_done  # it was answered while the first was still running
     assert repeat_status == 409
     assert repeat_body == {
-        "detail": "A request with this Idempotency-Key is still in progress. Retry later to get its response."
+        "detail": "A request with this Idempotency-Key is still in progress. Retry later to get its response.",
+        "code": "request_in_progress",
     }
     assert first_status == 200
     assert len(scripted_openai.requests) == 2  # the first turn's two model calls, nothing more
@@ -236,7 +233,7 @@ def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scrip
     assert Message.objects.count() == 4
 
     # Once the first has finished, a repeat gets its stored response.
-    later = post(client_for(user), user, body, key="slow-key")
+    later = chat(client_for(user), user, **body, key="slow-key")
     assert (later.status_code, later.json()) == (200, first_body)
     assert len(scripted_openai.requests) == 2
 
@@ -253,7 +250,7 @@ def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
         client = client_for(user)
         try:
             barrier.wait(timeout=10)
-            return post(client, user, {"message": "add buy milk"}, key="burst-key").status_code
+            return chat(client, user, "add buy milk", key="burst-key").status_code
         finally:
             connections.close_all()
 
@@ -283,7 +280,7 @@ def test_a_request_whose_claim_was_taken_over_does_not_overwrite_the_new_respons
 
     def send() -> tuple[int, dict]:
         try:
-            response = post(client_for(user), user, body, key="lease-key")
+            response = chat(client_for(user), user, **body, key="lease-key")
             return response.status_code, response.json()
         finally:
             connections.close_all()
@@ -292,9 +289,9 @@ def test_a_request_whose_claim_was_taken_over_does_not_overwrite_the_new_respons
         first = pool.submit(send)
         wait_for(lambda: len(scripted_openai.requests) == 1)
         IdempotentRequest.objects.filter(owner=user, key="lease-key").update(
-            created_at=timezone.now() - timedelta(days=1)
+            lease_renewed_at=timezone.now() - timedelta(days=1)
         )
-        takeover = post(client_for(user), user, body, key="lease-key")
+        takeover = chat(client_for(user), user, **body, key="lease-key")
         first_status, first_body = first.result(timeout=10)
 
     assert takeover.status_code == 200 and first_status == 200
@@ -304,7 +301,7 @@ def test_a_request_whose_claim_was_taken_over_does_not_overwrite_the_new_respons
     )
     stored = IdempotentRequest.objects.get(owner=user, key="lease-key")
     assert stored.response_body == takeover.json()
-    assert post(client_for(user), user, body, key="lease-key").json() == takeover.json()
+    assert chat(client_for(user), user, **body, key="lease-key").json() == takeover.json()
 
 
 def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_openai, user, api_client, monkeypatch):
@@ -315,14 +312,14 @@ def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_opena
     def broken_save_turn(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("chat.services.save_turn", broken_save_turn)
+    monkeypatch.setattr("chat.turns.save_turn", broken_save_turn)
     api_client.raise_request_exception = False
 
-    first = post(api_client, user, {"message": "add buy milk"}, key="crash-key")
-    again = post(api_client, user, {"message": "add buy milk"}, key="crash-key")
+    first = chat(api_client, user, "add buy milk", key="crash-key")
+    again = chat(api_client, user, "add buy milk", key="crash-key")
 
     assert first.status_code == again.status_code == 500
-    assert again.json() == {"detail": "A server error occurred."}
+    assert again.json() == first.json() == {"detail": "A server error occurred.", "code": "server_error"}
     assert len(scripted_openai.requests) == 2  # the first turn only
     assert Todo.objects.filter(owner=user).count() == 1
 
@@ -332,11 +329,11 @@ def test_nul_characters_from_the_model_are_stored_and_replayed_cleanly(scripted_
         tool_calls(("add_task", '{"title": "Milk", "description": null, "note": "a\\u0000b"}')),
         reply("Added\u0000 it."),
     )
-    first = post(api_client, user, {"message": "add milk"}, key="nul-key")
+    first = chat(api_client, user, "add milk", key="nul-key")
     assert first.status_code == 200
     assert first.json()["message"] == "Added it."
     assert first.json()["tool_calls"][0]["arguments"]["note"] == "ab"
-    assert post(api_client, user, {"message": "add milk"}, key="nul-key").json() == first.json()
+    assert chat(api_client, user, "add milk", key="nul-key").json() == first.json()
 
 
 def test_a_running_turn_renews_its_claim_after_every_model_call(scripted_openai, user, api_client):
@@ -347,10 +344,10 @@ def test_a_running_turn_renews_its_claim_after_every_model_call(scripted_openai,
     )
     started = timezone.now()
 
-    assert post(api_client, user, {"message": "add milk"}, key="renewed").status_code == 200
+    assert chat(api_client, user, "add milk", key="renewed").status_code == 200
 
     claim = IdempotentRequest.objects.get(owner=user, key="renewed")
-    assert claim.created_at >= started + timedelta(seconds=0.3)
+    assert claim.lease_renewed_at >= started + timedelta(seconds=0.3)
 
 
 def test_a_response_that_cannot_be_rendered_is_never_stored_as_open(scripted_openai, user, api_client):
@@ -360,8 +357,8 @@ def test_a_response_that_cannot_be_rendered_is_never_stored_as_open(scripted_ope
         tool_calls(("add_task", '{"title": "Milk", "description": null, "x": NaN}')),
         reply("Could not."),
     )
-    first = post(api_client, user, {"message": "add milk"}, key="nan-key")
+    first = chat(api_client, user, "add milk", key="nan-key")
     assert first.status_code == 200
     stored = IdempotentRequest.objects.get(owner=user, key="nan-key")
     assert (stored.response_status, stored.response_body) == (200, first.json())
-    assert post(api_client, user, {"message": "add milk"}, key="nan-key").json() == first.json()
+    assert chat(api_client, user, "add milk", key="nan-key").json() == first.json()

@@ -3,11 +3,13 @@ scripted OpenAI-compatible server, driven through `POST /api/<user_id>/chat`."""
 
 import json
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from django.utils import timezone
 
 from chat.models import Message
+from chat.tests.helpers import chat
 from chat.tests.scripted_openai import Step, assert_valid_history, completion, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
@@ -15,13 +17,6 @@ from todos.tests.factories import TodoFactory
 pytestmark = pytest.mark.django_db
 
 TOOL_NAMES = {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
-
-
-def chat(client, user, message: str, conversation_id: str | None = None):
-    data: dict[str, Any] = {"message": message}
-    if conversation_id:
-        data["conversation_id"] = conversation_id
-    return client.post(f"/api/{user.id}/chat", data, format="json")
 
 
 def call_ids(step: Step) -> list[str]:
@@ -51,7 +46,14 @@ def test_single_tool_call_then_reply(api_client, user, scripted_openai):
             "arguments": {"title": "Buy milk", "description": None},
             "result": {
                 "success": True,
-                "task": {"id": 1, "title": "Buy milk", "description": "", "completed": False},
+                "task": {
+                    "id": 1,
+                    "title": "Buy milk",
+                    "description": "",
+                    "completed": False,
+                    "created_at": ANY,
+                    "updated_at": ANY,
+                },
             },
         }
     ]
@@ -93,41 +95,6 @@ def test_parallel_tool_calls_run_in_order_and_feed_back_each_result(api_client, 
     assert first["task"]["title"] == "First"
     assert second["task"]["title"] == "Second"
     assert [task["title"] for task in listed["tasks"]] == ["First", "Second"]
-
-
-def test_user_id_argument_is_ignored_when_adding(api_client, user, other_user, scripted_openai):
-    scripted_openai.script(
-        tool_calls(("add_task", {"title": "Mine", "description": None, "user_id": str(other_user.id)})),
-        reply("Added."),
-    )
-
-    response = chat(api_client, user, "Add mine")
-
-    assert response.status_code == 200
-    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Mine"]
-    assert not Todo.objects.filter(owner=other_user).exists()
-
-
-def test_other_users_task_number_touches_nothing_of_theirs(api_client, user, other_user, scripted_openai):
-    TodoFactory(owner=user, title="My only task")
-    TodoFactory(owner=other_user, title="Theirs 1")
-    theirs = TodoFactory(owner=other_user, title="Theirs 2")
-    scripted_openai.script(
-        tool_calls(
-            ("complete_task", {"task_id": theirs.number, "user_id": str(other_user.id)}),
-            ("delete_task", {"task_id": theirs.number, "user_id": str(other_user.id)}),
-        ),
-        reply("I could not find that task."),
-    )
-
-    response = chat(api_client, user, "Complete and delete task 2")
-
-    assert response.status_code == 200
-    assert [run["result"]["success"] for run in response.json()["tool_calls"]] == [False, False]
-    theirs.refresh_from_db()
-    assert theirs.completed is False
-    assert Todo.objects.filter(owner=other_user).count() == 2
-    assert list(Todo.objects.filter(owner=user).values_list("title", "completed")) == [("My only task", False)]
 
 
 @pytest.mark.parametrize(
@@ -186,7 +153,11 @@ def test_a_tool_that_fails_unexpectedly_is_an_error_result_and_the_turn_is_kept(
     assert response.status_code == 200
     results = [run["result"] for run in response.json()["tool_calls"]]
     assert results[0]["success"] is True
-    assert results[1] == {"success": False, "error": "The tool 'complete_task' failed unexpectedly."}
+    assert results[1] == {
+        "success": False,
+        "error": "The tool 'complete_task' failed unexpectedly.",
+        "code": "tool_failed",
+    }
     assert [m.role for m in stored(response.json()["conversation_id"])] == [
         "user",
         "assistant",

@@ -1,13 +1,13 @@
 """Provider faults on the OpenAI path (real SDK over HTTP to a scripted server): the status
 and body the client gets, what is stored, and that the conversation can go on."""
 
-import socket
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from chat.models import Conversation, Message
+from chat.tests.helpers import chat, free_port
 from chat.tests.scripted_openai import (
     ScriptedOpenAI,
     Step,
@@ -24,23 +24,10 @@ pytestmark = pytest.mark.django_db
 HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
-def chat(client, user, message: str, conversation_id: str | None = None):
-    data: dict[str, Any] = {"message": message}
-    if conversation_id:
-        data["conversation_id"] = conversation_id
-    return client.post(f"/api/{user.id}/chat", data, format="json")
-
-
 def stored(conversation_id: str) -> list[tuple[str, str]]:
     return list(
         Message.objects.filter(conversation_id=conversation_id).order_by("position").values_list("role", "content")
     )
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def rate_limited_forever(server: ScriptedOpenAI, settings) -> None:
@@ -60,7 +47,7 @@ def too_slow(server: ScriptedOpenAI, settings) -> None:
 
 def connection_refused(server: ScriptedOpenAI, settings) -> None:
     settings.OPENAI_MAX_RETRIES = 0
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{unused_port()}/v1"
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
 
 
 def html_body(server: ScriptedOpenAI, settings) -> None:
@@ -76,19 +63,19 @@ def html_body_labelled_json(server: ScriptedOpenAI, settings) -> None:
 Setup = Callable[[ScriptedOpenAI, Any], None]
 
 FAULTS = [
-    # (set-up, status, requests the server received: the SDK's tries)
-    pytest.param(rate_limited_forever, 503, 3, id="429-forever"),
-    pytest.param(server_error_forever, 502, 1, id="500-forever"),
-    pytest.param(too_slow, 504, 1, id="timeout"),
-    pytest.param(connection_refused, 503, 0, id="connection-refused"),
-    pytest.param(html_body, 502, 1, id="200-text-html"),
-    pytest.param(html_body_labelled_json, 502, 1, id="200-html-as-json"),
+    # (set-up, status, code, requests the server received: the SDK's tries)
+    pytest.param(rate_limited_forever, 503, "model_rate_limited", 3, id="429-forever"),
+    pytest.param(server_error_forever, 502, "model_error", 1, id="500-forever"),
+    pytest.param(too_slow, 504, "model_timeout", 1, id="timeout"),
+    pytest.param(connection_refused, 503, "model_unavailable", 0, id="connection-refused"),
+    pytest.param(html_body, 502, "model_error", 1, id="200-text-html"),
+    pytest.param(html_body_labelled_json, 502, "model_error", 1, id="200-html-as-json"),
 ]
 
 
-@pytest.mark.parametrize(("setup", "status", "tries"), FAULTS)
+@pytest.mark.parametrize(("setup", "status", "code", "tries"), FAULTS)
 def test_fault_is_reported_and_the_conversation_goes_on(
-    api_client, user, scripted_openai, settings, setup: Setup, status: int, tries: int
+    api_client, user, scripted_openai, settings, setup: Setup, status: int, code: str, tries: int
 ):
     setup(scripted_openai, settings)
 
@@ -96,8 +83,9 @@ def test_fault_is_reported_and_the_conversation_goes_on(
 
     assert response.status_code == status
     body = response.json()
-    assert set(body) == {"detail", "conversation_id"}
+    assert set(body) == {"detail", "code", "conversation_id"}
     assert body["detail"]
+    assert body["code"] == code
     assert len(scripted_openai.requests) == tries
     assert stored(body["conversation_id"]) == [("user", "Add buy milk")]
 
@@ -141,7 +129,7 @@ def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(api_client, user
 
     assert response.status_code == 502
     body = response.json()
-    assert set(body) == {"detail", "conversation_id"}
+    assert set(body) == {"detail", "code", "conversation_id"}
     assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
     messages = list(Message.objects.filter(conversation_id=body["conversation_id"]).order_by("position"))
     assert [(m.position, m.role) for m in messages] == [(0, "user"), (1, "assistant"), (2, "tool")]

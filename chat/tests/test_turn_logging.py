@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from chat.tests.helpers import chat
 from chat.tests.scripted_openai import Step, error, rate_limited, reply, tool_calls
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +28,6 @@ def turn_lines(caplog) -> list[dict]:
     return [json.loads(record.getMessage()) for record in records]
 
 
-def chat(api_client, user, message: str = MESSAGE, **body):
-    return api_client.post(f"/api/{user.pk}/chat", {"message": message, **body}, format="json")
-
-
 def script_add_task(server) -> None:
     server.script(
         tool_calls(("add_task", {"title": "water the ferns", "description": None}), tokens=(11, 3), delay=0.05),
@@ -42,7 +39,7 @@ def test_one_line_per_turn_with_what_happened(scripted_openai, logs, settings, u
     settings.CHAT_LOG_CONTENT = False
     script_add_task(scripted_openai)
 
-    response = chat(api_client, user)
+    response = chat(api_client, user, MESSAGE)
 
     assert response.status_code == 200
     [line] = turn_lines(logs)
@@ -67,7 +64,7 @@ def test_one_line_per_turn_with_what_happened(scripted_openai, logs, settings, u
 def test_the_message_and_reply_are_logged_only_when_asked(scripted_openai, logs, settings, user, api_client):
     settings.CHAT_LOG_CONTENT = False
     script_add_task(scripted_openai)
-    chat(api_client, user)
+    chat(api_client, user, MESSAGE)
     # Not in the turn's line, and not anywhere else in the logs either.
     assert MESSAGE not in logs.text
     assert REPLY not in logs.text
@@ -76,7 +73,7 @@ def test_the_message_and_reply_are_logged_only_when_asked(scripted_openai, logs,
     logs.clear()
     settings.CHAT_LOG_CONTENT = True
     script_add_task(scripted_openai)
-    chat(api_client, user)
+    chat(api_client, user, MESSAGE)
 
     [line] = turn_lines(logs)
     assert (line["message"], line["reply"]) == (MESSAGE, REPLY)
@@ -109,7 +106,7 @@ def test_a_provider_failure_is_logged_with_its_error_code(
         tool_calls(("add_task", {"title": "water the ferns", "description": None}), tokens=(11, 3)), failure
     )
 
-    response = chat(api_client, user)
+    response = chat(api_client, user, MESSAGE)
 
     assert response.status_code == status
     [line] = turn_lines(logs)
@@ -137,7 +134,7 @@ def test_the_api_key_is_never_logged(scripted_openai, logs, settings, user, api_
     script_add_task(scripted_openai)
     if failure:
         scripted_openai.script(failure, failure)
-    first = chat(api_client, user)
+    first = chat(api_client, user, MESSAGE)
     chat(api_client, user, "and one more", conversation_id=first.json()["conversation_id"])
 
     # The SDK and the HTTP client did log (at DEBUG): the check looked at their records too.

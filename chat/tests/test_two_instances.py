@@ -6,7 +6,6 @@ Everything a turn needs is in the database, so a conversation can move between i
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message
+from chat.tests.helpers import free_port
 from chat.tests.scripted_openai import Step, reply, tool_calls
 
 pytestmark = [
@@ -45,12 +45,6 @@ def todo_agent(request: dict[str, Any]) -> Step:
     if last["content"] == "show my tasks":
         return tool_calls(("list_tasks", {"status": "all"}))
     return reply(f"echo: {last['content']}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:

@@ -20,4 +20,4 @@ def test_swagger_ui_assets_are_served_locally_not_from_a_cdn():
 def test_unknown_api_path_is_json_404():
     response = Client().get("/api/nowhere")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}

@@ -5,7 +5,7 @@ from todos import services
 from todos.models import Todo
 
 
-class TodoFactory(factory.django.DjangoModelFactory):
+class TodoFactory(factory.django.DjangoModelFactory[Todo]):
     """Creates tasks through `add_task`, so they get real per-user numbers."""
 
     class Meta:

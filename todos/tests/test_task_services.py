@@ -2,7 +2,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from todos import services
-from todos.models import Todo
+from todos.models import TASK_STATUSES, Todo
 from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,14 @@ def test_add_task_rejects_bad_descriptions(user, description):
     with pytest.raises(services.InvalidTaskInput):
         services.add_task(owner=user, title="ok", description=description)
     assert not Todo.objects.exists()
+
+
+@pytest.mark.parametrize("status", TASK_STATUSES)
+def test_list_tasks_takes_every_status(user, status):
+    TodoFactory(owner=user, title="open")
+    TodoFactory(owner=user, title="done", completed=True)
+    expected = {"all": ["open", "done"], "pending": ["open"], "completed": ["done"]}[status]
+    assert [task.title for task in services.list_tasks(owner=user, status=status)] == expected
 
 
 def test_list_tasks_rejects_unknown_status(user):

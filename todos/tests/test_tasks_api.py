@@ -121,7 +121,7 @@ def test_unknown_task_is_404(api_client, user, method, suffix):
         assert response.status_code == 200
     else:
         assert response.status_code == 404
-        assert response.json() == {"detail": "Task 99 not found."}
+        assert response.json() == {"detail": "Task 99 not found.", "code": "task_not_found"}
 
 
 @pytest.mark.parametrize("number", ["0", "2147483648", "99999999999999999999999"])
@@ -164,7 +164,7 @@ def test_other_users_path_is_403_and_changes_nothing(user, other_user, method, s
 def test_non_uuid_user_id_is_404_json(api_client, user_id):
     response = api_client.get(f"/api/{user_id}/tasks")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_unknown_uuid_user_is_403(api_client):

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from chat.agent.clients import backend_name
+from chat.agent.model import ModelError
 from chat.selectors import ConversationNotFound, get_conversation
-from chat.services import run_chat_turn
+from chat.turns import run_turn
 from config.errors import DomainError
 
 
@@ -41,12 +42,13 @@ class Command(BaseCommand):
             if not message:
                 return
             try:
-                turn = run_chat_turn(owner=user, message=message[:2000], conversation_id=conversation_id)
+                turn = run_turn(owner=user, message=message[:2000], conversation_id=conversation_id)
+            except ModelError as error:
+                self.stderr.write(f"error: {error.detail}")
+                conversation_id = error.conversation_id or conversation_id
+                continue
             except DomainError as error:
-                detail = error.detail
-                self.stderr.write(f"error: {detail['detail'] if isinstance(detail, dict) else detail}")
-                if isinstance(detail, dict):
-                    conversation_id = detail.get("conversation_id", conversation_id)
+                self.stderr.write(f"error: {error.detail}")
                 continue
             conversation_id = turn.conversation_id
             for call in turn.tool_calls:

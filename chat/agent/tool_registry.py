@@ -1,0 +1,356 @@
+"""How a tool is declared: a typed, documented function becomes a tool the model can call.
+
+A tool is a plain function with keyword-only arguments, registered with `ToolRegistry.tool`:
+
+    @registry.tool
+    def complete_task(*, user: User, task_id: int) -> ToolResult:
+        \"\"\"Mark one of the user's tasks as completed.
+
+        Args:
+            task_id: The task's number.
+        \"\"\"
+
+Everything the model sees is generated from it: the name is the function's name, the
+description the docstring's first paragraph, and each argument's JSON schema comes from its
+type hint and its line in the `Args:` section. The schema is OpenAI's strict form: every
+argument required, optional ones nullable (`str | None` becomes `["string", "null"]`), no
+other properties. Supported types: `str`, `int`, `Literal` of strings, each optionally
+`| None`; `Annotated[str, Length(...)]` adds a length limit to the argument's description
+(strict schemas take no `maxLength`). A declaration the generator cannot turn into a schema
+fails at import, not at the first call.
+
+`user` is the binding, never an argument: it is left out of the schema and `Toolbox` passes
+the user it was built for, so the model cannot choose whose data a tool touches. Arguments the
+function does not declare (a `user_id`, say) are ignored.
+
+The tool layer only makes the model's arguments fit the declared types (a number sent as "3"
+or "#3" becomes 3; a null or missing argument takes the parameter's default). Checking values
+(an empty title, an unknown status) is the service's job; its `DomainError` becomes a failed
+result with the error's `code`. A tool call never raises into the loop: every failure is a
+result `{"success": false, "error": "...", "code": "..."}` the model can read and recover from.
+"""
+
+import inspect
+import json
+import logging
+import math
+import re
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from accounts.models import User
+from chat.agent.model import clean_text
+from config.errors import DomainError
+
+ToolResult = dict[str, Any]
+ToolFunction = Callable[..., ToolResult]
+
+logger = logging.getLogger(__name__)
+
+# The codes of failed tool results the tool layer itself produces; a service's `DomainError`
+# brings its own (`task_not_found`, `invalid`, ...).
+INVALID_ARGUMENTS = "invalid_arguments"
+UNKNOWN_TOOL = "unknown_tool"
+TOOL_FAILED = "tool_failed"
+
+MAX_ARGUMENT_DEPTH = 8
+
+# Models sometimes send a number as text ("3", "#3"); ASCII digits only ("²" is a digit to str.isdigit).
+NUMBER_TEXT = re.compile(r"#?(\d{1,10})", re.ASCII)
+
+
+class InvalidArguments(Exception):
+    """The arguments do not fit the tool's declaration; the message says how."""
+
+
+def failure(error: str, code: str, **details: Any) -> ToolResult:
+    return {"success": False, "error": error, "code": code, **details}
+
+
+@dataclass(frozen=True)
+class Length:
+    """A text argument's length limit, for the model to read. The service enforces it."""
+
+    min: int | None = None
+    max: int | None = None
+
+    def text(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"{self.min} to {self.max} characters"
+        if self.max is not None:
+            return f"at most {self.max} characters"
+        return f"at least {self.min} characters"
+
+
+@dataclass(frozen=True)
+class Argument:
+    name: str
+    schema: dict[str, Any]
+    coerce: Callable[[object], object]
+    default: object  # inspect.Parameter.empty when the argument has none
+    nullable: bool
+
+    def value(self, arguments: dict[str, Any]) -> object:
+        value = arguments.get(self.name)
+        if value is None:
+            if self.default is not inspect.Parameter.empty:
+                return self.default
+            if self.nullable:
+                return None
+            raise InvalidArguments(f"{self.name} is required.")
+        return self.coerce(value)
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    function: ToolFunction
+    arguments: tuple[Argument, ...]
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        properties = {argument.name: argument.schema for argument in self.arguments}
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "strict": True,
+                "parameters": {
+                    "type": "object",
+                    "properties": properties,
+                    "required": list(properties),
+                    "additionalProperties": False,
+                },
+            },
+        }
+
+    def call(self, *, user: User, arguments: dict[str, Any]) -> ToolResult:
+        values = {argument.name: argument.value(arguments) for argument in self.arguments}
+        return self.function(user=user, **values)
+
+
+def _no_details(error: DomainError) -> dict[str, Any]:
+    return {}
+
+
+@dataclass
+class ToolRegistry:
+    """A set of tools. `error_details` adds fields to the result of a `DomainError`
+    (for example the number of a task that was not found)."""
+
+    error_details: Callable[[DomainError], dict[str, Any]] = _no_details
+    _tools: dict[str, Tool] = field(default_factory=dict)
+
+    def tool(self, function: ToolFunction) -> ToolFunction:
+        """Register `function` as a tool; it stays callable as it was."""
+        tool = _declare(function)
+        if tool.name in self._tools:
+            raise TypeError(f"A tool named {tool.name!r} is already registered.")
+        self._tools[tool.name] = tool
+        return function
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self._tools.values())
+
+    def get(self, name: str) -> Tool | None:
+        return self._tools.get(name)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    @property
+    def schemas(self) -> list[dict[str, Any]]:
+        return [tool.schema for tool in self]
+
+
+class Toolbox:
+    """A registry's tools, bound to one user."""
+
+    def __init__(self, registry: ToolRegistry, user: User) -> None:
+        self.registry = registry
+        self.user = user
+        self.schemas = registry.schemas
+
+    def run(self, *, name: str, arguments_json: str) -> tuple[dict[str, Any], ToolResult]:
+        """Run one tool call; returns the parsed arguments and the result. Never raises."""
+        try:
+            arguments = parse_arguments(arguments_json)
+        except InvalidArguments as error:
+            return {}, failure(str(error), INVALID_ARGUMENTS)
+        tool = self.registry.get(name)
+        if tool is None:
+            known = ", ".join(sorted(self.registry.names))
+            return arguments, failure(f"Unknown tool '{name}'. Available tools: {known}.", UNKNOWN_TOOL)
+        try:
+            return arguments, tool.call(user=self.user, arguments=arguments)
+        except InvalidArguments as error:
+            return arguments, failure(str(error), INVALID_ARGUMENTS)
+        except DomainError as error:
+            return arguments, failure(_error_text(error), error.code, **self.registry.error_details(error))
+        except Exception:
+            # A bug or a database failure: the model hears that the tool failed, the turn and
+            # everything it already did are still stored, and the traceback goes to the log.
+            logger.exception("tool %s failed", name)
+            return arguments, failure(f"The tool '{name}' failed unexpectedly.", TOOL_FAILED)
+
+
+def _error_text(error: DomainError) -> str:
+    if isinstance(error.detail, dict):
+        return " ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in error.detail.items())
+    return str(error.detail)
+
+
+# Parsing the model's argument JSON.
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_arguments(arguments_json: str) -> dict[str, Any]:
+    """A tool call's arguments as a dict of storable values, or `InvalidArguments`.
+
+    Strict JSON: NaN, Infinity and numbers beyond a float's range are refused (neither
+    database nor a JSON response can hold them), and so is deep nesting."""
+    try:
+        arguments = json.loads(arguments_json or "{}", parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError, TypeError):  # ValueError covers JSONDecodeError
+        raise InvalidArguments("The arguments were not valid JSON.") from None
+    if not isinstance(arguments, dict):
+        raise InvalidArguments("The arguments must be a JSON object.")
+    if _depth(arguments) > MAX_ARGUMENT_DEPTH:
+        raise InvalidArguments("The arguments are nested too deeply.")
+    cleaned: dict[str, Any] = clean_text(arguments)
+    return cleaned
+
+
+# Declarations: from a function's signature and docstring to a `Tool`.
+
+
+def _docstring(function: ToolFunction) -> tuple[str, dict[str, str]]:
+    """The description (first paragraph) and the per-argument texts of the `Args:` section."""
+    text = inspect.getdoc(function) or ""
+    paragraphs = text.split("\n\n")
+    description = " ".join(paragraphs[0].split())
+    texts: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if line.strip() == "Args:":
+            break
+    name = None
+    for line in lines:
+        if not line.strip():
+            break
+        if (match := re.fullmatch(r"\s{4}(\w+):\s*(.*)", line)) is not None:
+            name = match[1]
+            texts[name] = match[2].strip()
+        elif name is not None and line.startswith(" " * 8):
+            texts[name] = f"{texts[name]} {line.strip()}"
+        else:
+            break
+    return description, texts
+
+
+def _string_coercer(name: str) -> Callable[[object], object]:
+    def coerce(value: object) -> object:
+        if not isinstance(value, str):
+            raise InvalidArguments(f"{name} must be a string.")
+        return value
+
+    return coerce
+
+
+def _integer_coercer(name: str) -> Callable[[object], object]:
+    def coerce(value: object) -> object:
+        if isinstance(value, str) and (number := NUMBER_TEXT.fullmatch(value.strip())):
+            return int(number.group(1))
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArguments(f"{name} must be an integer.")
+        return value
+
+    return coerce
+
+
+def _argument(function_name: str, parameter: inspect.Parameter, hint: Any, text: str) -> Argument:
+    name = parameter.name
+    length, nullable = None, False
+    # `Annotated[str | None, Length(...)]` and `Annotated[str, Length(...)] | None` alike.
+    for _ in range(2):
+        if get_origin(hint) is Annotated:
+            hint, *metadata = get_args(hint)
+            length = next((item for item in metadata if isinstance(item, Length)), length)
+        if get_origin(hint) in (Union, types.UnionType):
+            options = [option for option in get_args(hint) if option is not type(None)]
+            if len(options) != 1 or len(get_args(hint)) != 2:
+                raise TypeError(f"{function_name}({name}): only `X | None` unions are supported.")
+            hint, nullable = options[0], True
+
+    schema: dict[str, Any]
+    if hint is str:
+        schema, coerce = {"type": "string"}, _string_coercer(name)
+    elif hint is int:
+        schema, coerce = {"type": "integer"}, _integer_coercer(name)
+    elif get_origin(hint) is Literal and all(isinstance(choice, str) for choice in get_args(hint)):
+        # Only the type is checked here: which values are valid is the service's to say.
+        schema, coerce = {"type": "string", "enum": list(get_args(hint))}, _string_coercer(name)
+    else:
+        raise TypeError(f"{function_name}({name}): type {hint!r} has no JSON schema here.")
+    if length is not None:
+        if hint is not str:
+            raise TypeError(f"{function_name}({name}): Length applies to str arguments only.")
+        text = f"{text.rstrip('.')}, {length.text()}."
+    if nullable:
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"].append(None)
+    schema["description"] = text
+    return Argument(name=name, schema=schema, coerce=coerce, default=parameter.default, nullable=nullable)
+
+
+def _declare(function: ToolFunction) -> Tool:
+    name = function.__name__
+    description, texts = _docstring(function)
+    if not description:
+        raise TypeError(f"{name}: a tool needs a docstring; its first paragraph is the description.")
+    parameters = inspect.signature(function).parameters
+    hints = get_type_hints(function, include_extras=True)
+    if "user" not in parameters:
+        raise TypeError(f"{name}: a tool takes the keyword-only argument `user` it is bound to.")
+    arguments = []
+    for parameter in parameters.values():
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
+            raise TypeError(f"{name}({parameter.name}): tool arguments are keyword-only.")
+        if parameter.name == "user":
+            continue
+        if parameter.name not in texts:
+            raise TypeError(f"{name}({parameter.name}): describe the argument in the docstring's Args: section.")
+        if parameter.name not in hints:
+            raise TypeError(f"{name}({parameter.name}): the argument needs a type hint.")
+        arguments.append(_argument(name, parameter, hints[parameter.name], texts.pop(parameter.name)))
+    if texts:
+        raise TypeError(f"{name}: the docstring describes arguments it does not take: {', '.join(texts)}.")
+    return Tool(name=name, description=description, function=function, arguments=tuple(arguments))

@@ -1,0 +1,97 @@
+"""How the chat view answers each failure of a turn: the status, the `code`, and for a model
+provider's failure the conversation to retry into. A replayed `Idempotency-Key` answers the
+same status and body again."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from chat.agent.model import (
+    AssistantMessage,
+    ChatMessage,
+    ModelError,
+    ModelProviderError,
+    ModelRateLimited,
+    ModelTimeout,
+    ModelUnavailable,
+)
+from chat.models import Conversation
+from chat.tests.helpers import chat
+
+pytestmark = pytest.mark.django_db
+
+
+class FailingModel:
+    backend = "test"
+    model = "failing"
+    longest_step = timedelta(seconds=1)
+
+    def __init__(self, error: ModelError) -> None:
+        self.error = error
+        self.calls = 0
+
+    def complete(self, messages: list[ChatMessage], tools: list[dict]) -> AssistantMessage:
+        self.calls += 1
+        raise self.error
+
+
+@pytest.fixture
+def failing_model(monkeypatch):
+    def install(error: ModelError) -> FailingModel:
+        model = FailingModel(error)
+        monkeypatch.setattr("chat.turns.build_model", lambda: model)
+        monkeypatch.setattr("chat.idempotency.build_model", lambda: model)
+        return model
+
+    return install
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (ModelProviderError(), 502, "model_error"),
+        (ModelUnavailable(), 503, "model_unavailable"),
+        (ModelRateLimited(), 503, "model_rate_limited"),
+        (ModelTimeout(), 504, "model_timeout"),
+    ],
+)
+def test_a_model_failure_answers_its_status_code_and_conversation(
+    api_client, user, failing_model, error, status, code
+):
+    failing_model(error)
+
+    response = chat(api_client, user, "add milk")
+
+    assert response.status_code == status
+    conversation = Conversation.objects.get(owner=user)
+    assert response.json() == {"detail": error.default_detail, "code": code, "conversation_id": str(conversation.pk)}
+
+
+def test_a_replayed_failure_answers_the_same_status_and_body(api_client, user, failing_model):
+    model = failing_model(ModelRateLimited())
+    first = chat(api_client, user, "add milk", key="k")
+
+    again = chat(api_client, user, "add milk", key="k")
+
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    assert first.json()["code"] == "model_rate_limited"
+    assert model.calls == 1
+
+
+def test_an_unknown_conversation_is_404_with_its_code(api_client, user, failing_model):
+    model = failing_model(ModelProviderError())
+
+    response = chat(api_client, user, "hi", uuid.uuid4())
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Conversation not found.", "code": "conversation_not_found"}
+    assert model.calls == 0
+
+
+def test_a_model_error_body_names_no_conversation_before_the_turn_has_one():
+    assert ModelTimeout().body() == {"detail": ModelTimeout.default_detail, "code": "model_timeout"}
+    conversation_id = uuid.uuid4()
+    named = ModelTimeout("slow").in_conversation(conversation_id)
+    assert type(named) is ModelTimeout
+    assert named.body() == {"detail": "slow", "code": "model_timeout", "conversation_id": str(conversation_id)}

@@ -1,0 +1,367 @@
+"""The tools: each declared once as a typed, documented function bound to one user; what the
+model sees is generated from it; every failure is a result with a stable `code`."""
+
+import inspect
+import json
+import logging
+from datetime import date
+from typing import Annotated, Literal
+
+import pytest
+
+from chat.agent import tools
+from chat.agent.prompt import system_prompt
+from chat.agent.tool_registry import Length, ToolRegistry
+from chat.agent.tool_registry import Toolbox as BoundTools
+from chat.agent.tools import TOOLS, Toolbox
+from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, Todo
+from todos.serializers import TaskSerializer
+from todos.tests.factories import TodoFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(user, name: str, arguments: dict | str) -> dict:
+    arguments_json = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return Toolbox(user).run(name=name, arguments_json=arguments_json)[1]
+
+
+def tasks_of(user) -> list[tuple[int, str, str, bool]]:
+    return list(Todo.objects.filter(owner=user).values_list("number", "title", "description", "completed"))
+
+
+# Declared once: the schema is generated from the function.
+
+
+def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user):
+    registry = ToolRegistry()
+
+    @registry.tool
+    def rename_list(
+        *,
+        user,
+        new_name: Annotated[str, Length(min=1, max=30)],
+        colour: Literal["red", "blue"] = "red",
+        times: int | None = None,
+    ) -> dict:
+        """Rename the user's list.
+
+        Notes for programmers after the first paragraph stay out of the description.
+
+        Args:
+            new_name: The list's new name.
+            colour: The list's colour.
+            times: How often to do it, or
+                null for once.
+        """
+        return {"success": True, "owner": user.pk, "new_name": new_name, "colour": colour, "times": times}
+
+    assert registry.schemas == [
+        {
+            "type": "function",
+            "function": {
+                "name": "rename_list",
+                "description": "Rename the user's list.",
+                "strict": True,
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "new_name": {"type": "string", "description": "The list's new name, 1 to 30 characters."},
+                        "colour": {"type": "string", "enum": ["red", "blue"], "description": "The list's colour."},
+                        "times": {"type": ["integer", "null"], "description": "How often to do it, or null for once."},
+                    },
+                    "required": ["new_name", "colour", "times"],
+                    "additionalProperties": False,
+                },
+            },
+        }
+    ]
+    # Bound to a user: a `user` the model sends is ignored like any undeclared argument;
+    # null takes the default; a number sent as text becomes a number.
+    arguments = {"new_name": "Home", "colour": None, "times": "#2", "user": "someone else"}
+    _, result = BoundTools(registry, user).run(name="rename_list", arguments_json=json.dumps(arguments))
+    assert result == {"success": True, "owner": user.pk, "new_name": "Home", "colour": "red", "times": 2}
+
+
+def undocumented(*, user, name: str) -> dict:
+    """Does a thing."""
+    return {}
+
+
+def positional(user, name: str) -> dict:
+    """Does a thing.
+
+    Args:
+        name: A name.
+    """
+    return {}
+
+
+def unsupported_type(*, user, ratio: float) -> dict:
+    """Does a thing.
+
+    Args:
+        ratio: A ratio.
+    """
+    return {}
+
+
+def unbound(*, name: str) -> dict:
+    """Does a thing.
+
+    Args:
+        name: A name.
+    """
+    return {}
+
+
+def undescribed(*, user) -> dict:
+    return {}
+
+
+def stale_docstring(*, user) -> dict:
+    """Does a thing.
+
+    Args:
+        name: An argument it no longer takes.
+    """
+    return {}
+
+
+def length_on_a_number(*, user, count: Annotated[int, Length(max=3)]) -> dict:
+    """Does a thing.
+
+    Args:
+        count: A count.
+    """
+    return {}
+
+
+@pytest.mark.parametrize(
+    "function",
+    [undocumented, positional, unsupported_type, unbound, undescribed, stale_docstring, length_on_a_number],
+    ids=lambda function: function.__name__,
+)
+def test_a_declaration_the_schema_cannot_be_generated_from_fails_at_once(function):
+    with pytest.raises(TypeError):
+        ToolRegistry().tool(function)
+
+
+def does_a_thing(*, user) -> dict:
+    """Does a thing."""
+    return {}
+
+
+def test_a_tool_name_is_registered_once():
+    registry = ToolRegistry()
+    registry.tool(does_a_thing)
+    with pytest.raises(TypeError, match="already registered"):
+        registry.tool(does_a_thing)
+
+
+@pytest.mark.parametrize("tool", list(TOOLS), ids=lambda tool: tool.name)
+def test_each_todo_tool_is_described_by_its_function(tool):
+    function = getattr(tools, tool.name)
+    parameters = tool.schema["function"]["parameters"]
+
+    assert tool.function is function
+    assert tool.description == " ".join((inspect.getdoc(function) or "").split("\n\n")[0].split())
+    assert list(parameters["properties"]) == [name for name in inspect.signature(function).parameters if name != "user"]
+    assert parameters["required"] == list(parameters["properties"])
+    assert parameters["additionalProperties"] is False
+    assert tool.schema["function"]["strict"] is True
+
+
+def test_the_tools_and_arguments_the_agents_call_are_stable():
+    declared = {tool.name: list(tool.schema["function"]["parameters"]["properties"]) for tool in TOOLS}
+    assert declared == {
+        "add_task": ["title", "description"],
+        "list_tasks": ["status"],
+        "complete_task": ["task_id"],
+        "delete_task": ["task_id"],
+        "update_task": ["task_id", "title", "description"],
+    }
+
+
+def test_limits_in_the_schema_come_from_the_model_constants():
+    properties = {tool.name: tool.schema["function"]["parameters"]["properties"] for tool in TOOLS}
+
+    assert properties["add_task"]["title"]["description"].endswith(f", 1 to {TITLE_MAX_LENGTH} characters.")
+    assert properties["add_task"]["description"]["description"].endswith(
+        f", at most {DESCRIPTION_MAX_LENGTH} characters."
+    )
+    assert properties["list_tasks"]["status"]["enum"] == list(TASK_STATUSES)
+    source = inspect.getsource(tools)
+    for limit in (TITLE_MAX_LENGTH, DESCRIPTION_MAX_LENGTH):
+        assert str(limit) not in source
+
+
+def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_tools():
+    prompt = system_prompt(user_name="Ada", today=date(2025, 1, 6))
+
+    for tool in TOOLS:
+        assert tool.name in prompt
+        assert tool.description not in prompt
+
+
+# One task representation: the REST API's.
+
+
+def test_a_task_in_a_result_is_the_rest_representation(user, api_client):
+    added = run(user, "add_task", {"title": " Pay bills ", "description": None})
+    listed = run(user, "list_tasks", {"status": "all"})
+
+    assert added["success"] is True
+    assert added["task"] == api_client.get(f"/api/{user.pk}/tasks/1").json()
+    assert added["task"]["id"] == 1
+    assert {"id", "title", "description", "completed"} <= set(added["task"])
+    assert listed == {"success": True, "tasks": [added["task"]]}
+    assert listed["tasks"] == TaskSerializer(Todo.objects.filter(owner=user), many=True).data
+    assert json.loads(json.dumps(listed)) == listed
+
+
+# The tool layer coerces types and calls the service.
+
+
+@pytest.mark.parametrize("task_id", [2, "2", "#2", " #2 "])
+def test_a_task_number_sent_as_text_is_the_number(user, task_id):
+    TodoFactory(owner=user, title="One")
+    TodoFactory(owner=user, title="Two")
+
+    result = run(user, "complete_task", {"task_id": task_id})
+
+    assert (result["success"], result["task"]["id"], result["task"]["completed"]) == (True, 2, True)
+
+
+def test_a_null_argument_takes_the_default(user):
+    TodoFactory(owner=user, title="Open")
+    TodoFactory(owner=user, title="Done", completed=True)
+
+    assert [task["title"] for task in run(user, "list_tasks", {"status": None})["tasks"]] == ["Open", "Done"]
+    assert run(user, "add_task", {"title": "Bare", "description": None})["task"]["description"] == ""
+
+
+def test_update_task_keeps_what_is_null(user):
+    TodoFactory(owner=user, title="Old", description="Keep me")
+
+    result = run(user, "update_task", {"task_id": 1, "title": "New", "description": None})
+
+    assert (result["task"]["title"], result["task"]["description"]) == ("New", "Keep me")
+
+
+# Failures are results with a code, never exceptions.
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "code"),
+    [
+        pytest.param("add_task", "{title: not json", "invalid_arguments", id="not-json"),
+        pytest.param("add_task", '["Buy milk"]', "invalid_arguments", id="not-an-object"),
+        pytest.param("add_task", "[" * 100, "invalid_arguments", id="nested-too-deep"),
+        pytest.param("add_task", '{"title": "Milk", "x": NaN}', "invalid_arguments", id="nan"),
+        pytest.param("add_task", {"title": 42, "description": None}, "invalid_arguments", id="title-not-a-string"),
+        pytest.param("add_task", {"description": "no title"}, "invalid_arguments", id="title-missing"),
+        pytest.param("complete_task", {"task_id": "one"}, "invalid_arguments", id="task-id-not-a-number"),
+        pytest.param("complete_task", {"task_id": "\u00b2"}, "invalid_arguments", id="superscript-digit"),
+        pytest.param("complete_task", {"task_id": True}, "invalid_arguments", id="task-id-boolean"),
+        pytest.param("list_tasks", {"status": 3}, "invalid_arguments", id="status-not-a-string"),
+        pytest.param(
+            "update_task", {"task_id": 1, "title": None, "description": None}, "invalid_arguments", id="no-change"
+        ),
+        pytest.param("drop_all_tables", {}, "unknown_tool", id="unknown-tool"),
+        pytest.param("add_task", {"title": "   ", "description": None}, "invalid", id="blank-title"),
+        pytest.param(
+            "add_task", {"title": "x" * (TITLE_MAX_LENGTH + 1), "description": None}, "invalid", id="title-too-long"
+        ),
+        pytest.param(
+            "update_task",
+            {"task_id": 1, "title": None, "description": "y" * (DESCRIPTION_MAX_LENGTH + 1)},
+            "invalid",
+            id="description-too-long",
+        ),
+        pytest.param("list_tasks", {"status": "someday"}, "invalid", id="unknown-status"),
+    ],
+)
+def test_a_failure_is_a_result_with_a_code(user, name, arguments, code):
+    TodoFactory(owner=user, title="Existing")
+    before = tasks_of(user)
+
+    result = run(user, name, arguments)
+
+    assert result["success"] is False
+    assert result["code"] == code
+    assert isinstance(result["error"], str) and result["error"]
+    assert tasks_of(user) == before
+
+
+def test_a_service_validation_error_is_its_code_and_message(user):
+    assert run(user, "add_task", {"title": "", "description": None}) == {
+        "success": False,
+        "error": "title: A task needs a title.",
+        "code": "invalid",
+    }
+
+
+def test_an_unknown_tool_names_the_tools_there_are(user):
+    result = run(user, "drop_all_tables", {})
+
+    assert result["code"] == "unknown_tool"
+    assert all(name in result["error"] for name in TOOLS.names)
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("complete_task", {"task_id": 7}),
+        ("delete_task", {"task_id": "#7"}),
+        ("update_task", {"task_id": 7, "title": "New", "description": None}),
+    ],
+)
+def test_an_unknown_task_number_is_task_not_found_with_the_number(user, name, arguments):
+    TodoFactory(owner=user)
+
+    assert run(user, name, arguments) == {
+        "success": False,
+        "error": "Task 7 not found.",
+        "code": "task_not_found",
+        "task_id": 7,
+    }
+
+
+def test_an_unexpected_failure_is_tool_failed_and_logged(user, monkeypatch, caplog):
+    def database_down(**kwargs):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr("todos.services.complete_task", database_down)
+    TodoFactory(owner=user)
+
+    with caplog.at_level(logging.ERROR, logger="chat.agent.tool_registry"):
+        arguments, result = Toolbox(user).run(name="complete_task", arguments_json='{"task_id": 1}')
+
+    assert arguments == {"task_id": 1}
+    assert result == {"success": False, "error": "The tool 'complete_task' failed unexpectedly.", "code": "tool_failed"}
+    assert "connection lost" in caplog.text
+
+
+# Bound to one user.
+
+
+def test_the_tools_act_only_on_the_user_they_are_bound_to(user, other_user):
+    TodoFactory(owner=other_user, title="Theirs 1")
+    TodoFactory(owner=other_user, title="Theirs 2")
+    theirs = tasks_of(other_user)
+    stranger = {"user": str(other_user.pk), "user_id": str(other_user.pk), "owner": str(other_user.pk)}
+
+    added = run(user, "add_task", {"title": "Mine", "description": None, **stranger})
+    results = [
+        run(user, "complete_task", {"task_id": 2, **stranger}),
+        run(user, "update_task", {"task_id": 2, "title": "Hijacked", "description": None, **stranger}),
+        run(user, "delete_task", {"task_id": 2, **stranger}),
+    ]
+    listed = run(user, "list_tasks", {"status": "all", **stranger})
+
+    assert (added["success"], added["task"]["id"]) == (True, 1)
+    assert [result.get("code") for result in results] == ["task_not_found"] * 3
+    assert [task["title"] for task in listed["tasks"]] == ["Mine"]
+    assert tasks_of(user) == [(1, "Mine", "", False)]
+    assert tasks_of(other_user) == theirs

@@ -1,0 +1,185 @@
+"""Stage 4, act: resolved requests become tool calls, or answers that need none.
+
+`plan_steps` is a pure function of the requests, the task list (when one was fetched) and
+the context, so each model call of a turn recomputes the same steps: the first call asks
+for the task list if a step needs it, the next makes the steps' tool calls, the last turns
+their results into the reply.
+"""
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chat.agent.offline import replies
+from chat.agent.offline.context import Context, TaskView
+from chat.agent.offline.requests import Request, Target
+from chat.agent.offline.resolve import Resolution, best_matches, resolve
+
+ToolCallSpec = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one request does: tool calls whose results the reply reports, or a reply alone."""
+
+    request: Request
+    calls: tuple[ToolCallSpec, ...] = ()
+    answer: str = ""
+    asks: bool = False  # the answer is a "which one?" question
+    silent_alone: bool = False  # said only when nothing else is
+
+
+def answer_question(requests: list[Request], context: Context) -> list[Request]:
+    """An answer to last turn's "which one do you mean?" ("the bill one", "2", "the first")
+    becomes the request that was asked about, aimed at the chosen task."""
+    from chat.agent.offline.understand import understand
+
+    question = context.question
+    if question is None or len(requests) != 1 or requests[0].kind != "target":
+        return requests
+    chosen = _choose(requests[0].target, question.candidates)
+    if chosen is None:
+        return requests
+    asked = [request for request in understand(question.message) if request.kind in TARGETED]
+    if not asked:
+        return requests
+    return [replace(asked[0], target=Target(numbers=(chosen,)))]
+
+
+TARGETED = frozenset({"complete", "delete", "update", "story", "ask_status", "ask_task", "ask_note", "ask_number"})
+
+
+def _choose(answer: Target, candidates: tuple[TaskView, ...]) -> int | None:
+    numbers = [task.number for task in candidates]
+    if len(answer.numbers) == 1:
+        number = answer.numbers[0]
+        if number in numbers:
+            return number
+        return numbers[number - 1] if 1 <= number <= len(numbers) else None
+    if answer.ordinal:
+        index = answer.ordinal - 1 if answer.ordinal > 0 else answer.ordinal
+        return numbers[index] if -len(numbers) <= index < len(numbers) else None
+    if answer.words:
+        found = best_matches(list(candidates), answer.words)
+        return found[0].number if len(found) == 1 else None
+    return None
+
+
+def needs_task_list(requests: list[Request], context: Context) -> bool:
+    return any(request.needs_task_list for request in requests)
+
+
+def plan_steps(requests: list[Request], *, tasks: list[TaskView] | None, context: Context) -> list[Step]:
+    steps = [_step(request, tasks=tasks, context=context) for request in requests]
+    if len(steps) > 1:
+        # A story that names no known task, said beside a clear request, is only chatter.
+        steps = [step for step in steps if not step.silent_alone] or steps[:1]
+    return steps
+
+
+def _step(request: Request, *, tasks: list[TaskView] | None, context: Context) -> Step:
+    kind = request.kind
+    if kind == "add":
+        if not request.titles:
+            return Step(request, answer=replies.MISSING_TITLE)
+        description = request.description or None
+        return Step(
+            request, calls=tuple(("add_task", {"title": title, "description": description}) for title in request.titles)
+        )
+    if kind == "show":
+        return Step(request, calls=(("list_tasks", {"status": request.status}),))
+    if kind in {"complete", "delete", "update", "story"}:
+        return _targeted_step(request, tasks=tasks, context=context)
+    if kind == "not_done":
+        found = best_matches([task for task in tasks or [] if not task.completed], request.target.words, strong=True)
+        task = found[0] if len(found) == 1 else None
+        return Step(request, answer=replies.left_open(task, request.topic), silent_alone=task is None)
+    if kind in {"count", "ask_status", "ask_number", "ask_task", "ask_note"}:
+        return Step(request, answer=_answer(request, tasks=tasks or [], context=context))
+    if kind == "target":
+        if request.target.numbers:
+            return Step(request, answer=replies.what_to_do(request.target.numbers[0]))
+        return Step(request, answer=replies.UNCLEAR)
+    if kind == "unsupported":
+        return Step(request, answer=replies.unsupported(request.topic))
+    if kind == "refuse":
+        return Step(request, answer=replies.REFUSAL)
+    return Step(request, answer=replies.chat(request.topic))
+
+
+def _targeted_step(request: Request, *, tasks: list[TaskView] | None, context: Context) -> Step:
+    story = request.kind == "story"
+    if story:
+        pending = [task for task in tasks or [] if not task.completed]
+        found = best_matches(pending, request.target.words, strong=True) or best_matches(
+            tasks or [], request.target.words, strong=True
+        )
+        if len(found) == 1 and found[0].completed:
+            return Step(request, answer=replies.already_done(found[0]))
+        resolution = (
+            Resolution(numbers=(found[0].number,))
+            if len(found) == 1
+            else Resolution(candidates=tuple(found), unknown=not found)
+        )
+    else:
+        resolution = resolve(request.target, tasks=tasks, context=context, prefer_pending=request.kind == "complete")
+    if resolution.candidates:
+        return Step(request, answer=replies.which_one(resolution.candidates), asks=True)
+    if not resolution.numbers:
+        if story:
+            return Step(request, answer=replies.UNKNOWN_STORY, silent_alone=True)
+        return Step(request, answer=replies.not_found(request.target))
+    tool = {"complete": "complete_task", "story": "complete_task", "delete": "delete_task"}.get(request.kind)
+    if tool is not None:
+        return Step(request, calls=tuple((tool, {"task_id": number}) for number in resolution.numbers))
+    return _update_step(request, resolution.numbers, tasks=tasks)
+
+
+def _update_step(request: Request, numbers: tuple[int, ...], *, tasks: list[TaskView] | None) -> Step:
+    title = request.title
+    if request.replace is not None:
+        old, new = request.replace
+        current = {task.number: task for task in tasks or []}.get(numbers[0])
+        if current is None:
+            return Step(request, answer=replies.not_found(Target(numbers=numbers[:1])))
+        replaced = _replace_words(current.title, old, new)
+        if replaced is None:
+            return Step(request, answer=replies.no_such_words(current, old))
+        title = replaced
+    if title is None and request.description is None:
+        return Step(request, answer=replies.MISSING_CHANGE)
+    return Step(
+        request,
+        calls=tuple(
+            ("update_task", {"task_id": number, "title": title, "description": request.description})
+            for number in numbers[:1]
+        ),
+    )
+
+
+def _replace_words(title: str, old: str, new: str) -> str | None:
+    """`title` with `old` replaced by `new`, ignoring case; None when `old` is not in it."""
+    pattern = re.compile(re.escape(old.strip()), re.IGNORECASE)
+    if not old.strip() or not pattern.search(title):
+        return None
+    return pattern.sub(lambda _: new.strip(), title, count=1)
+
+
+def _answer(request: Request, *, tasks: list[TaskView], context: Context) -> str:
+    if request.kind == "count":
+        return replies.count(tasks, request.status)
+    resolution = resolve(request.target, tasks=tasks, context=context)
+    if resolution.candidates:
+        return replies.which_one(resolution.candidates)
+    by_number = {task.number: task for task in tasks}
+    found = [by_number[number] for number in resolution.numbers if number in by_number]
+    if not found:
+        return replies.not_found(request.target)
+    task = found[0]
+    if request.kind == "ask_status":
+        return replies.status_of(task, asked=request.status)
+    if request.kind == "ask_number":
+        return replies.number_of(task)
+    if request.kind == "ask_note":
+        return replies.note_of(task)
+    return replies.describe(task)

@@ -1,0 +1,156 @@
+"""What the conversation so far tells about the current message, read from the stored
+messages alone (the agent keeps no state between turns): the task(s) last talked about,
+the list last shown, the task last added, and a "which one?" question awaiting an answer."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from chat.agent.model import ChatMessage
+
+ACTION_TOOLS = frozenset({"add_task", "complete_task", "delete_task", "update_task"})
+SHOW_CALL_PREFIX = "offline_show_"
+LOOKUP_CALL_PREFIX = "offline_lookup_"
+QUESTION_PREFIX = "Which one do you mean: "
+MENTIONED_TASK = re.compile(r"\btask (\d+)\b", re.IGNORECASE)
+CANDIDATE = re.compile(r"\btask (\d+) \"([^\"]*)\"", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as a tool result shows it."""
+
+    number: int
+    title: str
+    description: str = ""
+    completed: bool = False
+
+    @classmethod
+    def from_result(cls, task: Any) -> "TaskView | None":
+        if not isinstance(task, dict) or not isinstance(task.get("id"), int):
+            return None
+        return cls(
+            number=task["id"],
+            title=str(task.get("title") or ""),
+            description=str(task.get("description") or ""),
+            completed=bool(task.get("completed")),
+        )
+
+
+@dataclass(frozen=True)
+class Question:
+    """A "which one do you mean" question from the previous turn, and what it was about."""
+
+    message: str  # the user's message that needed the answer
+    candidates: tuple[TaskView, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    focus: tuple[TaskView, ...] = ()
+    shown: tuple[int, ...] = ()
+    last_added: int | None = None
+    question: Question | None = None
+    after_add: bool = False
+    mentioned: tuple[int, ...] = field(default=())
+
+
+def content(message: ChatMessage) -> str:
+    text = message.get("content")
+    return text if isinstance(text, str) else ""
+
+
+def tool_result(message: ChatMessage) -> dict[str, Any]:
+    try:
+        result = json.loads(content(message))
+    except (json.JSONDecodeError, TypeError):
+        return {}
+    return result if isinstance(result, dict) else {}
+
+
+def tool_calls(message: ChatMessage) -> list[tuple[str, str]]:
+    """(call id, tool name) for each tool call of an assistant message."""
+    calls = message.get("tool_calls") or []
+    found = []
+    for call in calls if isinstance(calls, list) else []:
+        if isinstance(call, dict) and isinstance(call.get("function"), dict):
+            found.append((str(call.get("id", "")), str(call["function"].get("name", ""))))
+    return found
+
+
+def read_context(history: list[ChatMessage]) -> Context:
+    turns = _turns(history)
+    if not turns:
+        return Context()
+    last_added: int | None = None
+    shown: tuple[int, ...] | None = None
+    for turn in reversed(turns):  # newest first: stop as soon as both are known
+        for call_id, name, result in reversed(_results(turn)):
+            if not result.get("success"):
+                continue
+            if last_added is None and name == "add_task" and (task := TaskView.from_result(result.get("task"))):
+                last_added = task.number
+            if shown is None and name == "list_tasks" and not call_id.startswith(LOOKUP_CALL_PREFIX):
+                shown = tuple(view.number for item in result.get("tasks") or [] if (view := TaskView.from_result(item)))
+        if last_added is not None and shown is not None:
+            break
+    previous = turns[-1]
+    acted = [
+        task
+        for _, name, result in _results(previous)
+        if name in ACTION_TOOLS and result.get("success") and (task := TaskView.from_result(result.get("task")))
+    ]
+    reply = content(previous[-1]) if previous[-1].get("role") == "assistant" else ""
+    mentioned = tuple(dict.fromkeys(int(number) for number in MENTIONED_TASK.findall(reply)))
+    return Context(
+        focus=tuple(acted) or _mentioned_tasks(previous, mentioned),
+        shown=shown or (),
+        last_added=last_added,
+        question=_question(previous, reply),
+        after_add=any(name == "add_task" for _, name, _ in _results(previous)),
+        mentioned=mentioned,
+    )
+
+
+def _turns(history: list[ChatMessage]) -> list[list[ChatMessage]]:
+    turns: list[list[ChatMessage]] = []
+    for message in history:
+        if message.get("role") == "user":
+            turns.append([message])
+        elif turns and message.get("role") in {"assistant", "tool"}:
+            turns[-1].append(message)
+    return turns
+
+
+def _results(turn: list[ChatMessage]) -> list[tuple[str, str, dict[str, Any]]]:
+    names = {call_id: name for message in turn for call_id, name in tool_calls(message)}
+    return [
+        (
+            str(message.get("tool_call_id", "")),
+            names.get(str(message.get("tool_call_id", "")), str(message.get("name", ""))),
+            tool_result(message),
+        )
+        for message in turn
+        if message.get("role") == "tool"
+    ]
+
+
+def _mentioned_tasks(turn: list[ChatMessage], numbers: tuple[int, ...]) -> tuple[TaskView, ...]:
+    """The tasks the last reply named ("No, task 1 "Call the plumber" is still open")."""
+    known: dict[int, TaskView] = {}
+    for _, _, result in _results(turn):
+        for item in [result.get("task"), *(result.get("tasks") or [])]:
+            if task := TaskView.from_result(item):
+                known[task.number] = task
+    return tuple(known.get(number, TaskView(number=number, title="")) for number in numbers)
+
+
+def _question(turn: list[ChatMessage], reply: str) -> Question | None:
+    if QUESTION_PREFIX not in reply:
+        return None
+    asked = reply[reply.index(QUESTION_PREFIX) :]
+    candidates = tuple(TaskView(number=int(number), title=title) for number, title in CANDIDATE.findall(asked))
+    if not candidates:
+        return None
+    return Question(message=content(turn[0]), candidates=candidates)

@@ -1,0 +1,97 @@
+"""`OfflineModel`: the built-in agent, a model client that needs no network and no key.
+
+It works through the same tools and the same seam (`ModelClient.complete`) as a real model,
+and keeps no state: each call rereads the conversation and recomputes the turn's steps.
+    1. understand the user's message (with what the conversation says about it);
+    2. if a step needs the user's task list, call `list_tasks` first;
+    3. make the steps' tool calls;
+    4. reply from their results.
+"""
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from chat.agent.model import AssistantMessage, ChatMessage, ToolCall, Usage
+from chat.agent.offline import replies
+from chat.agent.offline.act import ToolCallSpec, answer_question, needs_task_list, plan_steps
+from chat.agent.offline.context import (
+    LOOKUP_CALL_PREFIX,
+    SHOW_CALL_PREFIX,
+    TaskView,
+    content,
+    read_context,
+    tool_calls,
+    tool_result,
+)
+from chat.agent.offline.understand import understand
+
+
+class OfflineModel:
+    backend = "offline"
+    model = "offline"
+    # Understanding a message takes well under a millisecond; one step is bounded by its tools.
+    longest_step = timedelta(seconds=60)
+
+    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        start = next(
+            (index for index in range(len(messages) - 1, -1, -1) if messages[index].get("role") == "user"), None
+        )
+        if start is None:
+            return AssistantMessage(content=replies.HELP)
+        context = read_context([message for message in messages[:start] if message.get("role") != "system"])
+        requests = answer_question(understand(content(messages[start]), after_add=context.after_add), context)
+        batches = [
+            _batch_results(message, messages[start + 1 :]) for message in messages[start + 1 :] if tool_calls(message)
+        ]
+        lookup = needs_task_list(requests, context)
+        if lookup and not batches:
+            return _call([("list_tasks", {"status": "all"})], prefix=LOOKUP_CALL_PREFIX)
+        tasks = _tasks(batches[0]) if lookup else None
+        if lookup and tasks is None:
+            return AssistantMessage(content=f"Sorry, I couldn't read your tasks just now. {replies.SHOW_TASKS_HINT}")
+        steps = plan_steps(requests, tasks=tasks, context=context)
+        done = batches[1 if lookup else 0 :]
+        if not done:
+            calls = [call for step in steps for call in step.calls]
+            if calls:
+                return _call(calls)
+        results = iter(done[0] if done else [])
+        lines: list[str] = []
+        for step in steps:
+            if step.answer:
+                lines.append(step.answer)
+            for name, arguments in step.calls:
+                outcome = next(results, None)
+                if outcome is not None:
+                    lines.append(replies.result_line(step.request, name, arguments, outcome))
+        questions = [line for line in lines if line.startswith(replies.QUESTION_PREFIX)]
+        text = "\n".join([line for line in lines if line not in questions] + questions)
+        return AssistantMessage(content=text or replies.UNCLEAR)
+
+
+def _batch_results(call_message: ChatMessage, turn: list[ChatMessage]) -> list[dict[str, Any]]:
+    """The results of one assistant message's tool calls, in the order of the calls."""
+    by_id = {
+        str(message.get("tool_call_id")): tool_result(message) for message in turn if message.get("role") == "tool"
+    }
+    return [by_id.get(call_id, {}) for call_id, _ in tool_calls(call_message)]
+
+
+def _tasks(results: list[dict[str, Any]]) -> list[TaskView] | None:
+    if not results or not results[0].get("success"):
+        return None
+    return [view for item in results[0].get("tasks") or [] if (view := TaskView.from_result(item))]
+
+
+def _call(calls: list[ToolCallSpec], prefix: str = "offline_") -> AssistantMessage:
+    tool_calls_ = tuple(
+        ToolCall(
+            id=f"{SHOW_CALL_PREFIX if name == 'list_tasks' and prefix == 'offline_' else prefix}{uuid.uuid4().hex}",
+            name=name,
+            arguments=json.dumps(arguments),
+        )
+        for name, arguments in calls
+    )
+    return AssistantMessage(tool_calls=tool_calls_, usage=Usage())

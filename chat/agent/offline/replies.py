@@ -1,0 +1,182 @@
+"""Stage 5, reply: what the agent says, naming what was done and to which task.
+
+Every sentence the offline agent can say is here, so its voice is in one place."""
+
+from typing import Any
+
+from chat.agent.offline.context import QUESTION_PREFIX, TaskView
+from chat.agent.offline.requests import Request, Target
+from todos.models import TaskStatus
+
+EXAMPLES = (
+    '"add buy milk", "show my tasks", "mark task 2 as done", "rename task 1 to Call mom" or "delete the meeting task"'
+)
+HELP = (
+    "I can add, list, complete, rename and delete your tasks, add notes to them, and answer questions about them "
+    f"(how many, is it done, what number it is). Try {EXAMPLES}."
+)
+GREETING = f"Hello! {HELP}"
+THANKS = "You're welcome! Anything else for your list?"
+UNCLEAR = f"Sorry, I didn't understand that. {HELP}"
+QUESTION = f"I'm not sure how to answer that. {HELP}"
+CANCEL = "OK, I left your tasks as they are."
+MISSING_TARGET = 'Which task do you mean? Say its number (for example "task 2") or some words from its title.'
+MISSING_TITLE = 'What should the task say? For example: "add buy milk".'
+MISSING_CHANGE = (
+    'What should I change? For example: "rename task 2 to Buy bread" or "add a note to task 2: use the blue pen".'
+)
+UNKNOWN_STORY = "Nice! I couldn't tell which task that was about, so I changed nothing. Say its number to mark it done."
+SHOW_TASKS_HINT = 'Say "show my tasks" to see them all.'
+REFUSAL = (
+    "I can't do that. I only look after your own tasks, one clear request at a time, "
+    'like "mark task 2 as done" or "show my tasks".'
+)
+UNSUPPORTED = {
+    "undo": (
+        "Sorry, I can't undo changes yet. I can add, complete, rename and delete tasks, "
+        "so tell me what it should be now."
+    ),
+    "reopen": "Sorry, I can't mark a task as not done yet: I can only complete, rename or delete it.",
+    "reminder": (
+        "Sorry, I can't send texts, emails or notifications. I only keep your todo list; I can add a task for it."
+    ),
+    "due": (
+        "I don't keep due dates, so I can't tell what's overdue. "
+        'You can put a date in a task\'s title, like "pay rent by friday".'
+    ),
+}
+LIST_HEADINGS = {"all": "Your tasks:", "pending": "Your pending tasks:", "completed": "Your completed tasks:"}
+EMPTY_LISTS = {
+    "all": 'You have no tasks yet. Try "add buy milk".',
+    "pending": "You have no pending tasks.",
+    "completed": "You have no completed tasks yet.",
+}
+CHAT = {"greeting": GREETING, "thanks": THANKS, "help": HELP, "cancel": CANCEL, "question": QUESTION}
+
+
+def label(task: TaskView) -> str:
+    return f'task {task.number} "{task.title}"' if task.title else f"task {task.number}"
+
+
+def chat(topic: str) -> str:
+    return CHAT.get(topic, UNCLEAR)
+
+
+def unsupported(topic: str) -> str:
+    return UNSUPPORTED.get(topic, UNCLEAR)
+
+
+def which_one(candidates: tuple[TaskView, ...]) -> str:
+    labels = [label(task) for task in candidates]
+    return f"{QUESTION_PREFIX}{', '.join(labels[:-1])} or {labels[-1]}?"
+
+
+def not_found(target: Target) -> str:
+    if target.numbers:
+        numbers = ", ".join(str(number) for number in target.numbers)
+        return f"I couldn't find task {numbers}. {SHOW_TASKS_HINT}"
+    if target.words:
+        return f'I couldn\'t find a task matching "{" ".join(target.words)}". {SHOW_TASKS_HINT}'
+    if target.everything:
+        return EMPTY_LISTS[target.everything]
+    return MISSING_TARGET
+
+
+def what_to_do(number: int) -> str:
+    return f'What should I do with task {number}? For example "mark task {number} as done" or "delete task {number}".'
+
+
+def left_open(task: TaskView | None, topic: str = "") -> str:
+    if task is None:
+        return "OK, I haven't changed anything."
+    if topic == "called_off":
+        return f'OK, I haven\'t changed {label(task)}. Say "delete task {task.number}" if it\'s no longer needed.'
+    return f"OK, I've left {label(task)} open for now."
+
+
+def already_done(task: TaskView) -> str:
+    return f"{label(task).capitalize()} is already done."
+
+
+def no_such_words(task: TaskView, words: str) -> str:
+    return f'{label(task).capitalize()} doesn\'t contain "{words}", so I left it as it is.'
+
+
+def count(tasks: list[TaskView], status: TaskStatus) -> str:
+    pending = sum(not task.completed for task in tasks)
+    done = len(tasks) - pending
+    if status == "pending":
+        return f"You have {_tasks(pending)} still to do."
+    if status == "completed":
+        return f"You have completed {_tasks(done)}; {pending} still to do."
+    return f"You have {_tasks(len(tasks))}: {pending} to do and {done} done."
+
+
+def _tasks(number: int) -> str:
+    return f"{number} task" if number == 1 else f"{number} tasks"
+
+
+def status_of(task: TaskView, *, asked: TaskStatus) -> str:
+    if task.completed:
+        return f"{'Yes' if asked != 'pending' else 'No'}, {label(task)} is done."
+    return f"{'Yes' if asked == 'pending' else 'No'}, {label(task)} is still open."
+
+
+def number_of(task: TaskView) -> str:
+    return f'That\'s task {task.number}: "{task.title}".'
+
+
+def note_of(task: TaskView) -> str:
+    if task.description:
+        return f"The note on {label(task)} says: {task.description}"
+    return f"{label(task).capitalize()} has no note."
+
+
+def describe(task: TaskView) -> str:
+    state = "done" if task.completed else "still open"
+    note = f" Note: {task.description}" if task.description else " It has no note."
+    return f'Task {task.number} is "{task.title}", {state}.{note}'
+
+
+def list_lines(tasks: list[TaskView], status: TaskStatus) -> str:
+    if not tasks:
+        return EMPTY_LISTS[status]
+    lines = [LIST_HEADINGS[status]]
+    for task in tasks:
+        line = f"{task.number}. {task.title}"
+        if task.completed and status != "completed":
+            line += " (done)"
+        if task.description:
+            line += f" - {task.description}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def result_line(request: Request, name: str, arguments: dict[str, Any], result: dict[str, Any]) -> str:
+    """One sentence for one tool result."""
+    if not result.get("success"):
+        if result.get("code") == "task_not_found":
+            number = result.get("task_id", arguments.get("task_id"))
+            return f"I couldn't find task {number}. {SHOW_TASKS_HINT}"
+        return f"Sorry, I couldn't do that: {result.get('error', 'the tool failed')}"
+    if name == "list_tasks":
+        tasks = [view for item in result.get("tasks") or [] if (view := TaskView.from_result(item))]
+        status: TaskStatus = arguments["status"] if arguments.get("status") in ("pending", "completed") else "all"
+        return list_lines(tasks, status)
+    task = TaskView.from_result(result.get("task"))
+    if task is None:
+        return "Done."
+    if name == "add_task":
+        note = f" (note: {task.description})" if task.description else ""
+        return f'Added task {task.number}: "{task.title}"{note}.'
+    if name == "complete_task":
+        return f'Marked task {task.number} "{task.title}" as completed.'
+    if name == "delete_task":
+        return f'Deleted task {task.number} "{task.title}".'
+    if arguments.get("description") == "":
+        change = " (note removed)"
+    elif arguments.get("description"):
+        change = f" (note: {task.description})"
+    else:
+        change = ""
+    return f'Updated task {task.number}: "{task.title}"{change}.'

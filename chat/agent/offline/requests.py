@@ -1,0 +1,71 @@
+"""What the understanding stage produces: requests, each aimed at a target."""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from todos.models import TaskStatus
+
+RequestKind = Literal[
+    "add",  # titles (+ description)
+    "complete",
+    "delete",
+    "update",  # title, description or replace
+    "show",  # list tasks of a status
+    "count",  # how many tasks of a status
+    "ask_status",  # is X done?
+    "ask_number",  # what number is X?
+    "ask_task",  # what is task N? / show task N
+    "ask_note",  # what's the note on X?
+    "story",  # "finally fixed the sink": completes the task it names
+    "not_done",  # "missed yoga": names a task, changes nothing
+    "unsupported",  # undo, reopen, reminders, due dates: `topic`
+    "refuse",  # instructions to override the rules
+    "chat",  # greeting, thanks, help, cancel, nothing understood: `topic`
+    "target",  # only names a task: an answer to "which one?", or the subject of a later clause
+]
+MUTATING_KINDS = frozenset({"add", "complete", "delete", "update", "story"})
+LOOKUP_KINDS = frozenset({"count", "ask_status", "ask_number", "ask_task", "ask_note", "story", "not_done"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """How the user named the task(s) a request is about."""
+
+    numbers: tuple[int, ...] = ()
+    ordinal: int | None = None  # 1-based place in the list last shown; -1 for the last
+    pronoun: bool = False  # it, that one, those
+    plural: bool = False  # those, both, them
+    last_added: bool = False  # "the last one I added"
+    everything: TaskStatus | None = None  # "all the completed ones"
+    words: tuple[str, ...] = ()  # words of the title
+
+    @property
+    def named(self) -> bool:
+        return bool(self.numbers or self.ordinal or self.pronoun or self.last_added or self.everything or self.words)
+
+    @property
+    def needs_task_list(self) -> bool:
+        """Whether finding the task takes the user's task list (not only the conversation)."""
+        return bool(self.words or self.everything or self.ordinal)
+
+
+@dataclass(frozen=True)
+class Request:
+    kind: RequestKind
+    target: Target = field(default_factory=Target)
+    titles: tuple[str, ...] = ()
+    title: str | None = None
+    description: str | None = None  # "" clears it
+    replace: tuple[str, str] | None = None  # (old words, new words) in the title
+    status: TaskStatus = "all"
+    topic: str = ""
+
+    @property
+    def mutates(self) -> bool:
+        return self.kind in MUTATING_KINDS
+
+    @property
+    def needs_task_list(self) -> bool:
+        if self.kind in LOOKUP_KINDS or self.replace is not None:
+            return True
+        return self.kind in {"complete", "delete", "update"} and self.target.needs_task_list

@@ -6,6 +6,7 @@ from typing import Any
 
 from chat.agent.offline.context import QUESTION_PREFIX, TaskView
 from chat.agent.offline.requests import Request, Target
+from chat.agent.offline.text import capitalise
 from todos.models import TaskStatus
 
 EXAMPLES = (
@@ -90,16 +91,16 @@ def left_open(task: TaskView | None, topic: str = "") -> str:
     if task is None:
         return "OK, I haven't changed anything."
     if topic == "called_off":
-        return f'OK, I haven\'t changed {label(task)}. Say "delete task {task.number}" if it\'s no longer needed.'
+        return f"OK, I haven't changed {label(task)}. Say \"delete task {task.number}\" if it's no longer needed."
     return f"OK, I've left {label(task)} open for now."
 
 
 def already_done(task: TaskView) -> str:
-    return f"{label(task).capitalize()} is already done."
+    return f"{capitalise(label(task))} is already done."
 
 
 def no_such_words(task: TaskView, words: str) -> str:
-    return f'{label(task).capitalize()} doesn\'t contain "{words}", so I left it as it is.'
+    return f'{capitalise(label(task))} doesn\'t contain "{words}", so I left it as it is.'
 
 
 def count(tasks: list[TaskView], status: TaskStatus) -> str:
@@ -129,7 +130,7 @@ def number_of(task: TaskView) -> str:
 def note_of(task: TaskView) -> str:
     if task.description:
         return f"The note on {label(task)} says: {task.description}"
-    return f"{label(task).capitalize()} has no note."
+    return f"{capitalise(label(task))} has no note."
 
 
 def describe(task: TaskView) -> str:

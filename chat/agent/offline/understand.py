@@ -143,7 +143,15 @@ ADD_NOTE = _compile(
     r"^(?:add|put|attach|give|write|set)\s+(?:a\s+|the\s+|some\s+|this\s+)?(?:notes?|details|description|comment)"
     r"\s+(?:to|on|for)\s+(?P<target>.+?)\s*(?::|\bsaying\b|\bthat\s+says\b)\s*(?P<value>.+)$"
 )
-NOTE_ON = _compile(r"^(?:notes?|details|description)\s+(?:for|on)\s+(?P<target>.+?)\s*:\s*(?P<value>.+)$")
+NOTE_ON = _compile(
+    r"^(?:notes?|details|description)\s+(?:for|on)\s+(?P<target>.+?)\s*:\s*(?P<value>.+)$"
+    r"|^(?P<target_first>.+?)(?:'s)?\s+(?:notes?|description|details)\s*:\s*(?P<value_first>.+)$"
+)
+REMIND_AT = _compile(
+    r"^(?:please\s+)?remind\s+me\s+(?P<when>(?:at|on|by|in|tomorrow|tonight|today|this|next|every)\b.*?)\s+"
+    r"(?:to|about)\s+(?P<what>.+)$"
+)
+SUFFIX_TARGET = _compile(r"\s+(?:in|on|for|of)\s+(?:task|#|number|item)\s*#?\s*(?P<number>\w+)$")
 CLEAR_NOTE = _compile(
     r"^(?:remove|clear|delete|erase|drop|wipe|empty|rm)\s+(?:out\s+)?(?:the\s+|its\s+|that\s+)?(?:notes?|description"
     r"|details|comment)(?:\s+(?:from|on|of|for|in)\s+(?P<target>.+))?$"
@@ -384,20 +392,24 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
             count=1,
         )
         return 0.88, Request("ask_number", target=read_target(subject))
-    target = read_target(_question_subject(lowered))
+    # "is the gate fixed?": a past form at the end asks whether it is done.
+    finished = tokens[0] in {"is", "are", "was", "were", "has", "have"} and _is_past(tokens[-1])
+    target = read_target(_question_subject(" ".join(tokens[:-1]) if finished else lowered))
+    specific = target.named and not target.everything
     if set(tokens) & NOTE_FIELDS and target.named:
         return 0.88, Request("ask_note", target=target)
     if (
-        target.named
-        and not target.everything
-        and STATUS_QUESTION.search(lowered)
-        and re.search(r"\b(?:is|are|was|has|have|did|'s)\b|^(?:what\s+about|and)\b", lowered)
+        specific
+        and (finished or STATUS_QUESTION.search(lowered))
+        and re.search(r"\b(?:is|are|was|were|has|have|did|'s)\b|^(?:what\s+about|and)\b", lowered)
     ):
         return 0.87, Request("ask_status", target=target, status=read_status(list(tokens), default="completed"))
-    if target.named and not target.everything and (target.numbers or TASK_QUESTION.search(lowered)):
+    if specific and (target.numbers or target.ordinal or target.last_added or TASK_QUESTION.search(lowered)):
         return 0.86, Request("ask_task", target=target)
     if _asks_for_list(tokens, lowered):
         return 0.85, Request("show", status=read_status(list(tokens)))
+    if specific and re.match(r"^(?:what|which)(?:'s|\s+is|\s+was)\b", lowered):
+        return 0.84, Request("ask_task", target=target)  # "what's the dentist one?"
     return 0.3, Request("chat", topic="question")
 
 
@@ -416,7 +428,7 @@ def _question_subject(lowered: str) -> str:
 
 def _asks_for_list(tokens: tuple[str, ...], lowered: str) -> bool:
     if set(tokens) & LIST_NOUNS or re.search(
-        r"\b(?:left|remaining|pending|open|outstanding|to\s+do|on\s+my)\b", lowered
+        r"\b(?:left|remaining|pending|open|outstanding|to\s+do|on\s+my|next|should\s+i\s+do)\b", lowered
     ):
         return True
     return bool(re.search(r"\b(?:what|anything)\b.*\b(?:did|have|has)\s+i\b|\bwhat\s+(?:did|have)\s+i\b", lowered))
@@ -480,6 +492,11 @@ def _before_done(text: str) -> str:
 
 
 def _read_update(head: str, rest: str) -> Reading | None:
+    if (suffix := SUFFIX_TARGET.search(rest)) and (number := number_value(suffix["number"])) is not None:
+        reading = _read_update(head, rest[: suffix.start()])
+        if reading is not None and not reading[1].target.named:
+            return reading[0], replace(reading[1], target=Target(numbers=(number,)))
+        return reading
     lowered = rest.lower()
     if head == "swap" or (head == "replace" and not set(words(lowered.split(" with ")[0])) & FIELDS):
         joiner = r"\s+(?:for|with)\s+" if head == "swap" else r"\s+with\s+"
@@ -572,6 +589,8 @@ def read_done_phrases(clause: Clause, after_add: bool) -> Reading | None:
 def read_add_markers(clause: Clause, after_add: bool) -> Reading | None:
     """Implicit adds: "need to X", "gotta X", "todo: X", "+ X", "also X" after an add."""
     text = clause.text
+    if match := REMIND_AT.match(text):  # "remind me at 6pm to leave": the task, with its time
+        return 0.85, _read_add(f"{match['what']} {match['when']}")
     if match := ADD_MARKER.match(text):
         rest = text[match.end() :]
         if again := ADD_MARKER.match(rest):  # "I need to remember to X"

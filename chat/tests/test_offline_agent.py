@@ -336,3 +336,33 @@ def test_model_names_itself_offline():
 
     assert (model.backend, model.model) == ("offline", "offline")
     assert model.complete([], []).content
+
+
+@pytest.mark.parametrize("message", ["mark it done", "that one's finished"])
+def test_a_pronoun_means_the_task_just_added(user, errands, message):
+    added = say(user, "add call the plumber")
+
+    turn = say(user, message, history=added.messages)
+
+    assert task(user, 5).completed
+    assert not task(user, 3).completed
+    assert 'Marked task 5 "Call the plumber" as completed.' in turn.reply
+
+
+def test_its_done_completes_the_task_just_added(user, errands):
+    added = say(user, "add call the plumber")
+
+    turn = say(user, "it's done", history=added.messages)
+
+    assert task(user, 5).completed
+    assert 'Marked task 5 "Call the plumber" as completed.' in turn.reply
+
+
+def test_a_numbered_prefix_beats_the_pronoun_after_it(user, errands):
+    added = say(user, "add call the plumber")
+
+    turn = say(user, "task 3: mark it as done", history=added.messages)
+
+    assert task(user, 3).completed
+    assert not task(user, 5).completed
+    assert 'Marked task 3 "Team meeting" as completed.' in turn.reply

@@ -59,6 +59,18 @@ SHORTHAND = {
     "lemme": "let me",
     "gonna": "going to",
     "wanna": "want to",
+    "dont": "don't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "couldnt": "couldn't",
+    "wasnt": "wasn't",
+    "thats": "that's",
+    "ive": "I've",
 }
 
 # Misspellings too short for edit distance to find safely.
@@ -132,6 +144,19 @@ TASK_VERBS = {
     "study", "submit", "sweep", "take", "talk", "text", "tidy", "top", "train", "transfer", "trim", "tune",
     "unpack", "update", "upload", "vacuum", "visit", "wash", "watch", "water", "weed", "wipe", "wrap", "write",
 }  # fmt: skip
+
+# Real words that are a typo's distance from a command word ("clean"/"clear", "sent"/"set",
+# "shop"/"show"): never corrected into one.
+NOT_TYPOS = {
+    "sent", "clean", "cleaned", "shop", "paint", "charge", "canceled", "cancelled", "dont", "alarm", "mask",
+    "park", "marked", "sets", "shows", "shore", "list", "lest", "lift", "last", "lose", "note", "move", "more",
+    "mart", "made", "mail", "dine", "done", "gone", "tone", "bone", "cone", "lone", "none", "rename", "add",
+    "odd", "aid", "and", "ask", "edit", "exit", "date", "data", "cheap", "close", "chase", "drip", "draw",
+    "earn", "learn", "drop", "crop", "shot", "shut", "slow", "snow", "stow", "show", "see", "sew", "few",
+    "view", "vie", "tell", "sell", "fell", "bell", "well", "tick", "kick", "pick", "sick", "lick", "trick",
+    "check", "chuck", "cross", "gross", "dross", "finish", "finnish", "delete", "remove", "clear", "clears",
+}  # fmt: skip
+KNOWN_WORDS = NOT_TYPOS | TASK_VERBS
 
 # Past forms that say something happened, beyond the regular "-ed".
 IRREGULAR_PAST = {

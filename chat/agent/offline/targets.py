@@ -24,6 +24,7 @@ REASON = re.compile(r",?\s+(?:as|because|since|cause|coz|so that|now that)\s+.*$
 LIST_PLACE = re.compile(r"\s+(?:from|off|on|in|onto|to)\s+(?:my|the|that|this)\s+(?:\w+\s+)?list\b", re.IGNORECASE)
 LAST_ADDED = re.compile(
     r"\b(?:last|latest|newest|most recent)\s+(?:one|task|thing|item)?\s*(?:i|we|you)?\s*(?:just\s+)?added\b"
+    r"|\b(?:one|task|thing|item)\s+(?:i|we|you)\s+(?:just\s+)?added(?:\s+last)?\b"
 )
 SHOWN_LIST = re.compile(r"\b(?:on|in|from)\s+(?:that|this|the)\s+list\b")
 IGNORED = STOP_WORDS | COMMAND_VOCABULARY | DONE_WORDS | LIST_NOUNS | PRONOUNS | {"off", "as"}
@@ -49,8 +50,14 @@ def read_target(fragment: str) -> Target:
     everything = _everything(tokens)
     if everything is not None:
         return Target(everything=everything)
+    plural = any(token in PLURAL_PRONOUNS for token in tokens)
     content = tuple(
-        token for token in tokens if token not in IGNORED and not token.isdigit() and token not in {"#", "+"}
+        token
+        for token in tokens
+        if token not in IGNORED
+        and not token.isdigit()
+        and token not in {"#", "+"}
+        and not (plural and token in NUMBER_WORDS)  # "those two"
     )
     if content:
         return Target(words=content)

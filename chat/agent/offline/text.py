@@ -10,7 +10,14 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from chat.agent.offline.lexicon import IRREGULAR_PAST, NUMBER_WORDS, ORDINAL_WORDS, SHORT_TYPOS, SHORTHAND
+from chat.agent.offline.lexicon import (
+    IRREGULAR_PAST,
+    KNOWN_WORDS,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    SHORT_TYPOS,
+    SHORTHAND,
+)
 
 CHECK_MARKS = {"\u2713", "\u2714", "\u2705", "\u2611", "\u2612"}
 QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
@@ -56,8 +63,10 @@ def is_word(word: str, vocabulary: frozenset[str]) -> str | None:
         return word
     if word in SHORT_TYPOS and SHORT_TYPOS[word] in vocabulary:
         return SHORT_TYPOS[word]
-    if len(word) < 3 or not word.isalpha():
-        return None
+    if len(word) < 3 or not word.isalpha() or word in KNOWN_WORDS or word in IRREGULAR_PAST:
+        return None  # a real word ("clean", "sent", "shop") is never a typo of a command
+    if word.endswith("ed") and len(word) > 4:
+        return None  # a past form ("canceled") is a story, not a command
     limit = 2 if len(word) >= 7 else 1
     best: tuple[int, str] | None = None
     for candidate in vocabulary:

@@ -69,7 +69,10 @@ INJECTION = _compile(
     r"|\bact\s+as\s+(?:an?\s+)?(?:admin|root|system|developer)\b|\bsudo\b"
 )
 QUOTED = _compile(r"\"[^\"]+\"|(?<![\w'])'(?:[^']|'(?=\w))+'(?![\w'])")
-SENTENCE_BREAK = _compile(r"(?<=[.!?])\s+(?=\S)|\n+")
+SENTENCE_BREAK = _compile(
+    r"(?<=[.!?])(?<!\bno\.)(?<!\bnr\.)(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bst\.)(?<!\bmrs\.)(?<!\bvs\.)"
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)\s+(?=\S)|\n+"
+)
 COMMAND_AHEAD = (
     r"(?=(?:mark|delete|remove|rm|tick|cross|complete|rename|change|update|edit|show|list|get\s+rid|undo|erase"
     r"|call\s+(?:it|that|this)\b|name\s+(?:it|that)\b|check\s+off)\b)"
@@ -87,9 +90,9 @@ OPENING_PHRASES = _compile(
 )
 POLITE_WORDS = {
     "can", "could", "would", "will", "you", "please", "kindly", "mind", "terribly", "be", "so", "kind", "as",
-    "to", "if", "it's", "not", "too", "much", "trouble", "i", "i'd", "like", "want", "me", "for", "help",
+    "to", "if", "not", "too", "much", "trouble", "i", "i'd", "like", "want", "me", "for", "help",
     "most", "grateful", "possibly", "maybe", "perhaps", "just", "quickly", "again", "but", "sorry", "bother",
-    "really", "appreciate", "it", "wonder", "wondering", "able", "dear", "assistant", "hey", "hi",
+    "really", "appreciate", "wonder", "wondering", "able", "dear", "assistant", "hey", "hi",
 }  # fmt: skip
 
 # Implicit adds: "need to X", "gotta X", "don't let me forget to X", "todo: X", "+ X".
@@ -171,7 +174,8 @@ HELP = _compile(
 CANCEL = _compile(r"^(?:never\s*mind|nvm|cancel|forget\s+it|neither|none(?:\s+of\s+them)?|no|nope|nothing|stop)$")
 REMINDER_REQUEST = _compile(
     r"\b(?:text|sms|email|e-mail|ping|notify|alert|call|message|wake|buzz|phone)\s+me\b|\bsend\s+me\b"
-    r"|\b(?:notification|alarm|push\s+notification)s?\b|\bset\s+(?:a|an|up\s+a)\s+(?:reminder|alarm|timer)\b"
+    r"|\b(?:send|give)\s+me\s+(?:a\s+)?(?:notification|push)\b|\bpush\s+notifications?\b"
+    r"|\bset\s+(?:a|an|up\s+a|up\s+an)\s+(?:reminder|alarm|timer)\b"
 )
 UNDO = _compile(
     r"\b(?:undo|revert|undelete|restore|roll\s+back)\b|\b(?:bring|put|get)\s+(?:it|that|them|this)\s+back\b"
@@ -240,6 +244,12 @@ def _requests(message: str, *, after_add: bool) -> list[Request]:
     # is noise ("I hope you're having a lovely day").
     targets = [request for request in requests if request.kind == "target"]
     chat = [request for request in requests if request.kind == "chat"]
+    if not chat and not targets:
+        lowered = text.lower()
+        if GREETING.match(lowered):
+            chat = [Request("chat", topic="greeting")]
+        elif THANKS.search(lowered):
+            chat = [Request("chat", topic="thanks")]
     if len(targets) == 1 and not chat:
         return targets
     return chat[:1] or [Request("chat", topic="unclear")]
@@ -331,7 +341,7 @@ def _read(clause: Clause, *, after_add: bool) -> Request | None:
     if not readings:
         return None
     score, request = max(readings, key=lambda reading: reading[0])
-    if clause.prefix.named and not request.target.named:
+    if clause.prefix.named and (not request.target.named or request.target.pronoun):
         request = replace(request, target=clause.prefix)
     return request
 
@@ -368,7 +378,7 @@ def read_refusals(clause: Clause, after_add: bool) -> Reading | None:
     if REMINDER_REQUEST.search(text) and not text.lower().startswith(("remind me to", "remind me about")):
         return 0.96, Request("unsupported", topic="reminder")
     if set(clause.tokens) & DUE_WORDS and (clause.question or _head(clause, frozenset(UPDATE_VERBS))):
-        return 0.9, Request("unsupported", topic="due")
+        return 0.96, Request("unsupported", topic="due")
     return None
 
 
@@ -392,6 +402,10 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
             count=1,
         )
         return 0.88, Request("ask_number", target=read_target(subject))
+    if match := re.match(r"^did\s+(?:i|we)\s+(?:already\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\s+(.+)$", lowered):
+        asked = read_target(match.group(1))
+        if asked.named:
+            return 0.88, Request("ask_status", target=asked, status="completed")
     # "is the gate fixed?": a past form at the end asks whether it is done.
     finished = tokens[0] in {"is", "are", "was", "were", "has", "have"} and _is_past(tokens[-1])
     target = read_target(_question_subject(" ".join(tokens[:-1]) if finished else lowered))

@@ -43,7 +43,8 @@ def answer_question(requests: list[Request], context: Context) -> list[Request]:
     asked = [request for request in understand(question.message) if request.kind in TARGETED]
     if not asked:
         return requests
-    return [replace(asked[0], target=Target(numbers=(chosen,)))]
+    kind = "complete" if asked[0].kind == "story" else asked[0].kind  # "the bill one is handled" -> which?
+    return [replace(asked[0], kind=kind, target=Target(numbers=(chosen,)))]
 
 
 TARGETED = frozenset({"complete", "delete", "update", "story", "ask_status", "ask_task", "ask_note", "ask_number"})

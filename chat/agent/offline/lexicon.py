@@ -71,6 +71,30 @@ SHORTHAND = {
     "wasnt": "wasn't",
     "thats": "that's",
     "ive": "I've",
+    "cud": "could",
+    "cld": "could",
+    "cn": "can",
+    "shud": "should",
+    "wud": "would",
+    "ta": "thanks",
+    "luv": "love",
+    "txt": "text",
+    "dun": "done",
+    "dne": "done",
+    "chng": "change",
+    "chnge": "change",
+    "chg": "change",
+    "updt": "update",
+    "upd8": "update",
+    "dlt": "delete",
+    "rmv": "remove",
+    "cmplt": "complete",
+    "l8r": "later",
+    "bout": "about",
+    "hme": "home",
+    "mny": "many",
+    "bk": "book",
+    "pls.": "please",
 }
 
 # Misspellings too short for edit distance to find safely.
@@ -93,10 +117,13 @@ NUMBER_MARKERS = {"task", "tasks", "number", "numbers", "no", "item", "items", "
 
 # Command verbs (the first word of an instruction), by the intent they signal. Typos of these
 # are recognised by edit distance.
-ADD_VERBS = {"add", "create", "put", "insert", "include", "append", "jot", "new"}
+ADD_VERBS = {
+    "add", "create", "put", "insert", "include", "append", "jot", "new", "pop", "stick", "bung", "slap", "pencil",
+}  # fmt: skip
 COMPLETE_VERBS = {"complete", "finish", "done", "tick", "check", "cross", "close", "mark", "flag"}
 DELETE_VERBS = {
     "delete", "remove", "erase", "drop", "trash", "scrap", "scratch", "discard", "cancel", "clear", "ditch", "nuke",
+    "bin",
 }  # fmt: skip
 UPDATE_VERBS = {"rename", "retitle", "change", "update", "edit", "modify", "set", "swap", "replace", "reword", "alter"}
 SHOW_VERBS = {"show", "list", "display", "view", "see", "read", "print", "give", "tell"}
@@ -111,7 +138,7 @@ FIELD_VOCABULARY = TITLE_FIELDS | NOTE_FIELDS
 # Words that say a task is finished, and words that ask for one status of tasks.
 DONE_WORDS = {"done", "complete", "completed", "finished", "finish", "sorted", "handled", "dealt"}
 PENDING_WORDS = {
-    "pending", "open", "left", "remaining", "outstanding", "unfinished", "incomplete", "undone",
+    "pending", "open", "left", "remaining", "remains", "remain", "outstanding", "unfinished", "incomplete", "undone",
     "still", "active", "todo", "uncompleted", "unchecked",
 }  # fmt: skip
 COMPLETED_WORDS = {
@@ -155,6 +182,7 @@ NOT_TYPOS = {
     "earn", "learn", "drop", "crop", "shot", "shut", "slow", "snow", "stow", "show", "see", "sew", "few",
     "view", "vie", "tell", "sell", "fell", "bell", "well", "tick", "kick", "pick", "sick", "lick", "trick",
     "check", "chuck", "cross", "gross", "dross", "finish", "finnish", "delete", "remove", "clear", "clears",
+    "forgot", "forgotten", "remembered", "reminded", "needed", "need", "needs",
 }  # fmt: skip
 KNOWN_WORDS = NOT_TYPOS | TASK_VERBS
 
@@ -168,6 +196,8 @@ IRREGULAR_PAST = {
     "threw": "throw", "built": "build", "spoke": "speak", "spent": "spend", "won": "win", "sorted": "sort",
     "done": "do", "picked": "pick", "dealt": "deal", "left": "leave", "lent": "lend", "sewn": "sew",
     "mown": "mow", "dug": "dig", "hid": "hide", "shut": "shut", "put": "put", "set": "set", "read": "read",
+    "forgot": "forget", "forgotten": "forget", "rang": "ring", "rung": "ring", "swam": "swim", "bled": "bleed",
+    "fixed": "fix",
 }  # fmt: skip
 # Past forms that say something did NOT get done, or is not about doing the task at all.
 UNFINISHED_PAST = {
@@ -209,6 +239,7 @@ FILLER_WORDS = {
     "also", "then", "now", "just", "please", "kindly", "alright", "right", "great", "cool", "nice", "awesome",
     "perfect", "thanks", "actually", "wait", "oops", "quick", "one", "dear", "assistant", "btw", "lol",
     "hmm", "yes", "yeah", "yep", "sure", "plus", "next", "first", "lastly", "finally", "sorry", "ugh", "wow",
+    "heyo", "heya", "oi", "shoot", "dang", "damn", "argh", "whoops", "hm", "anyway",
 }  # fmt: skip
 
 # A request for something no tool does.

@@ -26,7 +26,9 @@ LAST_ADDED = re.compile(
     r"\b(?:last|latest|newest|most recent)\s+(?:one|task|thing|item)?\s*(?:i|we|you)?\s*(?:just\s+)?added\b"
     r"|\b(?:one|task|thing|item)\s+(?:i|we|you)\s+(?:just\s+)?added(?:\s+last)?\b"
 )
-SHOWN_LIST = re.compile(r"\b(?:on|in|from)\s+(?:that|this|the)\s+list\b")
+SHOWN_LIST = re.compile(
+    r"\b(?:on|in|from)\s+(?:that|this|the)\s+list\b|\byou\s+(?:just\s+)?(?:showed|listed|gave|showed\s+me)\b|\bthere\b"
+)
 IGNORED = STOP_WORDS | COMMAND_VOCABULARY | DONE_WORDS | LIST_NOUNS | PRONOUNS | {"off", "as"}
 PENDING_VOCABULARY = frozenset(PENDING_WORDS)
 COMPLETED_VOCABULARY = frozenset(COMPLETED_WORDS)
@@ -121,7 +123,13 @@ def read_status(tokens: list[str], *, default: TaskStatus = "all") -> TaskStatus
     joined = " ".join(tokens)
     if {"total", "included", "including", "altogether", "overall"} & set(tokens):
         return "all"
-    if re.search(r"\bnot\s+(?:yet\s+)?(?:done|completed?|finished)\b|\b(?:to|got|left)\s+do\b", joined):
+    if re.search(r"\bor\s+not\b|\beither\s+way\b|\bregardless\b|\bdone\s+or\s+(?:not|open)\b", joined):
+        return "all"
+    if re.search(
+        r"\b(?:not|haven't|havent|didn't|didnt|hasn't|isn't|aren't)\s+(?:yet\s+)?(?:been\s+)?(?:done|completed?|finished"
+        r"|ticked|checked)\b|\b(?:to|got|left)\s+do\b",
+        joined,
+    ):
         return "pending"
     if set(tokens) & PENDING_WORDS:
         return "pending"

@@ -61,6 +61,9 @@ def is_word(word: str, vocabulary: frozenset[str]) -> str | None:
     for 7+ ("compelte", "shwo", "pendng"), a known misspelling for shorter ones ("ad", "rm")."""
     if word in vocabulary:
         return word
+    squeezed = re.sub(r"(.)\1{2,}", r"\1", word)  # "adddd", "heyyy"
+    if squeezed != word:
+        return is_word(squeezed, vocabulary) or is_word(re.sub(r"(.)\1{2,}", r"\1\1", word), vocabulary)
     if word in SHORT_TYPOS and SHORT_TYPOS[word] in vocabulary:
         return SHORT_TYPOS[word]
     if len(word) < 3 or not word.isalpha() or word in KNOWN_WORDS or word in IRREGULAR_PAST:

@@ -81,6 +81,9 @@ CLAUSE_BREAK = _compile(
     r"\s*;\s*|\s*,?\s*\band\s+then\s+|\s*,\s*then\s+|\s+then\s+(?=\w)|\s+(?:-+|—)\s+(?!(?:notes?|description|details)\b)"
     rf"|\s*,\s*(?:and\s+)?{COMMAND_AHEAD}|\s+and\s+(?:also\s+)?{COMMAND_AHEAD}"
     r"|\s*,\s*(?:and\s+|but\s+|so\s+)?(?=(?:can|could|would|will)\s+you\b|please\s+\w)"
+    r"|\s+(?=(?:tick|check|cross|mark)\s+(?:it|that|them|this|those)\s+(?:off|done|as\s+done|complete)\b)"
+    r"|\s*,\s*(?:and\s+)?(?=(?:drop|bin|scrap|trash|ditch|erase|finish|close|cancel)\s+(?:both\s+|tasks?\s+|#|numbers?\s+)?"
+    r"(?:\d|it\b|them\b|those\b|that\b))"
 )
 OPENING_PHRASES = _compile(
     r"^(?:(?:can|could|would|will)\s+you(?:\s+please|\s+kindly|\s+just)*|would\s+you\s+mind(?:\s+terribly)?"
@@ -98,9 +101,9 @@ POLITE_WORDS = {
 # Implicit adds: "need to X", "gotta X", "don't let me forget to X", "todo: X", "+ X".
 ADD_MARKER = _compile(
     r"^(?:i\s+)?(?:really\s+|also\s+|still\s+)?(?:need|have|got|ought)\s+to\s+(?!(?:see|know|check\s+my|view)\b)"
-    r"|^i'?ve\s+got\s+to\s+|^gotta\s+|^(?:i\s+)?(?:must|should)\s+(?!(?:i|you|we)\b)"
+    r"|^i'?ve\s+got\s+to\s+|^gotta\s+|^(?:i\s+)?(?:must|should)\s+(?!(?:i|you|we|be|have\s+been)\b)"
     r"|^(?:do\s+not|don't|dont)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?"
-    r"|^(?:please\s+)?remind\s+me\s+(?:to\s+|about\s+)|^remember\b\s*(?:to\s+)?:?\s*|^note\s+to\s+self\s*:?\s*"
+    r"|^(?:please\s+)?remind\s+me\s+(?:to\s+|about\s+)|^remember\b\s*(?:to\s+)?:?\s*|^note\s+to\s+self\s*:?\s*|^(?:mental\s+)?note\s*:\s*|^mental\s+note\s*(?:to\s+self\s*)?:?\s*"
     r"|^(?:to-?do|to\s+do|reminder|new\s+task|task|new\s+todo|add)\s*:\s*|^\+\s*|^one\s+more\b\s*:?\s*"
     r"|^(?:and\s+|also\s+)?(?:these|this|(?:\w+\s+)?more)(?:\s+\w+){0,3}\s*:\s*"
 )
@@ -119,7 +122,7 @@ DESCRIPTION = _compile(
     r"|description|details)\s*:)\s*(?P<description>.+?)\)?$"
 )
 TITLE_TRAILER = _compile(
-    r"(?:\s+(?:to|on|onto|in)\s+(?:my|the)\s+(?:(?:todo|to-do|task|shopping)\s+)?list|\s+for\s+me|\s+too"
+    r"(?:\s+(?:to|on|onto|in)\s+(?:my|the)\s+(?:(?:todo|to-do|task|shopping)\s+)?list|\s+on\s+there|\s+for\s+me|\s+too"
     r"|\s+as\s+well|\s+also|\s+please|\s+thanks|\s+thank\s+you|\s+instead|\s+now)$"
 )
 SUFFIX_DONE = _compile(
@@ -132,11 +135,29 @@ DONE_WITH = _compile(
     r"\s+(?:with\s+)?(?P<target>.+)$"
 )
 CALL_IT = _compile(
-    r"^(?:call|name|rename|retitle)\s+(?:it|that|this)(?:\s+one)?\s*(?:to\s+|as\s+|:\s*)?(?P<value>.+?)(?:\s+instead)?$"
+    r"^(?:call|name|rename|retitle)\s+(?P<target>it|that|this|(?:task\s+|number\s+|#)?\d+)(?:\s+one)?\s*(?:to\s+|as\s+|:\s*)?"
+    r"(?P<value>.+?)(?:\s+instead)?$"
+    r"|^(?:make|have|let|can|could)\s+(?P<target_say>.+?)\s+(?:say|read)\s*:?\s*(?P<value_say>.+?)(?:\s+instead)?$"
+    r"|^(?P<target_should>.+?)\s+should\s+(?:say|read|be|be\s+called)\s*:?\s*(?P<value_should>.+?)(?:\s+instead)?$"
+    r"|^make\s+(?P<target_make>it|that|this|(?:task\s+|number\s+|#)?\d+)\s+(?P<value_make>['\"].+)$"
 )
 CORRECTION = _compile(
-    r"^(?:no,?\s+|sorry,?\s+|oops,?\s+)*(?:i\s+)?meant\s+(?:to\s+say\s+)?(?P<new>.+?)\s*,?\s+(?:not|instead\s+of|rather\s+than)"
-    r"\s+(?P<old>.+)$"
+    r"^(?:no,?\s+|sorry,?\s+|oops,?\s+)*(?:i\s+meant|meant|it'?s|it\s+is|it\s+should\s+be|should\s+be|make\s+it"
+    r"|change\s+it\s+to)\s+(?:to\s+say\s+)?(?P<new>.+?)\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>.+)$"
+)
+NOT_NEEDED = _compile(
+    r"^(?P<target>.+?)\s+(?:can\s+go|can\s+be\s+(?:deleted|removed|binned)|isn'?t\s+needed|is\s+not\s+needed"
+    r"|is\s+no\s+longer\s+needed|(?:is|are)\s+cancell?ed|got\s+cancell?ed)(?:\s+(?:now|too|as\s+well))?$"
+)
+FOR_TARGET_NOTE = _compile(
+    r"^(?:for|on|re|about)\s+(?P<target>.+?)\s*[,:]\s*(?:(?:jot|write|note|put)\s+down|add\s+(?:a\s+)?note"
+    r"|note)?\s*:?\s*(?P<value>.+)$"
+)
+UNFINISHED_PHRASE = _compile(
+    r"\bbefore\s+(?:i|we)\s+could\b|\bslipped\s+my\s+mind\b|\b(?:was|were)\s+going\s+to\b|\b(?:meant|planned|wanted"
+    r"|hoped|tried)\s+to\b|\b(?:gave|give|giving)\s+up\b|\bno\s+luck\b|\bran\s+out\s+of\b|\bput\s+(?:it\s+|that\s+)?off\b"
+    r"|\b(?:was|were)\s+(?:closed|shut|down|full|busy|cancell?ed)\b|\bnot\s+(?:yet|today)\b|\bnext\s+(?:week|time)\b"
+    r"|\bwent\s+to\s+\w+\s+but\b|\bout\s+of\s+stock\b|\bsold\s+out\b"
 )
 NEEDS_NOTE = _compile(
     r"^(?P<target>.+?)\s+(?:needs|gets|should\s+have|could\s+use|wants)\s+(?:a\s+|some\s+|the\s+|more\s+)?"
@@ -147,8 +168,9 @@ ADD_NOTE = _compile(
     r"\s+(?:to|on|for)\s+(?P<target>.+?)\s*(?::|\bsaying\b|\bthat\s+says\b)\s*(?P<value>.+)$"
 )
 NOTE_ON = _compile(
-    r"^(?:notes?|details|description)\s+(?:for|on)\s+(?P<target>.+?)\s*:\s*(?P<value>.+)$"
-    r"|^(?P<target_first>.+?)(?:'s)?\s+(?:notes?|description|details)\s*:\s*(?P<value_first>.+)$"
+    r"^(?:a\s+|the\s+|and\s+a\s+)?(?:notes?|details|description)\s+(?:for|on|to)\s+(?!self\b)(?P<target>.+?)\s*:\s*(?P<value>.+)$"
+    r"|^(?!(?:mental|quick|side|short|little|small)\s)(?P<target_first>.+?)(?:'s)?\s+(?:notes?|description|details)\s*:\s*"
+    r"(?P<value_first>.+)$"
 )
 REMIND_AT = _compile(
     r"^(?:please\s+)?remind\s+me\s+(?P<when>(?:at|on|by|in|tomorrow|tonight|today|this|next|every)\b.*?)\s+"
@@ -156,9 +178,10 @@ REMIND_AT = _compile(
 )
 SUFFIX_TARGET = _compile(r"\s+(?:in|on|for|of)\s+(?:task|#|number|item)\s*#?\s*(?P<number>\w+)$")
 CLEAR_NOTE = _compile(
-    r"^(?:remove|clear|delete|erase|drop|wipe|empty|rm)\s+(?:out\s+)?(?:the\s+|its\s+|that\s+)?(?:notes?|description"
-    r"|details|comment)(?:\s+(?:from|on|of|for|in)\s+(?P<target>.+))?$"
+    r"^(?:remove|clear|delete|erase|drop|wipe|empty|rm|scrap|ditch|bin)\s+(?:out\s+)?(?:the\s+|its\s+|that\s+)?"
+    r"(?:notes?|description|details|comment)(?:\s+(?:from|on|of|for|in|off)\s+(?P<target>.+))?$"
 )
+DID_I_FINISH = _compile(r"^did\s+(?:i|we)\s+(?:already\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\s+(.+)$")
 REPLACE_NOTE = _compile(r"^(?:the\s+)?\w+\s+(?:on|of|for|in)\s+(?P<target>.+?)\s+with\s*:?\s*(?P<value>.+)$")
 WENT_TO_DO = _compile(r"\bwent\s+to\s+(?:" + "|".join(sorted(TASK_VERBS)) + r")\b")
 PREFIX_TARGET = _compile(r"^(?:in|for|on)?\s*(?:task|#|number|item)\s*#?\s*(?P<number>\w+)\s*[:,]\s*(?=\S)")
@@ -182,8 +205,9 @@ UNDO = _compile(
     r"|\btake\s+(?:that|it)\s+back\b"
 )
 REOPEN = _compile(
-    r"\b(?:reopen|re-open|unmark|uncheck|untick|uncomplete)\b|^(?:mark|set|make|flag|change|put|move)\b.*\b(?:as\s+|to\s+|back\s+to\s+)?"
-    r"(?:not\s+(?:yet\s+)?(?:done|complete|completed|finished)|undone|incomplete|unfinished|pending|open|to\s*do|uncompleted)$"
+    r"\b(?:reopen|re-open|un-?mark|un-?check|un-?tick|un-?complete|un-?finish|un-?do\s+(?:the\s+)?(?:tick|check))\b|^(?:mark|set|make|flag|change|put|move)\b.*\b(?:as\s+|to\s+|back\s+to\s+)?"
+    r"(?:not\s+(?:yet\s+)?(?:done|complete|completed|finished)|undone|incomplete|unfinished|pending|open|to\s*do|uncompleted)"
+    r"(?:\s+(?:again|please|now|yet|after\s+all))*$"
 )
 NUMBER_QUESTION = _compile(
     r"\b(?:what|which)(?:'s|\s+is)?\s+(?:the\s+)?(?:number|no|#|id)\b|\bwhich\s+(?:task|one)\s+(?:number\s+)?is\b"
@@ -273,9 +297,23 @@ def _clauses(text: str) -> list[Clause]:
     return clauses
 
 
+HEAD_VOCABULARY = COMMANDS | frozenset({"remind", "remember", "forget", "need", "gotta"})
+TEXTING_TO = _compile(r"\b(me|need|have|got|want|going|able|try)\s+2\s+(?=[a-z])")
+
+
+def _correct_head(text: str) -> str:
+    """The first word, if a typo of a command or marker word, spelled right ("remnd me to")."""
+    head = re.match(r"[\w'-]+", text)
+    if head is None:
+        return text
+    word = head.group(0).lower()
+    corrected = is_word(word, HEAD_VOCABULARY)
+    return corrected + text[head.end() :] if corrected and corrected != word and word not in FILLER_WORDS else text
+
+
 def _clause(raw: str) -> Clause | None:
     question = raw.rstrip().endswith("?")
-    text = raw.strip(" \t,.;!?")
+    text = TEXTING_TO.sub(r"\1 to ", raw.strip(" \t,.;!?"))
     continued = False
     prefix = Target()
     while True:
@@ -287,7 +325,8 @@ def _clause(raw: str) -> Clause | None:
             text = text[match.end() :]
         elif (
             first
-            and first[0] in FILLER_WORDS
+            and re.sub(r"(.)\1{2,}", r"\1", first[0]) in FILLER_WORDS
+            and not re.match(r"^\W*(?:first|next|last)\s+(?:one|item|task|thing|on|in)\b", lowered)
             and len(words(text)) > 1
             and not _starts_command(text)
             and not _starts_marker(text)
@@ -302,9 +341,9 @@ def _clause(raw: str) -> Clause | None:
         else:
             break
         text = text.strip(" \t,.;!?")
-    text = _skip_politeness(text)
+    text = _correct_head(_skip_politeness(text))
     tokens = tuple(words(text))
-    if not tokens:
+    if not tokens or all(re.sub(r"(.)\1{2,}", r"\1", token) in FILLER_WORDS for token in tokens):
         return None
     return Clause(text=text, tokens=tokens, question=question, continued=continued, prefix=prefix)
 
@@ -318,9 +357,25 @@ def _starts_marker(text: str) -> bool:
     return bool(ADD_MARKER.match(text))
 
 
+REQUEST_MARKER = _compile(
+    r"\b(?:if\s+you\s+(?:could|can|would|will|don't\s+mind)|(?:could|can|would|will)\s+you|would\s+you\s+mind"
+    r"|you\s+(?:could|can|might)|please|kindly|might\s+i|may\s+i|could\s+i|can\s+i)\b"
+    r"(?:\s+(?:please|kindly|just|possibly|quickly|also|maybe|perhaps|be\s+a\s+dear\s+and|terribly|pop\s+and))*\s+"
+)
+
+
 def _skip_politeness(text: str) -> str:
     """ "I would be most grateful if you could kindly remove X" -> "remove X": a command verb
     after nothing but polite words, or after a request addressed to "you"."""
+    for marker in REQUEST_MARKER.finditer(text[:240]):
+        after = text[marker.end() :]
+        head = words(after)[:1]
+        if not head:
+            continue
+        if is_word(head[0], COMMANDS) or head[0] in {"note", "jot", "write"} or ADD_MARKER.match(after):
+            return after
+        if head[0] in {"see", "have"}:  # "might I see what's left", "could I have my list"
+            return f"show {after}"
     tokens = list(re.finditer(r"[\w']+", text))
     for index, token in enumerate(tokens[:24]):
         word = token.group(0).lower()
@@ -373,7 +428,7 @@ def read_refusals(clause: Clause, after_add: bool) -> Reading | None:
     text = clause.text
     if UNDO.search(text):
         return 0.97, Request("unsupported", topic="undo")
-    if REOPEN.search(text) and not clause.question:
+    if REOPEN.search(text) and (not clause.question or REOPEN.match(text)):
         return 0.96, Request("unsupported", topic="reopen", target=read_target(text))
     if REMINDER_REQUEST.search(text) and not text.lower().startswith(("remind me to", "remind me about")):
         return 0.96, Request("unsupported", topic="reminder")
@@ -384,7 +439,7 @@ def read_refusals(clause: Clause, after_add: bool) -> Reading | None:
 
 def read_question(clause: Clause, after_add: bool) -> Reading | None:
     tokens = clause.tokens
-    if not (clause.question or tokens[0] in QUESTION_OPENERS):
+    if not (clause.question or tokens[0] in QUESTION_OPENERS or tokens[:2] in {("so", "what"), ("and", "what")}):
         return None
     if tokens[0] in REQUEST_OPENERS or (tokens[0] in {"do", "would"} and "you" in tokens[1:3]):
         return None  # "can you add ...": a request
@@ -392,9 +447,11 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
     lowered = text.lower()
     if HELP.match(lowered):
         return 0.9, Request("chat", topic="help")
-    if re.search(r"\bhow\s+many\b", lowered):
+    if re.search(r"\bhow\s+many\b|\b(?:count|total|tally)\b", lowered):
         return 0.88, Request("count", status=read_status(list(tokens)))
     if NUMBER_QUESTION.search(lowered):
+        if (asked := read_target(_question_subject(lowered))).numbers:
+            return 0.87, Request("ask_task", target=asked)  # "which task is number three?"
         subject = re.sub(
             r".*?\b(?:number|no|#|id)\b(?:\s+(?:is|of|for))?|.*?\bwhich\s+(?:task|one)\s+(?:number\s+)?is\b",
             "",
@@ -402,7 +459,7 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
             count=1,
         )
         return 0.88, Request("ask_number", target=read_target(subject))
-    if match := re.match(r"^did\s+(?:i|we)\s+(?:already\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\s+(.+)$", lowered):
+    if match := DID_I_FINISH.match(lowered):
         asked = read_target(match.group(1))
         if asked.named:
             return 0.88, Request("ask_status", target=asked, status="completed")
@@ -410,7 +467,7 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
     finished = tokens[0] in {"is", "are", "was", "were", "has", "have"} and _is_past(tokens[-1])
     target = read_target(_question_subject(" ".join(tokens[:-1]) if finished else lowered))
     specific = target.named and not target.everything
-    if set(tokens) & NOTE_FIELDS and target.named:
+    if set(tokens) & NOTE_FIELDS and target.named and not re.search(r"\blook\s+like\b", lowered):
         return 0.88, Request("ask_note", target=target)
     if (
         specific
@@ -420,10 +477,10 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
         return 0.87, Request("ask_status", target=target, status=read_status(list(tokens), default="completed"))
     if specific and (target.numbers or target.ordinal or target.last_added or TASK_QUESTION.search(lowered)):
         return 0.86, Request("ask_task", target=target)
-    if _asks_for_list(tokens, lowered):
+    if _asks_for_list(tokens, lowered, named=bool(target.words)):
         return 0.85, Request("show", status=read_status(list(tokens)))
     if specific and re.match(r"^(?:what|which)(?:'s|\s+is|\s+was)\b", lowered):
-        return 0.84, Request("ask_task", target=target)  # "what's the dentist one?"
+        return 0.84, Request("ask_task", target=target)  # "what's the dentist one?", "what's on the X task?"
     return 0.3, Request("chat", topic="question")
 
 
@@ -433,16 +490,20 @@ def _question_subject(lowered: str) -> str:
         r"\b(?:what|what's|whats|which|how|is|are|was|were|does|did|do|has|have|about|look|like|say|says|tell|me"
         r"|still|done|completed?|finished|open|pending|left|outstanding|yet|now|there|the\s+(?:notes?|details"
         r"|description)|notes?|details|description|on|of|for|with|its|it's|status|again|anything|ticked|checked"
-        r"|off|already|i|my)\b",
+        r"|off|already|i|my|so|far|currently|right|at\s+the\s+moment|see|view|show|might|may|can|could|get|got|know"
+        r"|remains?|remaining|any|all|and|in|total|count|by|the\s+way)\b",
         " ",
         lowered,
     )
     return subject
 
 
-def _asks_for_list(tokens: tuple[str, ...], lowered: str) -> bool:
-    if set(tokens) & LIST_NOUNS or re.search(
-        r"\b(?:left|remaining|pending|open|outstanding|to\s+do|on\s+my|next|should\s+i\s+do)\b", lowered
+def _asks_for_list(tokens: tuple[str, ...], lowered: str, *, named: bool = False) -> bool:
+    """A question about the list as a whole; `named`: it also names a task by its words."""
+    if (set(tokens) & LIST_NOUNS and not named) or re.search(
+        r"\b(?:left|remaining|remains?|pending|open|outstanding|to\s+do|on\s+my|on\s+there|so\s+far|next"
+        r"|should\s+i\s+do|do\s+i\s+have|have\s+i\s+got)\b",
+        lowered,
     ):
         return True
     return bool(re.search(r"\b(?:what|anything)\b.*\b(?:did|have|has)\s+i\b|\bwhat\s+(?:did|have)\s+i\b", lowered))
@@ -456,6 +517,10 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
         return 0.9, Request("delete", target=read_target(_rest(text, 3 if lowered.startswith("get") else 2)))
     if re.match(r"^take\s+.+\s+off\b", lowered):
         return 0.9, Request("delete", target=read_target(re.sub(r"^take\s+|\s+off\b.*$", "", lowered)))
+    if re.match(r"^(?:note|write|jot|scribble)\s+(?:this\s+|that\s+|it\s+)?down\b", lowered):
+        return 0.9, _read_add(re.sub(r"^\w+\s+(?:this\s+|that\s+|it\s+)?down\b\s*:?\s*", "", text, flags=re.IGNORECASE))
+    if tokens[0] in {"count", "tally"}:
+        return 0.88, Request("count", status=read_status(list(tokens)))
     head = _head(clause)
     if head is None:
         return None
@@ -466,8 +531,10 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
         return 0.9, _read_add(re.sub(r"^(?:down|in)\b\s*", "", rest))
     if head in {"tick", "check", "cross"}:
         if not re.search(r"\boff\b", lowered):
-            numbers = read_target(rest).numbers
-            return (0.85, Request("complete", target=Target(numbers=numbers))) if numbers and head != "cross" else None
+            target = read_target(rest)  # "tick 3", "tick them"; "check the oven" is a task
+            if head != "cross" and (target.numbers or target.pronoun):
+                return 0.85, Request("complete", target=target)
+            return None
         return 0.9, Request("complete", target=read_target(re.sub(r"\boff\b", " ", rest)))
     if head in {"mark", "flag", "set", "make"} and (
         set(tokens[1:]) & DONE or re.search(r"\bas\s+(?:complete|done|finished)\b", lowered)
@@ -491,7 +558,7 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
     if head in SHOW_VERBS:
         if head in {"give", "tell", "read", "print"} and not (set(tokens) & (LIST_NOUNS | {"me"})):
             return None
-        subject = [word for word in words(rest) if not is_word(word, LIST_VOCABULARY)]
+        subject = [word for word in words(rest) if not is_word(word, LIST_VOCABULARY) and word not in NEGATIONS]
         target = read_target(" ".join(subject))
         if target.numbers or target.words:
             return 0.88, Request("ask_task", target=target)  # "show me task 2 with its note"
@@ -562,8 +629,28 @@ def _split_to(rest: str) -> tuple[str, str] | None:
 def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
     """Edits said without an edit verb first: "call it X", "I meant X, not Y", "X needs details: Y"."""
     text = clause.text
+    if match := CORRECTION.match(text):
+        old_text, target = match["old"], Target(pronoun=True)
+        if (suffix := SUFFIX_TARGET.search(old_text)) and (number := number_value(suffix["number"])) is not None:
+            old_text, target = old_text[: suffix.start()], Target(numbers=(number,))
+        new, old = _unquote(_strip_article(match["new"])), _unquote(_strip_article(old_text))
+        return 0.93, Request("update", target=target, replace=(old, new))
     if match := CALL_IT.match(text):
-        return 0.93, Request("update", target=Target(pronoun=True), title=capitalise(_unquote(match["value"])))
+        groups = {key.split("_")[0]: value for key, value in match.groupdict().items() if value}
+        pronoun = groups["target"] in {"it", "that", "this"}
+        target = Target(pronoun=True) if pronoun else read_target(groups["target"])
+        value = _unquote(groups["value"])
+        if {is_word(word, FIELDS) for word in words(groups["target"])} & NOTE_FIELDS:
+            return 0.94, Request("update", target=target, description=value)  # "the note on 2 should say: X"
+        if not target.named or (groups.get("target") and not value):
+            return None
+        if set(words(value)) <= DONE:
+            return 0.9, Request("complete", target=target)
+        return 0.93, Request("update", target=target, title=capitalise(value))
+    if match := NOT_NEEDED.match(text):
+        target = read_target(match["target"])
+        if target.named:
+            return 0.88, Request("delete", target=target)
     if match := CORRECTION.match(text):
         new, old = _unquote(_strip_article(match["new"])), _unquote(_strip_article(match["old"]))
         return 0.9, Request("update", target=Target(pronoun=True), replace=(old, new))
@@ -577,6 +664,8 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
             value = groups.get("value") or groups.get("value_first") or ""
             if target.named:
                 return 0.95, Request("update", target=target, description=_unquote(value))
+    if (match := FOR_TARGET_NOTE.match(text)) and (target := read_target(match["target"])).named:
+        return 0.7, Request("update", target=target, description=_unquote(match["value"]))
     return None
 
 
@@ -634,7 +723,7 @@ def read_story(clause: Clause, after_add: bool) -> Reading | None:
     lowered = clause.text.lower()
     past = [token for token in tokens if _is_past(token)]
     unfinished = [token for token in tokens if token in UNFINISHED_PAST or token in POSTPONE_WORDS]
-    negated = bool(set(tokens) & NEGATIONS) or bool(WENT_TO_DO.search(lowered))
+    negated = bool(set(tokens) & NEGATIONS) or bool(WENT_TO_DO.search(lowered) or UNFINISHED_PHRASE.search(lowered))
     done_word = bool(set(tokens) & {"done", "finished", "completed", "sorted"})
     if not (past or unfinished or done_word or negated):
         return None
@@ -651,6 +740,8 @@ def read_story(clause: Clause, after_add: bool) -> Reading | None:
 
 def _is_past(token: str) -> bool:
     if token in IRREGULAR_PAST and token not in {"read", "put", "set", "shut", "left", "done"}:
+        return True
+    if token.endswith("d") and token[:-1] in TASK_VERB_SET:  # "bookd", "calld"
         return True
     return len(token) > 4 and token.endswith("ed") and token not in {"need", "feed", "seed", "speed", "bed", "red"}
 
@@ -730,6 +821,10 @@ def _read_add(text: str) -> Request:
         if not words(ADD_PREAMBLE.sub("", header.strip(), count=1)):
             return _add_request(_split_items(items, listed=False))
     text = ADD_PREAMBLE.sub("", text, count=1)
+    text = re.sub(r"^that\s+", "", text, flags=re.IGNORECASE)
+    if marker := ADD_MARKER.match(text):  # "jot down that I must phone the surgery"
+        text = text[marker.end() :]
+    text = re.sub(r"^(?:i|we)\s+(?:must|should|have\s+to|need\s+to|gotta)\s+", "", text, flags=re.IGNORECASE)
     if (match := DESCRIPTION.match(text)) and match["title"].strip():
         titles = _split_items(match["title"], listed=False)
         if len(titles) == 1:
@@ -744,7 +839,7 @@ def _add_request(titles: list[str]) -> Request:
 def _split_items(text: str, *, listed: bool) -> list[str]:
     quoted = QUOTED.findall(text)
     outside = QUOTED.sub(" ", text)
-    if len(quoted) >= 2 and not set(words(outside)) - {"and", "also", "too", "plus", "then", "add"}:
+    if len(quoted) >= 2 and not set(words(outside)) - STOP_WORDS - {"add", "plus", "list", "there"}:
         return [_clean_title(item) for item in quoted]
     if len(quoted) == 1 and not words(outside):
         return [_clean_title(quoted[0])]
@@ -767,10 +862,15 @@ def _separate_tasks(parts: list[str]) -> bool:
     dry cleaning and book a dentist"), or all are short noun phrases ("milk and eggs"); "wash
     sheets and towels" is one task."""
     heads = [words(part)[:1] for part in parts]
-    verbs = [bool(head) and head[0] in TASK_VERB_SET for head in heads]
+    verbs = [bool(head) and _task_verb(head[0]) for head in heads]
     if all(verbs[1:]):
         return True
     return not any(verbs) and all(len(words(part)) <= 3 for part in parts)
+
+
+def _task_verb(word: str) -> bool:
+    """A task's verb, also with "re-" ("repaint", "rebook")."""
+    return word in TASK_VERB_SET or (word.startswith("re") and word[2:] in TASK_VERB_SET)
 
 
 def _clean_title(text: str) -> str:

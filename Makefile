@@ -33,7 +33,7 @@ bench: install
 # Scores the offline agent on EVAL_SET (make eval EVAL_SET=path/to/set.json for another file).
 eval: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py evaluate_agent $(EVAL_SET) --backend offline
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py evaluate_agent $(EVAL_SET) --backend offline --min-score $${MIN_SCORE:-0.95}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""The offline agent on whole conversations: the scenario files in chat/tests/agent_scenarios/
+and the shared dev set (when the checkout has ../shared beside it), scored by the same code as
+`manage.py evaluate_agent`, through the real turn service and database."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from chat.agent.offline import OfflineModel
+from chat.evaluation import TimedModel, load_scenarios, run_scenario, summarize
+from chat.turns import run_turn
+
+pytestmark = pytest.mark.django_db
+
+MIN_SCORE = 0.95
+SCENARIO_FILES = sorted((Path(__file__).parent / "agent_scenarios").glob("*.json"))
+DEV_SET = Path(settings.BASE_DIR).parent / "shared" / "agent-eval" / "dev_set.json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *SCENARIO_FILES,
+        pytest.param(DEV_SET, marks=pytest.mark.skipif(not DEV_SET.exists(), reason="no ../shared/agent-eval")),
+    ],
+    ids=lambda path: path.stem,
+)
+def test_the_offline_agent_passes_the_scenarios(path: Path) -> None:
+    results = [
+        run_scenario(scenario=scenario, model=TimedModel(OfflineModel()), run_turn=run_turn)
+        for scenario in load_scenarios(path=path)
+    ]
+
+    summary = summarize(results=results)
+    failures = [
+        f"{result.scenario.name}#{step.index} {step.step.say!r}: {'; '.join(step.failures)}; reply {step.outcome.reply!r}"
+        for result in results
+        for step in result.steps
+        if not step.passed
+    ]
+    assert summary.score >= MIN_SCORE, "\n".join(failures)
+
+
+def test_the_scenario_files_are_there() -> None:
+    assert len(SCENARIO_FILES) >= 2

@@ -366,3 +366,25 @@ def test_a_numbered_prefix_beats_the_pronoun_after_it(user, errands):
     assert task(user, 3).completed
     assert not task(user, 5).completed
     assert 'Marked task 3 "Team meeting" as completed.' in turn.reply
+
+
+def test_undo_and_reopen_through_the_offline_agent(user):
+    """ "undo that" undoes the last turn's change (a delete comes back with its number);
+    "mark it as not done" reopens a completed task."""
+    from chat.turns import run_turn
+
+    def talk(message: str, conversation_id=None):
+        return run_turn(owner=user, message=message, conversation_id=conversation_id, model=OfflineModel())
+
+    first = talk("add buy milk and call mom")
+    conversation = first.conversation_id
+    talk("delete task 2", conversation)
+    undone = talk("oops, undo that", conversation)
+    talk("mark 1 done", conversation)
+    reopened = talk("wait, mark it as not done again", conversation)
+
+    assert titles(user) == {1: "Buy milk", 2: "Call mom"}
+    assert not task(user, 1).completed
+    assert [call["tool_name"] for call in undone.tool_calls] == ["undo_last_turn"]
+    assert 'task 2 "Call mom" is back' in undone.reply
+    assert 'Reopened task 1 "Buy milk"' in reopened.reply

@@ -475,23 +475,38 @@ def test_questions_never_mutate(message):
     assert not any(request.mutates for request in understand(message))
 
 
+# Undo and reopen (the agent calls their tools)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "numbers"),
+    [
+        ("undo that", "undo", ()),
+        ("oops, undo", "undo", ()),
+        ("can you undo the last change?", "undo", ()),
+        ("revert that", "undo", ()),
+        ("put it back", "undo", ()),
+        ("bring it back", "undo", ()),
+        ("reopen the dentist task", "reopen", ()),
+        ("uncheck task 2", "reopen", (2,)),
+        ("untick number 4", "reopen", (4,)),
+        ("mark task 2 as not done", "reopen", (2,)),
+        ("set task 3 back to pending", "reopen", (3,)),
+        ("mark the gym one as incomplete", "reopen", ()),
+    ],
+)
+def test_undo_and_reopen_are_understood(message, kind, numbers):
+    request = only(message)
+
+    assert (request.kind, request.target.numbers) == (kind, numbers)
+
+
 # What the agent cannot do
 
 
 @pytest.mark.parametrize(
     ("message", "topic"),
     [
-        ("undo that", "undo"),
-        ("oops, undo", "undo"),
-        ("can you undo the last change?", "undo"),
-        ("revert that", "undo"),
-        ("put it back", "undo"),
-        ("reopen the dentist task", "reopen"),
-        ("uncheck task 2", "reopen"),
-        ("untick number 4", "reopen"),
-        ("mark task 2 as not done", "reopen"),
-        ("set task 3 back to pending", "reopen"),
-        ("mark the gym one as incomplete", "reopen"),
         ("email me my list every morning", "reminder"),
         ("send me a notification at 8", "reminder"),
         ("set a reminder for 5pm", "reminder"),

@@ -47,7 +47,9 @@ def answer_question(requests: list[Request], context: Context) -> list[Request]:
     return [replace(asked[0], kind=kind, target=Target(numbers=(chosen,)))]
 
 
-TARGETED = frozenset({"complete", "delete", "update", "story", "ask_status", "ask_task", "ask_note", "ask_number"})
+TARGETED = frozenset(
+    {"complete", "delete", "update", "reopen", "story", "ask_status", "ask_task", "ask_note", "ask_number"}
+)
 
 
 def _choose(answer: Target, candidates: tuple[TaskView, ...]) -> int | None:
@@ -70,16 +72,32 @@ def needs_task_list(requests: list[Request], context: Context) -> bool:
     return any(request.needs_task_list for request in requests)
 
 
-def plan_steps(requests: list[Request], *, tasks: list[TaskView] | None, context: Context) -> list[Step]:
-    steps = [_step(request, tasks=tasks, context=context) for request in requests]
+def plan_steps(
+    requests: list[Request], *, tasks: list[TaskView] | None, context: Context, tools: frozenset[str] = frozenset()
+) -> list[Step]:
+    """The steps for `requests`; `tools`: the names of the tools the model may call."""
+    steps = [_step(request, tasks=tasks, context=context, tools=tools) for request in requests]
     if len(steps) > 1:
         # A story that names no known task, said beside a clear request, is only chatter.
         steps = [step for step in steps if not step.silent_alone] or steps[:1]
     return steps
 
 
-def _step(request: Request, *, tasks: list[TaskView] | None, context: Context) -> Step:
+def _step(request: Request, *, tasks: list[TaskView] | None, context: Context, tools: frozenset[str]) -> Step:
     kind = request.kind
+    if kind == "undo":
+        if "undo_last_turn" not in tools:
+            return Step(request, answer=replies.unsupported("undo"))
+        return Step(request, calls=(("undo_last_turn", {}),))
+    if kind == "reopen":
+        if "reopen_task" not in tools:
+            return Step(request, answer=replies.unsupported("reopen"))
+        resolution = resolve(request.target, tasks=tasks, context=context)
+        if resolution.candidates:
+            return Step(request, answer=replies.which_one(resolution.candidates), asks=True)
+        if not resolution.numbers:
+            return Step(request, answer=replies.not_found(request.target))
+        return Step(request, calls=tuple(("reopen_task", {"task_id": number}) for number in resolution.numbers))
     if kind == "add":
         if not request.titles:
             return Step(request, answer=replies.MISSING_TITLE)

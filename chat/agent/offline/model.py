@@ -51,7 +51,8 @@ class OfflineModel:
         tasks = _tasks(batches[0]) if lookup else None
         if lookup and tasks is None:
             return AssistantMessage(content=f"Sorry, I couldn't read your tasks just now. {replies.SHOW_TASKS_HINT}")
-        steps = plan_steps(requests, tasks=tasks, context=context)
+        names = frozenset(str(tool.get("function", {}).get("name", "")) for tool in tools)
+        steps = plan_steps(requests, tasks=tasks, context=context, tools=names)
         done = batches[1 if lookup else 0 :]
         if not done:
             calls = [call for step in steps for call in step.calls]

@@ -153,6 +153,25 @@ def list_lines(tasks: list[TaskView], status: TaskStatus) -> str:
     return "\n".join(lines)
 
 
+UNDONE = {
+    "add": "removed {label} again",
+    "delete": "{label} is back",
+    "complete": "{label} is open again",
+    "reopen": "{label} is done again",
+    "update": "{label} is as it was",
+}
+
+
+def undone(result: dict[str, Any]) -> str:
+    parts = []
+    for change in result.get("undone") or []:
+        task = TaskView.from_result(change.get("task")) if isinstance(change, dict) else None
+        if task is not None:
+            template = UNDONE.get(str(change.get("action")), "{label} is as it was")
+            parts.append(template.format(label=label(task)))
+    return f"Undone: {', '.join(parts)}." if parts else "Undone."
+
+
 def result_line(request: Request, name: str, arguments: dict[str, Any], result: dict[str, Any]) -> str:
     """One sentence for one tool result."""
     if not result.get("success"):
@@ -160,6 +179,8 @@ def result_line(request: Request, name: str, arguments: dict[str, Any], result: 
             number = result.get("task_id", arguments.get("task_id"))
             return f"I couldn't find task {number}. {SHOW_TASKS_HINT}"
         return f"Sorry, I couldn't do that: {result.get('error', 'the tool failed')}"
+    if name == "undo_last_turn":
+        return undone(result)
     if name == "list_tasks":
         tasks = [view for item in result.get("tasks") or [] if (view := TaskView.from_result(item))]
         status: TaskStatus = arguments["status"] if arguments.get("status") in ("pending", "completed") else "all"
@@ -174,6 +195,8 @@ def result_line(request: Request, name: str, arguments: dict[str, Any], result: 
         return f'Marked task {task.number} "{task.title}" as completed.'
     if name == "delete_task":
         return f'Deleted task {task.number} "{task.title}".'
+    if name == "reopen_task":
+        return f'Reopened task {task.number} "{task.title}": it is not done any more.'
     if arguments.get("description") == "":
         change = " (note removed)"
     elif arguments.get("description"):

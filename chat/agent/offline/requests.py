@@ -18,7 +18,9 @@ RequestKind = Literal[
     "ask_note",  # what's the note on X?
     "story",  # "finally fixed the sink": completes the task it names
     "not_done",  # "missed yoga": names a task, changes nothing
-    "unsupported",  # undo, reopen, reminders, due dates: `topic`
+    "reopen",  # mark a completed task as not done (when a tool does it)
+    "undo",  # undo the last turn's changes (when a tool does it)
+    "unsupported",  # reminders, due dates, and undo or reopen without their tools: `topic`
     "refuse",  # instructions to override the rules
     "chat",  # greeting, thanks, help, cancel, nothing understood: `topic`
     "target",  # only names a task: an answer to "which one?", or the subject of a later clause
@@ -68,4 +70,4 @@ class Request:
     def needs_task_list(self) -> bool:
         if self.kind in LOOKUP_KINDS or self.replace is not None:
             return True
-        return self.kind in {"complete", "delete", "update"} and self.target.needs_task_list
+        return self.kind in {"complete", "delete", "update", "reopen"} and self.target.needs_task_list

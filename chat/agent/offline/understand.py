@@ -145,6 +145,11 @@ CORRECTION = _compile(
     r"^(?:no,?\s+|sorry,?\s+|oops,?\s+)*(?:i\s+meant|meant|it'?s|it\s+is|it\s+should\s+be|should\s+be|make\s+it"
     r"|change\s+it\s+to)\s+(?:to\s+say\s+)?(?P<new>.+?)\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>.+)$"
 )
+REOPEN_WORDS = _compile(
+    r"\b(?:reopen|re-open|un-?mark|un-?check|un-?tick|un-?complete|un-?finish|mark|set|make|flag|change|put|move|as|back"
+    r"|not|yet|done|complete|completed|finished|undone|incomplete|unfinished|pending|open|to\s*do|uncompleted|again"
+    r"|please|now|after\s+all)\b"
+)
 NOT_NEEDED = _compile(
     r"^(?P<target>.+?)\s+(?:can\s+go|can\s+be\s+(?:deleted|removed|binned)|isn'?t\s+needed|is\s+not\s+needed"
     r"|is\s+no\s+longer\s+needed|(?:is|are)\s+cancell?ed|got\s+cancell?ed)(?:\s+(?:now|too|as\s+well))?$"
@@ -427,9 +432,9 @@ def _unquote(text: str) -> str:
 def read_refusals(clause: Clause, after_add: bool) -> Reading | None:
     text = clause.text
     if UNDO.search(text):
-        return 0.97, Request("unsupported", topic="undo")
+        return 0.97, Request("undo")
     if REOPEN.search(text) and (not clause.question or REOPEN.match(text)):
-        return 0.96, Request("unsupported", topic="reopen", target=read_target(text))
+        return 0.96, Request("reopen", target=read_target(REOPEN_WORDS.sub(" ", text)))
     if REMINDER_REQUEST.search(text) and not text.lower().startswith(("remind me to", "remind me about")):
         return 0.96, Request("unsupported", topic="reminder")
     if set(clause.tokens) & DUE_WORDS and (clause.question or _head(clause, frozenset(UPDATE_VERBS))):
@@ -564,7 +569,7 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
             return 0.88, Request("ask_task", target=target)  # "show me task 2 with its note"
         return 0.9, Request("show", status=read_status(list(tokens)))
     if head in UNDO_WORDS:
-        return 0.95, Request("unsupported", topic="undo")
+        return 0.95, Request("undo")
     return None
 
 

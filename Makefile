@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 EVAL_SET ?= ../shared/agent-eval/dev_set.json
 
-.PHONY: install run test lint bench eval clean
+.PHONY: install run test lint bench chaos eval clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -29,6 +29,10 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# Fault injection under load: its own PostgreSQL (restarted, stopped 5 s), gunicorn (a worker killed).
+chaos: install
+	$(BIN)/python bench/chaos.py
 
 # Scores the offline agent on EVAL_SET (make eval EVAL_SET=path/to/set.json for another file).
 eval: install

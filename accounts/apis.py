@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.permissions import authenticated_user
-from accounts.serializers import RegisterSerializer, UserSerializer
+from accounts.serializers import RegisterSerializer, TokenRefreshSerializer, UserSerializer
 from accounts.services import register_user
 from accounts.throttles import AuthRateThrottle
 
@@ -37,3 +37,4 @@ class TokenApi(TokenObtainPairView):
 
 class TokenRefreshApi(TokenRefreshView):
     throttle_classes = [AuthRateThrottle]
+    serializer_class = TokenRefreshSerializer

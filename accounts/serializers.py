@@ -1,8 +1,14 @@
+from typing import Any
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from accounts.models import User
+from accounts.tokens import RefreshToken
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -30,3 +36,16 @@ class RegisterSerializer(serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError({"password": list(error.messages)}) from error
         return attrs
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """simplejwt's, with the claims of the refresh token checked (`accounts.tokens`) and a token
+    whose user has been deleted refused as a 401 `user_not_found`, as an access token is."""
+
+    token_class = RefreshToken
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as error:
+            raise AuthenticationFailed(str(_("User not found")), code="user_not_found") from error

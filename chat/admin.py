@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, TaskChange, Turn
 
 
 def pretty_tool_calls(message: Message) -> str:
@@ -37,10 +37,12 @@ class ReadOnlyMixin:
 
 
 class MessageInline(ToolCallsDisplay, ReadOnlyMixin, admin.TabularInline):
+    """The transcript, turn by turn: each message with its turn and step."""
+
     model = Message
-    fields = ("position", "role", "content", "tool_calls_json", "tool_call_id", "name", "created_at")
+    fields = ("turn", "step", "role", "content", "tool_calls_json", "tool_call_id", "name", "created_at")
     readonly_fields = fields
-    ordering = ("position",)
+    ordering = ("turn_id", "step", "index")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -66,14 +68,62 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ToolCallsDisplay, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("conversation", "position", "role", "short_content", "created_at")
+    list_display = ("conversation", "turn", "step", "role", "short_content", "created_at")
     list_select_related = ("conversation",)
     list_filter = ("role",)
     search_fields = ("content",)
-    fields = ("conversation", "position", "role", "content", "tool_calls_json", "tool_call_id", "name", "created_at")
+    fields = (
+        "conversation",
+        "turn",
+        "step",
+        "index",
+        "role",
+        "content",
+        "tool_calls_json",
+        "tool_call_id",
+        "name",
+        "created_at",
+    )
     readonly_fields = fields
-    ordering = ("conversation", "position")
+    ordering = ("conversation", "turn_id", "step", "index")
 
     @admin.display(description="content")
     def short_content(self, message: Message) -> str:
         return message.content[:80]
+
+
+class TaskChangeInline(ReadOnlyMixin, admin.TabularInline):
+    model = TaskChange
+    fields = ("step", "number", "action", "before", "after", "reverts", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class TurnMessageInline(MessageInline):
+    fields = ("step", "index", "role", "content", "tool_calls_json", "tool_call_id", "name", "created_at")
+    readonly_fields = fields
+    ordering = ("step", "index", "id")
+
+
+@admin.register(Turn)
+class TurnAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A turn's record: its messages step by step and the task changes it made."""
+
+    list_display = ("id", "conversation", "status", "steps", "model_calls", "undone_by", "created_at")
+    list_select_related = ("conversation",)
+    list_filter = ("status",)
+    fields = (
+        "conversation",
+        "status",
+        "steps",
+        "model_calls",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "undone_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    inlines = [TurnMessageInline, TaskChangeInline]

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsPathUser, authenticated_user
 from chat import selectors
+from chat.agent.tools import NothingToUndo
 from chat.conversations import delete_conversation
 from chat.idempotency import IDEMPOTENCY_KEY, IdempotencyKeyReused, RequestInProgress, run_turn_once
 from chat.models import Conversation
@@ -17,12 +18,16 @@ from chat.serializers import (
     ChatProviderErrorSerializer,
     ChatRequestSerializer,
     ChatResponseSerializer,
+    ChatUnavailableSerializer,
     ConversationDetailSerializer,
     ConversationSerializer,
+    UndoResultSerializer,
 )
 from chat.throttles import ChatRateThrottle
 from chat.turns import run_turn
-from config.schema import error_response
+from chat.undo import undo_conversation_turn
+from config.schema import error_response, error_serializer
+from todos.services import UndoConflict
 
 
 class ChatApi(GenericAPIView):
@@ -40,14 +45,21 @@ class ChatApi(GenericAPIView):
                 "Idempotency-Key",
                 {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern},
                 OpenApiParameter.HEADER,
-                description="Retrying with the same key returns the first response and runs no tool again.",
+                description=(
+                    "Retrying with the same key returns the first response, or continues the first "
+                    "request's turn if it was cut short; no tool call runs twice."
+                ),
             )
         ],
         responses={
             200: ChatResponseSerializer,
             502: OpenApiResponse(ChatProviderErrorSerializer, description="The model provider returned an error."),
             503: OpenApiResponse(
-                ChatProviderErrorSerializer, description="The model provider is unreachable or rate-limited."
+                ChatUnavailableSerializer,
+                description=(
+                    "The model provider is unreachable or rate-limited, or the database is unavailable "
+                    "(see Retry-After; `database_unavailable_may_have_run`: retry with the same Idempotency-Key)."
+                ),
             ),
             504: OpenApiResponse(ChatProviderErrorSerializer, description="The model provider timed out."),
             409: error_response(RequestInProgress, "Same Idempotency-Key still in progress."),
@@ -89,3 +101,27 @@ class ConversationDetailApi(GenericAPIView):
     def delete(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
         delete_conversation(owner=authenticated_user(request), conversation_id=conversation_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConversationUndoApi(GenericAPIView):
+    """Undo the task changes of the conversation's last turn that made any (and is not undone
+    yet): each task goes back to how it was before that turn, a deleted task comes back with its
+    number. Refused (409, nothing changed) when one of those tasks has changed since."""
+
+    permission_classes = [IsAuthenticated, IsPathUser]
+    serializer_class = UndoResultSerializer
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: UndoResultSerializer,
+            409: OpenApiResponse(
+                error_serializer("UndoRefused", (NothingToUndo.code, UndoConflict.code)),
+                description="Nothing to undo, or a task changed since.",
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
+        undone = undo_conversation_turn(owner=authenticated_user(request), conversation_id=conversation_id)
+        data = {"undone": [{"action": action, "task": task} for action, task in undone]}
+        return Response(UndoResultSerializer(data).data)

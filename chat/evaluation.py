@@ -31,7 +31,9 @@ from config.errors import DomainError
 from todos.selectors import tasks_for
 
 # The tools that change data: with `"tools": []` none of them may succeed in the turn.
-MUTATING_TOOLS = frozenset({"add_task", "complete_task", "delete_task", "update_task"})
+MUTATING_TOOLS = frozenset(
+    {"add_task", "complete_task", "reopen_task", "delete_task", "update_task", "undo_last_turn"}
+)
 STEP_KEYS = frozenset({"say", "tools", "state", "reply_has", "reply_lacks", "reply_any"})
 TASK_KEYS = frozenset({"title", "description", "completed"})
 # Shown of a reply or of tool arguments in a failure line, so one runaway reply stays readable.

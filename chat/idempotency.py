@@ -1,36 +1,49 @@
-"""`Idempotency-Key`: a chat turn runs at most once per (user, key).
+"""`Idempotency-Key`: a chat turn runs at most once per (user, key), and its tools exactly once.
 
-The key is claimed before the turn runs (one row, unique per user and key) and the turn's
-outcome stored on it, so a repeat gets the first outcome again (the same turn, or the same
-error) and a repeat that arrives while the first is still running gets `RequestInProgress`.
+The key is claimed before the turn runs (one row, unique per user and key), the turn it starts
+is named on that row in the transaction that stores the turn's start, and the turn's outcome
+is stored on it: a repeat gets the first outcome again (the same turn, or the same error), and
+a repeat that arrives while the first is still running gets `RequestInProgress`.
 
-The claim is a lease: the running turn renews it after every step, and a claim left unrenewed
-for longer than one step of the model client in use can take (its process died) is taken
-over, so such a key does not answer "in progress" forever. Only the holder of the current
-lease stores an outcome.
+The claim is a lease: renewed in the transaction of every step of the turn, and taken over by
+a repeat once it has gone unrenewed for longer than one step of the model client in use can
+take (its process died), or at once when its request gave up on a database failure. Taking it
+over *continues* the stored turn: the steps already stored (tool calls with their results) are
+read back, never run again, and the loop goes on from there; a turn that had finished answers
+from its record. A step whose lease was lost since cannot be stored, so its tools roll back:
+only the holder of the current lease stores a step or an outcome.
 """
 
 import hashlib
 import json
 import re
+import threading
 import uuid
-from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from chat.agent.clients import build_model
 from chat.agent.model import ModelClient
-from chat.models import IdempotentRequest
-from chat.turns import ChatTurn, run_turn
+from chat.models import IdempotentRequest, Turn
+from chat.persistence import StepNotStored, start_turn
+from chat.turns import ChatTurn, continue_turn
 from config.errors import DomainError, InvalidInput, ServerError
+from config.outages import (
+    DATABASE_ERRORS,
+    DatabaseUnavailable,
+    DatabaseUnavailableMayHaveRun,
+    close_broken_connections,
+)
 
 IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
 # `response_status` of a stored turn (errors store their own status).
 TURN_STORED = 200
+# A released lease: older than any lease, so the next repeat takes the key over at once.
+RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class RequestInProgress(DomainError):
@@ -54,6 +67,66 @@ class StoredError(DomainError):
         self.code = str(body.get("code", DomainError.code))
 
 
+class KeyLease:
+    """This request's lease on its key (`chat.persistence.Fence`): renewed, and checked, in the
+    transaction of each step, so a step of a request that lost the key is never stored."""
+
+    def __init__(self, claim: IdempotentRequest) -> None:
+        self.claim = claim
+        self._renewed: datetime | None = None
+
+    def renew(self, turn: Turn | None = None) -> None:
+        renewed = timezone.now()
+        changes: dict[str, Any] = {"lease_renewed_at": renewed}
+        if turn is not None:
+            changes["turn"] = turn
+        if not IdempotentRequest.objects.filter(
+            pk=self.claim.pk, lease_renewed_at=self.claim.lease_renewed_at, response_status=None
+        ).update(**changes):
+            raise StepNotStored()
+        self._renewed = renewed
+
+    def confirm(self) -> None:
+        if self._renewed is not None:
+            self.claim.lease_renewed_at, self._renewed = self._renewed, None
+
+    def release(self) -> None:
+        """Give the key up, so a repeat continues at once. The database may be down: then the
+        release is left for the next chat request this process serves (likely the retry)."""
+        close_broken_connections()
+        if not _release(self.claim.pk, self.claim.lease_renewed_at):
+            with _unreleased_lock:
+                _unreleased.append((self.claim.pk, self.claim.lease_renewed_at))
+
+
+# Leases this process gave up while the database was down: (claim, its lease).
+_unreleased: list[tuple[int, datetime]] = []
+_unreleased_lock = threading.Lock()
+
+
+def _release(pk: int, lease: datetime) -> bool:
+    """Release the claim `pk` if it still holds `lease`; False if the database failed."""
+    try:
+        IdempotentRequest.objects.filter(pk=pk, lease_renewed_at=lease, response_status=None).update(
+            lease_renewed_at=RELEASED
+        )
+    except DatabaseError:
+        close_broken_connections()
+        return False
+    return True
+
+
+def _release_pending() -> None:
+    with _unreleased_lock:
+        pending = list(_unreleased)
+        _unreleased.clear()
+    for index, (pk, lease) in enumerate(pending):
+        if not _release(pk, lease):
+            with _unreleased_lock:
+                _unreleased.extend(pending[index:])
+            return
+
+
 def run_turn_once(
     *,
     owner: User,
@@ -62,48 +135,50 @@ def run_turn_once(
     conversation_id: uuid.UUID | None = None,
     model: ModelClient | None = None,
 ) -> ChatTurn:
-    """`run_turn`, at most once per (owner, key): a repeat gets the first turn, or its error."""
+    """`run_turn`, at most once per (owner, key): a repeat gets the first turn, or its error, and
+    a repeat after the first request died continues its turn."""
     if not IDEMPOTENCY_KEY.fullmatch(key):
         raise InvalidInput({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
     turn_model = model or build_model()
-
-    def run(renew_lease: Callable[[], None]) -> ChatTurn:
-        return run_turn(
-            owner=owner, message=message, conversation_id=conversation_id, model=turn_model, on_step=renew_lease
-        )
-
-    return at_most_once(
+    if _unreleased:
+        _release_pending()
+    claim = _claim_key(
         owner=owner,
         key=key,
         fingerprint=request_fingerprint(message=message, conversation_id=conversation_id),
         lease=turn_model.longest_step,
-        run=run,
     )
-
-
-def at_most_once(
-    *, owner: User, key: str, fingerprint: str, lease: timedelta, run: Callable[[Callable[[], None]], ChatTurn]
-) -> ChatTurn:
-    """Call `run(renew_lease)` unless the key already has an outcome; store its outcome.
-
-    `run` must call `renew_lease` at least once per `lease`. Raises `IdempotencyKeyReused`
-    for another request's key, `RequestInProgress` while its first request runs, and a stored
-    failure as `StoredError`."""
-    claim = _claim_key(owner=owner, key=key, fingerprint=fingerprint, lease=lease)
     if claim.response_status is not None:
         return _replay(claim)
+    lease = KeyLease(claim)
+    turn: Turn | None = None
     try:
-        turn = run(lambda: _renew_lease(claim))
-        _store_outcome(claim=claim, status=TURN_STORED, body=turn.as_dict())
+        if claim.turn_id is None:
+            turn = start_turn(owner=owner, message=message, conversation_id=conversation_id, fence=lease)
+        else:
+            turn = Turn.objects.select_related("conversation").get(pk=claim.turn_id)
+        result = continue_turn(owner=owner, turn=turn, model=turn_model, fence=lease)
+        _store_outcome(claim=claim, status=TURN_STORED, body=result.as_dict())
+    except StepNotStored:
+        raise RequestInProgress() from None
+    except (DatabaseUnavailable, *DATABASE_ERRORS) as error:  # type: ignore[misc]  # mypy: a tuple built at import
+        # Nothing is stored as the outcome: a repeat continues the turn from its last stored step.
+        lease.release()
+        if isinstance(error, DatabaseUnavailable):
+            raise
+        if turn is not None or claim.turn_id is not None:
+            conversation = turn.conversation_id if turn is not None else None
+            raise DatabaseUnavailableMayHaveRun(conversation_id=conversation) from error
+        raise DatabaseUnavailable() from error
     except DomainError as error:
         _store_outcome(claim=claim, status=error.status_code, body=error.body())
         raise
     except Exception:
-        # Tools may have run before the failure (or the outcome could not be stored): the key
-        # must never run the turn again.
+        # An unexpected failure (a bug) would most likely happen again: the key answers it
+        # from now on rather than running the turn on.
         _store_outcome(claim=claim, status=ServerError.status_code, body=ServerError().body())
         raise
-    return turn
+    return result
 
 
 def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> str:
@@ -138,14 +213,6 @@ def _claim_key(*, owner: User, key: str, fingerprint: str, lease: timedelta) -> 
             return earlier
         raise RequestInProgress()
     raise RequestInProgress()
-
-
-def _renew_lease(claim: IdempotentRequest) -> None:
-    renewed = timezone.now()
-    if IdempotentRequest.objects.filter(
-        pk=claim.pk, lease_renewed_at=claim.lease_renewed_at, response_status=None
-    ).update(lease_renewed_at=renewed):
-        claim.lease_renewed_at = renewed
 
 
 def _store_outcome(*, claim: IdempotentRequest, status: int, body: dict[str, Any]) -> None:

@@ -2,7 +2,9 @@ from rest_framework import serializers
 
 from chat.agent.model import ModelError
 from chat.models import Conversation, Message
+from config.outages import DatabaseUnavailable
 from config.schema import codes_of, error_serializer
+from todos.serializers import TaskSerializer
 
 MESSAGE_MAX_LENGTH = 2000
 
@@ -39,12 +41,24 @@ class ChatResponseSerializer(serializers.Serializer):
 
 # A model provider's failure (502, 503, 504): detail, code and the turn's conversation.
 ChatProviderErrorSerializer = error_serializer("ChatProviderError", codes_of(ModelError), with_conversation=True)
+# A 503 of the chat endpoint: the model provider's, or the database's (`database_unavailable`
+# before the turn started, `database_unavailable_may_have_run` after).
+ChatUnavailableSerializer = error_serializer(
+    "ChatUnavailable",
+    tuple(sorted({*codes_of(ModelError), *codes_of(DatabaseUnavailable)})),
+    with_conversation=True,
+)
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    position = serializers.IntegerField(
+        read_only=True, help_text="The message's place in the conversation: 0, 1, 2 ..."
+    )
+    turn = serializers.IntegerField(source="turn_id", read_only=True, help_text="The turn that stored the message.")
+
     class Meta:
         model = Message
-        fields = ("position", "role", "content", "tool_calls", "tool_call_id", "name", "created_at")
+        fields = ("position", "turn", "step", "role", "content", "tool_calls", "tool_call_id", "name", "created_at")
         read_only_fields = fields
 
 
@@ -61,3 +75,12 @@ class ConversationDetailSerializer(ConversationSerializer):
     class Meta(ConversationSerializer.Meta):
         fields = (*ConversationSerializer.Meta.fields, "messages")
         read_only_fields = fields
+
+
+class UndoneChangeSerializer(serializers.Serializer):
+    action = serializers.CharField(help_text="The change undone: add, complete, reopen, update or delete.")
+    task = TaskSerializer(help_text="The task after the undo (as it was, when undoing its creation deleted it).")
+
+
+class UndoResultSerializer(serializers.Serializer):
+    undone = UndoneChangeSerializer(many=True)

@@ -1,17 +1,20 @@
-"""One chat turn: load the history, run the agent, store the turn.
+"""One chat turn: store its start, run the agent step by step, each step stored as it completes.
 
-On a provider failure, what completed (the user's message, tool calls that ran and their
-results) is stored before the error goes up, naming the conversation, so the next turn can
-continue it.
+`run_turn` starts a turn and runs it; `continue_turn` runs a stored turn from its last stored
+step (a new one from the user's message, an interrupted one from where it stopped, a finished
+one not at all) and answers from the record. On a provider failure the turn keeps what it
+completed, and the error names the conversation, so the next turn can continue it. When the
+database goes away after the turn started, `DatabaseUnavailableMayHaveRun` says so.
 """
 
+import logging
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,10 +23,13 @@ from chat.agent.model import ModelClient
 from chat.agent.prompt import system_prompt
 from chat.agent.runner import AgentFailed, AgentTurn, run_agent
 from chat.agent.tools import Toolbox
-from chat.conversations import start_conversation
-from chat.persistence import save_turn
-from chat.selectors import get_conversation, history_for
+from chat.models import Turn
+from chat.persistence import Fence, TurnRecorder, set_status, start_turn, stored_turn
+from chat.selectors import history_for
 from chat.turn_log import log_turn
+from config.outages import DATABASE_ERRORS, DatabaseUnavailableMayHaveRun, close_broken_connections
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,40 +66,72 @@ def run_turn(
     message: str,
     conversation_id: uuid.UUID | None = None,
     model: ModelClient | None = None,
-    on_step: Callable[[], None] | None = None,
 ) -> ChatTurn:
     """Run one turn of a conversation (a new one when `conversation_id` is None) with `model`
-    (the configured one when None). `on_step` is called after every step of the agent.
+    (the configured one when None).
 
-    Raises `ConversationNotFound`, or a `ModelError` naming the conversation."""
+    Raises `ConversationNotFound`, a `ModelError` naming the conversation, or
+    `DatabaseUnavailableMayHaveRun` (a database error before the turn is stored goes up as it is)."""
+    turn = start_turn(owner=owner, message=message, conversation_id=conversation_id)
+    return continue_turn(owner=owner, turn=turn, model=model)
+
+
+def continue_turn(
+    *, owner: User, turn: Turn, model: ModelClient | None = None, fence: Fence | None = None
+) -> ChatTurn:
+    """Run `turn` on from its last stored step; `fence` (an idempotency key's claim) is renewed
+    with every step, which fails with `StepNotStored` once another process runs the turn."""
     started = time.perf_counter()
-    if conversation_id is None:
-        conversation = start_conversation(owner=owner, first_message=message)
-    else:
-        conversation = get_conversation(owner=owner, conversation_id=conversation_id)
+    conversation = turn.conversation
     model = model or build_model()
-    turn, outcome = AgentTurn(), "error"
+    agent_turn, outcome = AgentTurn(), "error"
     try:
         try:
-            turn = run_agent(
-                model=model,
-                toolbox=Toolbox(owner),
-                system_prompt=system_prompt(user_name=owner.display_name, today=timezone.localdate()),
-                history=history_for(conversation=conversation, limit=settings.CHAT_HISTORY_MESSAGES),
-                user_message=message,
-                on_step=on_step,
-            )
+            agent_turn = stored_turn(turn)
+            if agent_turn.finished and turn.status != Turn.Status.COMPLETED:
+                set_status(turn, Turn.Status.COMPLETED)  # its last step was stored; its status was not
+            if not agent_turn.finished:
+                if turn.status != Turn.Status.RUNNING:
+                    set_status(turn, Turn.Status.RUNNING)
+                recorder = TurnRecorder(turn=turn, owner=owner, fence=fence)
+                agent_turn = run_agent(
+                    model=model,
+                    toolbox=Toolbox(owner, recorder),
+                    system_prompt=system_prompt(user_name=owner.display_name, today=timezone.localdate()),
+                    history=history_for(conversation=conversation, limit=settings.CHAT_HISTORY_MESSAGES, before=turn),
+                    recorder=recorder,
+                    resume=agent_turn,
+                )
         except AgentFailed as failure:
-            turn, outcome = failure.turn, failure.error.code
-            save_turn(conversation_id=conversation.pk, messages=failure.turn.messages)
+            agent_turn, outcome = failure.turn, failure.error.code
+            set_status(turn, Turn.Status.FAILED)
             raise failure.error.in_conversation(conversation.pk) from failure
-        save_turn(conversation_id=conversation.pk, messages=turn.messages)
+        except DATABASE_ERRORS as error:
+            outcome = DatabaseUnavailableMayHaveRun.code
+            _mark_interrupted(turn)
+            raise DatabaseUnavailableMayHaveRun(conversation_id=conversation.pk) from error
         outcome = "ok"
     finally:
-        log_turn(conversation=conversation, model=model, turn=turn, started=started, outcome=outcome, message=message)
+        log_turn(
+            conversation=conversation,
+            model=model,
+            turn=agent_turn,
+            started=started,
+            outcome=outcome,
+            message=(agent_turn.messages[0].get("content") or "") if agent_turn.messages else "",
+        )
     return ChatTurn(
         conversation_id=conversation.pk,
-        reply=turn.reply,
-        tool_calls=[run.as_dict() for run in turn.tool_runs],
-        usage=turn.usage.as_dict(),
+        reply=agent_turn.reply,
+        tool_calls=[run.as_dict() for run in agent_turn.tool_runs],
+        usage=agent_turn.usage.as_dict(),
     )
+
+
+def _mark_interrupted(turn: Turn) -> None:
+    """Best effort: the database has just failed, and may still be down."""
+    close_broken_connections()
+    try:
+        set_status(turn, Turn.Status.INTERRUPTED)
+    except DatabaseError:
+        close_broken_connections()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat.apis import ChatApi, ConversationDetailApi, ConversationListApi
+from chat.apis import ChatApi, ConversationDetailApi, ConversationListApi, ConversationUndoApi
 
 urlpatterns = [
     path("<uuid:user_id>/chat", ChatApi.as_view(), name="chat"),
@@ -9,5 +9,10 @@ urlpatterns = [
         "<uuid:user_id>/conversations/<uuid:conversation_id>",
         ConversationDetailApi.as_view(),
         name="conversation-detail",
+    ),
+    path(
+        "<uuid:user_id>/conversations/<uuid:conversation_id>/undo",
+        ConversationUndoApi.as_view(),
+        name="conversation-undo",
     ),
 ]

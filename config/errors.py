@@ -7,6 +7,9 @@ Field errors (a `detail` dict) keep DRF's shape, `{"field": ["message"]}`.
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+
 
 class DomainError(Exception):
     status_code: int = 400
@@ -44,3 +47,48 @@ class ServerError(DomainError):
     status_code = 500
     code = "server_error"
     default_detail = "A server error occurred."
+
+
+class BadRequest(DomainError):
+    """A request Django refuses before any view reads it (a `SuspiciousOperation`, a bad Host)."""
+
+    status_code = 400
+    code = "bad_request"
+    default_detail = "Bad request."
+
+
+class RequestTooLarge(DomainError):
+    status_code = 413
+    code = "request_too_large"
+
+    def __init__(self, detail: str | None = None) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(detail or f"The request body is larger than the limit of {limit} bytes.")
+
+
+class TooManyFields(DomainError):
+    status_code = 400
+    code = "too_many_fields"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.")
+
+
+class TooManyFiles(DomainError):
+    status_code = 400
+    code = "too_many_files"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.")
+
+
+def request_error(exception: BaseException) -> DomainError | None:
+    """The error for a request that breaks one of Django's limits on a body (raised where the
+    body is read: by DRF's parsers in a view, by a form or the CSRF check elsewhere)."""
+    if isinstance(exception, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exception, TooManyFieldsSent):
+        return TooManyFields()
+    if isinstance(exception, TooManyFilesSent):
+        return TooManyFiles()
+    return None

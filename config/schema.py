@@ -43,6 +43,7 @@ ERRORS = {
     "401": "Authentication credentials were not provided or are invalid.",
     "403": "The path's user is not the caller.",
     "404": "Not found.",
+    "413": "The request body is larger than the limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`).",
     "415": "Unsupported media type.",
     "429": "Too many requests; see Retry-After.",
 }
@@ -108,7 +109,7 @@ class AutoSchema(openapi.AutoSchema):
         if "{" in self.path:
             statuses.append("404")
         if self.method in ("POST", "PUT", "PATCH"):
-            statuses.append("415")
+            statuses += ["413", "415"]
         if self.view.get_throttles():
             statuses.append("429")
         return statuses

@@ -4,13 +4,21 @@ Every function takes the owner explicitly and only ever touches that owner's tas
 are addressed by their per-user `number` (REST and the tools call it `id` / `task_id`: see
 `todos.models.Todo`). The values are validated here and only here: callers check types, not
 values. Invalid input raises `InvalidTaskInput`, an unknown number raises `TaskNotFound`.
+
+Undo support: `task_snapshot` is a task's state as plain JSON data, and `revert_task` puts a
+task back into an earlier snapshot (recreating a deleted task with its own number, the one way
+a number is ever used again) provided it is still in the state the change left it in.
+Who records changes and when is the caller's business; this module knows nothing of it.
 """
+
+from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from accounts.models import User
-from config.errors import InvalidInput, NotFound
+from config.errors import DomainError, InvalidInput, NotFound
 from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, TaskCounter, TaskStatus, Todo
 from todos.selectors import tasks_for
 
@@ -25,6 +33,22 @@ class TaskNotFound(NotFound):
 
 class InvalidTaskInput(InvalidInput):
     pass
+
+
+class UndoConflict(DomainError):
+    """A task is no longer as the change to undo left it (changed, deleted or recreated since)."""
+
+    status_code = 409
+    code = "undo_conflict"
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(f"Task {number} has changed since, so the change cannot be undone.")
+
+
+# The fields a snapshot compares: what a user can change.
+SNAPSHOT_FIELDS = ("title", "description", "completed")
+TaskSnapshot = dict[str, Any]
 
 
 def _clean_title(title: object) -> str:
@@ -152,8 +176,92 @@ def update_task(
 
 
 @transaction.atomic
+def reopen_task(*, owner: User, number: int) -> Todo:
+    """Mark a completed task as not done. Reopening an open task leaves it open."""
+    task = _locked_task(owner=owner, number=number)
+    if task.completed:
+        task.completed = False
+        task.save(update_fields=["completed", "updated_at"])
+    return task
+
+
+@transaction.atomic
 def delete_task(*, owner: User, number: int) -> Todo:
     """Delete a task and return its last state, so callers can say what was removed."""
     task = _locked_task(owner=owner, number=number)
     task.delete()
+    return task
+
+
+def task_snapshot(task: Todo) -> TaskSnapshot:
+    """A task's state as JSON data: what an undo restores."""
+    return {
+        "number": task.number,
+        "title": task.title,
+        "description": task.description,
+        "completed": task.completed,
+        "created_at": task.created_at.isoformat(),
+    }
+
+
+def lock_task_snapshot(*, owner: User, number: int) -> TaskSnapshot | None:
+    """The task's snapshot, its row locked until the caller's transaction ends (if it has one);
+    None if there is no such task (a number out of range included)."""
+    tasks = Todo.objects.filter(owner=owner)
+    if transaction.get_connection().in_atomic_block:
+        tasks = tasks.select_for_update()
+    try:
+        return task_snapshot(_find_task(tasks, number=number))
+    except TaskNotFound:
+        return None
+
+
+def _same_state(task: Todo | None, snapshot: TaskSnapshot | None) -> bool:
+    if task is None or snapshot is None:
+        return task is None and snapshot is None
+    return all(getattr(task, field) == snapshot.get(field) for field in SNAPSHOT_FIELDS)
+
+
+@transaction.atomic
+def revert_task(*, owner: User, number: int, expected: TaskSnapshot | None, to: TaskSnapshot | None) -> Todo:
+    """Put the task numbered `number` back to the state `to` (None: deleted), provided it is
+    now in the state `expected` (None: it does not exist); else `UndoConflict`.
+
+    Returns the task as it is afterwards, or, when the revert deletes it, as it was. A task
+    that comes back gets its own number again and its first `created_at`."""
+    try:
+        task: Todo | None = _locked_task(owner=owner, number=number)
+    except TaskNotFound:
+        task = None
+    if not _same_state(task, expected):
+        raise UndoConflict(number)
+    if to is None:
+        if task is None:  # a change from nothing to nothing: there is nothing to put back
+            raise UndoConflict(number)
+        task.delete()
+        return task
+    if task is None:
+        return _restore_task(owner=owner, number=number, snapshot=to)
+    for field in SNAPSHOT_FIELDS:
+        setattr(task, field, to[field])
+    task.save(update_fields=[*SNAPSHOT_FIELDS, "updated_at"])
+    return task
+
+
+def _restore_task(*, owner: User, number: int, snapshot: TaskSnapshot) -> Todo:
+    """Recreate a deleted task with its number. Only numbers already handed out come back:
+    the counter is never moved back, so a number is never given to a new task again."""
+    last = TaskCounter.objects.select_for_update().filter(owner=owner).values_list("last_number", flat=True).first()
+    if last is None or not 1 <= number <= last:
+        raise UndoConflict(number)
+    task = Todo.objects.create(
+        owner=owner,
+        number=number,
+        title=_clean_title(snapshot["title"]),
+        description=_clean_description(snapshot.get("description")),
+        completed=bool(snapshot.get("completed")),
+    )
+    if created_at := snapshot.get("created_at"):
+        task.created_at = datetime.fromisoformat(created_at)
+        Todo.objects.filter(pk=task.pk).update(created_at=task.created_at)
     return task

@@ -1,12 +1,21 @@
-"""The tool-calling loop, shared by every model client."""
+"""The tool-calling loop, shared by every model client.
+
+The loop hands each completed step to a `StepRecorder` as it completes: the assistant message
+and, for a message that calls tools, a function that runs them. The recorder runs that function
+inside the transaction that stores the step, so a tool's effect is committed together with the
+call that asked for it and its result, or not at all. No transaction is open while the model
+is called. A turn cut short is continued by passing what it stored as `resume`: the loop picks
+up after its last stored step, and no stored tool call runs again.
+"""
 
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from chat.agent.model import ChatMessage, ModelClient, ModelError, ModelProviderError, Usage
+from chat.agent.tool_registry import InvalidArguments, parse_arguments
 from chat.agent.tools import Toolbox
 
 logger = logging.getLogger(__name__)
@@ -31,13 +40,68 @@ class ToolRun:
 @dataclass
 class AgentTurn:
     """What one turn produced. `messages` are the new messages of the turn, in order,
-    starting with the user's, in OpenAI's format: exactly what should be stored."""
+    starting with the user's, in OpenAI's format: exactly what is stored."""
 
     messages: list[ChatMessage] = field(default_factory=list)
     tool_runs: list[ToolRun] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     model_calls: int = 0
     reply: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the last message is a final answer (an assistant message calling no tool)."""
+        last = self.messages[-1] if self.messages else None
+        return last is not None and last["role"] == "assistant" and not last.get("tool_calls")
+
+    @classmethod
+    def from_messages(cls, messages: list[ChatMessage], *, usage: Usage, model_calls: int) -> "AgentTurn":
+        """A turn as it was stored: its tool runs read back from the calls and their results."""
+        turn = cls(messages=list(messages), usage=usage, model_calls=model_calls)
+        calls: dict[str, tuple[str, dict[str, Any]]] = {}
+        for message in messages:
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") or {}
+                try:
+                    arguments = parse_arguments(function.get("arguments") or "")
+                except InvalidArguments:
+                    arguments = {}
+                calls[str(call.get("id"))] = (str(function.get("name")), arguments)
+            if message["role"] == "tool" and message.get("tool_call_id") in calls:
+                name, arguments = calls[message["tool_call_id"]]
+                try:
+                    result = json.loads(message.get("content") or "{}")
+                except ValueError:
+                    result = {}
+                turn.tool_runs.append(ToolRun(name, arguments, result if isinstance(result, dict) else {}))
+        if turn.finished:
+            turn.reply = turn.messages[-1].get("content") or ""
+        return turn
+
+
+@dataclass(frozen=True)
+class Step:
+    """One completed step: the assistant's message, what its model call cost, and, when it
+    calls tools, `run_tools`, which runs them in order and returns their result messages."""
+
+    message: ChatMessage
+    usage: Usage = field(default_factory=Usage)
+    model_call: bool = True
+    run_tools: Callable[[], list[ChatMessage]] | None = None
+
+
+class StepRecorder(Protocol):
+    def record_step(self, step: Step) -> list[ChatMessage]:
+        """Run the step's tools and store the step, all in one transaction; returns the tool
+        result messages. Raises if the step could not be stored (then nothing of it happened)."""
+        ...
+
+
+class Unrecorded:
+    """A recorder that stores nothing: the tools run on their own (tests, evaluation tools)."""
+
+    def record_step(self, step: Step) -> list[ChatMessage]:
+        return step.run_tools() if step.run_tools is not None else []
 
 
 class AgentFailed(Exception):
@@ -55,17 +119,22 @@ def run_agent(
     toolbox: Toolbox,
     system_prompt: str,
     history: list[ChatMessage],
-    user_message: str,
+    user_message: str = "",
     max_model_calls: int = MAX_MODEL_CALLS,
-    on_step: Callable[[], None] | None = None,
+    recorder: StepRecorder | None = None,
+    resume: AgentTurn | None = None,
 ) -> AgentTurn:
     """Run one turn: call the model, run the tools it asks for in order, feed results back,
     until it gives a final answer or `max_model_calls` calls have been made.
 
-    `on_step` is called after every model call and its tools: a sign of life for callers
-    that hold a lease on the turn."""
-    turn = AgentTurn(messages=[{"role": "user", "content": user_message}])
+    `resume` is a turn stored so far (its messages start with the user's): the loop goes on
+    from its last step, or returns it as it is if it has its final answer. Each step goes
+    through `recorder` (by default nothing is stored)."""
+    recorder = recorder or Unrecorded()
+    turn = resume or AgentTurn(messages=[{"role": "user", "content": user_message}])
     conversation: list[ChatMessage] = [{"role": "system", "content": system_prompt}, *history, *turn.messages]
+    if turn.finished:
+        return turn
 
     def add(message: ChatMessage) -> None:
         turn.messages.append(message)
@@ -81,19 +150,37 @@ def run_agent(
             # turn already did must still be stored.
             logger.exception("model client %s failed unexpectedly", model.backend)
             raise AgentFailed(ModelProviderError(), turn) from error
-        turn.model_calls += 1
-        turn.usage += reply.usage
-        add(reply.as_chat_message())
+        message = reply.as_chat_message()
         if not reply.tool_calls:
+            recorder.record_step(Step(message, reply.usage))
+            turn.model_calls += 1
+            turn.usage += reply.usage
+            add(message)
             turn.reply = reply.content
             return turn
-        for call in reply.tool_calls:
-            arguments, result = toolbox.run(name=call.name, arguments_json=call.arguments)
-            turn.tool_runs.append(ToolRun(call.name, arguments, result))
-            add({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": json.dumps(result)})
-        if on_step is not None:
-            on_step()
+        runs: list[ToolRun] = []
 
+        def run_tools(calls: tuple = reply.tool_calls, runs: list[ToolRun] = runs) -> list[ChatMessage]:
+            runs.clear()  # a recorder that retries the step runs them again from the start
+            results: list[ChatMessage] = []
+            for call in calls:
+                arguments, result = toolbox.run(name=call.name, arguments_json=call.arguments)
+                runs.append(ToolRun(call.name, arguments, result))
+                results.append(
+                    {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": json.dumps(result)}
+                )
+            return results
+
+        results = recorder.record_step(Step(message, reply.usage, run_tools=run_tools))
+        turn.model_calls += 1
+        turn.usage += reply.usage
+        add(message)
+        for result in results:
+            add(result)
+        turn.tool_runs.extend(runs)
+
+    final: ChatMessage = {"role": "assistant", "content": LOOP_LIMIT_REPLY}
+    recorder.record_step(Step(final, model_call=False))
     turn.reply = LOOP_LIMIT_REPLY
-    add({"role": "assistant", "content": LOOP_LIMIT_REPLY})
+    add(final)
     return turn

@@ -21,7 +21,9 @@ fails at import, not at the first call.
 
 `user` is the binding, never an argument: it is left out of the schema and `Toolbox` passes
 the user it was built for, so the model cannot choose whose data a tool touches. Arguments the
-function does not declare (a `user_id`, say) are ignored.
+function does not declare (a `user_id`, say) are ignored. A tool may also take `turn`, the
+turn it runs in (what records its changes, and what an undo is relative to): bound the same
+way, never in the schema.
 
 The tool layer only makes the model's arguments fit the declared types (a number sent as "3"
 or "#3" becomes 3; a null or missing argument takes the parameter's default). Checking values
@@ -40,6 +42,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from django.db import InterfaceError, OperationalError
+
 from accounts.models import User
 from chat.agent.model import clean_text
 from config.errors import DomainError
@@ -56,6 +60,9 @@ UNKNOWN_TOOL = "unknown_tool"
 TOOL_FAILED = "tool_failed"
 
 MAX_ARGUMENT_DEPTH = 8
+
+# What a tool may take besides its arguments: `user` always, `turn` when it needs it.
+BOUND_ARGUMENTS = ("user", "turn")
 
 # Models sometimes send a number as text ("3", "#3"); ASCII digits only ("²" is a digit to str.isdigit).
 NUMBER_TEXT = re.compile(r"#?(\d{1,10})", re.ASCII)
@@ -109,6 +116,7 @@ class Tool:
     description: str
     function: ToolFunction
     arguments: tuple[Argument, ...]
+    takes_turn: bool = False
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -128,8 +136,10 @@ class Tool:
             },
         }
 
-    def call(self, *, user: User, arguments: dict[str, Any]) -> ToolResult:
+    def call(self, *, user: User, arguments: dict[str, Any], turn: object = None) -> ToolResult:
         values = {argument.name: argument.value(arguments) for argument in self.arguments}
+        if self.takes_turn:
+            values["turn"] = turn
         return self.function(user=user, **values)
 
 
@@ -169,11 +179,12 @@ class ToolRegistry:
 
 
 class Toolbox:
-    """A registry's tools, bound to one user."""
+    """A registry's tools, bound to one user (and to the turn they run in, for tools taking `turn`)."""
 
-    def __init__(self, registry: ToolRegistry, user: User) -> None:
+    def __init__(self, registry: ToolRegistry, user: User, turn: object = None) -> None:
         self.registry = registry
         self.user = user
+        self.turn = turn
         self.schemas = registry.schemas
 
     def run(self, *, name: str, arguments_json: str) -> tuple[dict[str, Any], ToolResult]:
@@ -187,7 +198,11 @@ class Toolbox:
             known = ", ".join(sorted(self.registry.names))
             return arguments, failure(f"Unknown tool '{name}'. Available tools: {known}.", UNKNOWN_TOOL)
         try:
-            return arguments, tool.call(user=self.user, arguments=arguments)
+            return arguments, tool.call(user=self.user, arguments=arguments, turn=self.turn)
+        except (OperationalError, InterfaceError):
+            # The database is unreachable: the step that runs this tool cannot be stored, so
+            # it must fail as a whole (its transaction rolls back what the tool did).
+            raise
         except InvalidArguments as error:
             return arguments, failure(str(error), INVALID_ARGUMENTS)
         except DomainError as error:
@@ -344,7 +359,7 @@ def _declare(function: ToolFunction) -> Tool:
     for parameter in parameters.values():
         if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
             raise TypeError(f"{name}({parameter.name}): tool arguments are keyword-only.")
-        if parameter.name == "user":
+        if parameter.name in BOUND_ARGUMENTS:
             continue
         if parameter.name not in texts:
             raise TypeError(f"{name}({parameter.name}): describe the argument in the docstring's Args: section.")
@@ -353,4 +368,10 @@ def _declare(function: ToolFunction) -> Tool:
         arguments.append(_argument(name, parameter, hints[parameter.name], texts.pop(parameter.name)))
     if texts:
         raise TypeError(f"{name}: the docstring describes arguments it does not take: {', '.join(texts)}.")
-    return Tool(name=name, description=description, function=function, arguments=tuple(arguments))
+    return Tool(
+        name=name,
+        description=description,
+        function=function,
+        arguments=tuple(arguments),
+        takes_turn="turn" in parameters,
+    )

@@ -10,10 +10,17 @@ is that number (the one mapping of the names: `todos.models.Todo`). Results:
 
     {"success": true, "task": {"id": 3, "title": ..., "description": ..., "completed": ..., ...}}
     {"success": true, "tasks": [...]}
+    {"success": true, "undone": [{"action": "delete", "task": {...}}, ...]}
     {"success": false, "error": "Task 7 not found.", "code": "task_not_found", "task_id": 7}
+
+Every change a tool makes to a task is reported to the turn it runs in (`TurnBinding`), which
+records it with the turn's step, in the step's transaction; `undo_last_turn` asks the turn
+to undo the last earlier turn's changes. Outside a turn (`Toolbox(user)` alone) nothing is
+recorded and there is nothing to undo.
 """
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol
 
 from accounts.models import User
 from chat.agent import tool_registry
@@ -22,11 +29,48 @@ from config.errors import DomainError
 from todos import services
 from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, TaskStatus, Todo
 from todos.serializers import TaskSerializer
+from todos.services import TaskSnapshot
+
+
+class NothingToUndo(DomainError):
+    status_code = 409
+    code = "nothing_to_undo"
+    default_detail = "There is no earlier change in this conversation to undo."
+
+
+class TurnBinding(Protocol):
+    """The turn a tool runs in, as the tools see it."""
+
+    def record_change(
+        self, *, action: str, number: int, before: TaskSnapshot | None, after: TaskSnapshot | None
+    ) -> None:
+        """Record one change to a task (in the caller's transaction)."""
+        ...
+
+    def undo_last_turn(self) -> list[tuple[str, Todo]]:
+        """Undo the last earlier turn's task changes; returns (the action undone, the task as it
+        is now, or as it was if the undo deleted it), in the order they were made. Raises
+        `NothingToUndo` or `UndoConflict`."""
+        ...
+
+
+class NoTurn:
+    """Tools run outside any turn: changes go unrecorded and nothing can be undone."""
+
+    def record_change(
+        self, *, action: str, number: int, before: TaskSnapshot | None, after: TaskSnapshot | None
+    ) -> None:
+        pass
+
+    def undo_last_turn(self) -> list[tuple[str, Todo]]:
+        raise NothingToUndo()
 
 
 def _error_details(error: DomainError) -> dict[str, Any]:
-    # The number a "not found" names, so a client need not read it from the message.
-    return {"task_id": error.number} if isinstance(error, services.TaskNotFound) else {}
+    # The number a "not found" or an undo conflict names, so a client need not read it from the message.
+    if isinstance(error, services.TaskNotFound | services.UndoConflict):
+        return {"task_id": error.number}
+    return {}
 
 
 TOOLS = ToolRegistry(error_details=_error_details)
@@ -36,10 +80,23 @@ def task_result(task: Todo) -> ToolResult:
     return {"success": True, "task": dict(TaskSerializer(task).data)}
 
 
+def _changing(turn: TurnBinding, *, user: User, action: str, number: int, change: Callable[[], Todo]) -> Todo:
+    """Run `change` on task `number` and report what it did to `turn`. In a turn this runs in
+    the step's transaction, so the task's row stays locked from the snapshot before to the one
+    after: the two describe exactly this change."""
+    before = services.lock_task_snapshot(owner=user, number=number)
+    task = change()
+    after = None if action == "delete" else services.task_snapshot(task)
+    if before != after:
+        turn.record_change(action=action, number=task.number, before=before, after=after)
+    return task
+
+
 @TOOLS.tool
 def add_task(
     *,
     user: User,
+    turn: TurnBinding,
     title: Annotated[str, Length(min=1, max=TITLE_MAX_LENGTH)],
     description: Annotated[str | None, Length(max=DESCRIPTION_MAX_LENGTH)] = None,
 ) -> ToolResult:
@@ -49,7 +106,9 @@ def add_task(
         title: Short title.
         description: Optional details.
     """
-    return task_result(services.add_task(owner=user, title=title, description=description))
+    task = services.add_task(owner=user, title=title, description=description)
+    turn.record_change(action="add", number=task.number, before=None, after=services.task_snapshot(task))
+    return task_result(task)
 
 
 @TOOLS.tool
@@ -64,27 +123,51 @@ def list_tasks(*, user: User, status: TaskStatus = "all") -> ToolResult:
 
 
 @TOOLS.tool
-def complete_task(*, user: User, task_id: int) -> ToolResult:
+def complete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
     """Mark one of the user's tasks as completed.
 
     Args:
         task_id: The task's number, as shown by list_tasks.
     """
-    return task_result(services.complete_task(owner=user, number=task_id))
+
+    def change() -> Todo:
+        return services.complete_task(owner=user, number=task_id)
+
+    return task_result(_changing(turn, user=user, action="complete", number=task_id, change=change))
 
 
 @TOOLS.tool
-def delete_task(*, user: User, task_id: int) -> ToolResult:
+def reopen_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
+    """Mark one of the user's completed tasks as not done again.
+
+    Args:
+        task_id: The task's number, as shown by list_tasks.
+    """
+
+    def change() -> Todo:
+        return services.reopen_task(owner=user, number=task_id)
+
+    return task_result(_changing(turn, user=user, action="reopen", number=task_id, change=change))
+
+
+@TOOLS.tool
+def delete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
     """Delete one of the user's tasks.
 
     Args:
         task_id: The task's number, as shown by list_tasks.
     """
-    return task_result(services.delete_task(owner=user, number=task_id))
+
+    def change() -> Todo:
+        return services.delete_task(owner=user, number=task_id)
+
+    return task_result(_changing(turn, user=user, action="delete", number=task_id, change=change))
 
 
 @TOOLS.tool
-def update_task(*, user: User, task_id: int, title: str | None = None, description: str | None = None) -> ToolResult:
+def update_task(
+    *, user: User, turn: TurnBinding, task_id: int, title: str | None = None, description: str | None = None
+) -> ToolResult:
     """Change the title and/or description of one of the user's tasks. Pass null for what stays.
 
     Args:
@@ -96,11 +179,28 @@ def update_task(*, user: User, task_id: int, title: str | None = None, descripti
     # model that changes nothing has misunderstood the request and should hear so.
     if title is None and description is None:
         raise InvalidArguments("Give a new title or a new description.")
-    return task_result(services.update_task(owner=user, number=task_id, title=title, description=description))
+
+    def change() -> Todo:
+        return services.update_task(owner=user, number=task_id, title=title, description=description)
+
+    return task_result(_changing(turn, user=user, action="update", number=task_id, change=change))
+
+
+@TOOLS.tool
+def undo_last_turn(*, user: User, turn: TurnBinding) -> ToolResult:
+    """Undo the task changes of the most recent earlier turn of this conversation that changed
+    tasks and is not undone yet (asking again undoes the turn before it). Refused, changing
+    nothing, when one of those tasks has changed since.
+    """
+    undone = turn.undo_last_turn()
+    return {
+        "success": True,
+        "undone": [{"action": action, "task": dict(TaskSerializer(task).data)} for action, task in undone],
+    }
 
 
 class Toolbox(tool_registry.Toolbox):
-    """The todo tools, bound to one user."""
+    """The todo tools, bound to one user and to the turn they run in (none: `NoTurn`)."""
 
-    def __init__(self, user: User) -> None:
-        super().__init__(TOOLS, user)
+    def __init__(self, user: User, turn: TurnBinding | None = None) -> None:
+        super().__init__(TOOLS, user, turn or NoTurn())

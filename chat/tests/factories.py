@@ -1,18 +1,14 @@
 """Factories for conversations and messages.
 
-A message's `position` and its conversation's `message_count` must agree (the count is the
-next free position), so messages are appended the way the app appends them: `add_turn`
-goes through `chat.persistence.save_turn`, and `MessageFactory` takes the next position under
-the conversation's row lock unless a position is given.
+Messages belong to turns, so they are appended the way the app stores them: `add_turn` goes
+through `chat.persistence.save_turn` (one turn), and `MessageFactory` stores one message as a
+turn of its own, keeping the conversation's `message_count` in step.
 """
 
 import json
 from typing import Any
 
 import factory
-from django.db import transaction
-from django.db.models.functions import Greatest
-from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from chat.agent.model import ChatMessage
@@ -29,11 +25,8 @@ class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
 
 
 class MessageFactory(factory.django.DjangoModelFactory[Message]):
-    """A message at the conversation's next position, or at an explicit `position`.
-
-    Either way the conversation's `message_count` is raised to cover it and its
-    `updated_at` moves, as a stored turn would do.
-    """
+    """One message, stored as a turn of its own after the conversation's last, as `save_turn`
+    stores turns (so `message_count` and `updated_at` move)."""
 
     class Meta:
         model = Message
@@ -41,22 +34,14 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     conversation = factory.SubFactory(ConversationFactory)
     role = Message.Role.USER
     content = factory.Sequence(lambda n: f"Message {n}")
-    position = None
 
     @classmethod
-    def _create(
-        cls, model_class: type[Message], *, conversation: Conversation, position: int | None = None, **fields: Any
-    ) -> Message:
-        with transaction.atomic():
-            locked = Conversation.objects.select_for_update().only("message_count").get(pk=conversation.pk)
-            if position is None:
-                position = locked.message_count
-            message = model_class.objects.create(conversation=conversation, position=position, **fields)
-            Conversation.objects.filter(pk=conversation.pk).update(
-                message_count=Greatest("message_count", position + 1), updated_at=timezone.now()
-            )
+    def _create(cls, model_class: type[Message], *, conversation: Conversation, **fields: Any) -> Message:
+        message: ChatMessage = {"role": fields.pop("role"), "content": fields.pop("content")}
+        message.update(fields)  # type: ignore[typeddict-item]
+        turn = save_turn(conversation_id=conversation.pk, messages=[message])
         conversation.refresh_from_db(fields=["message_count", "updated_at"])
-        return message
+        return model_class.objects.get(turn=turn)
 
 
 def add_turn(conversation: Conversation, messages: list[ChatMessage]) -> Conversation:

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
+from chat.selectors import messages_in_order
 from chat.tests.factories import ConversationFactory, add_turn, chat_turn
 from chat.tests.helpers import chat, chat_url
 from chat.tests.scripted_openai import error, reply, tool_calls
@@ -84,7 +85,7 @@ def test_new_conversation_returns_reply_tool_calls_and_usage(api_client, user, s
     assert conversation.owner == user
     assert conversation.title == "Add a task to buy groceries"
     assert conversation.message_count == 4
-    stored = list(conversation.messages.order_by("position").values_list("position", "role"))
+    stored = [(m.position, m.role) for m in messages_in_order().filter(conversation=conversation)]
     assert stored == [(0, "user"), (1, "assistant"), (2, "tool"), (3, "assistant")]
     assert Todo.objects.get(owner=user).title == "Buy groceries"
 
@@ -146,7 +147,7 @@ def test_with_conversation_id_the_conversation_continues(api_client, user, scrip
     conversation = Conversation.objects.get()
     assert conversation.title == "Remember milk"
     assert conversation.message_count == 4
-    assert list(conversation.messages.order_by("position").values_list("position", "role", "content")) == [
+    assert [(m.position, m.role, m.content) for m in messages_in_order().filter(conversation=conversation)] == [
         (0, "user", "Remember milk"),
         (1, "assistant", "Noted: milk."),
         (2, "user", "What did I say?"),

@@ -13,7 +13,8 @@ import pytest
 from django.db import connections
 
 from accounts.tests.factories import UserFactory
-from chat.models import Conversation, Message
+from chat.models import Conversation
+from chat.selectors import messages_in_order
 from chat.tests.helpers import chat_url
 from chat.tests.scripted_openai import Step, reply, tool_calls
 from conftest import client_for
@@ -75,7 +76,7 @@ def test_parallel_turns_of_one_conversation_are_stored_contiguously_and_in_order
         assert body["conversation_id"] == conversation_id
         assert body["message"].startswith(f"Added item {index} as task ")
 
-    messages = list(Message.objects.filter(conversation_id=conversation_id).order_by("position"))
+    messages = list(messages_in_order().filter(conversation_id=conversation_id))
     # The first turn (user, assistant), then each add turn: user, assistant tool call, tool, assistant.
     assert len(messages) == 2 + 4 * TURNS
     assert [message.position for message in messages] == list(range(len(messages)))

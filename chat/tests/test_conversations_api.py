@@ -4,14 +4,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from chat.models import Conversation, Message
-from chat.tests.factories import ConversationFactory, MessageFactory, add_turn, chat_turn, tool_call, tool_turn
+from chat.models import Conversation, Message, Turn
+from chat.tests.factories import ConversationFactory, add_turn, chat_turn, tool_call, tool_turn
 
 pytestmark = pytest.mark.django_db
 
 NOT_FOUND = {"detail": "Conversation not found.", "code": "conversation_not_found"}
 SUMMARY_FIELDS = {"id", "title", "message_count", "created_at", "updated_at"}
-MESSAGE_FIELDS = {"position", "role", "content", "tool_calls", "tool_call_id", "name", "created_at"}
+MESSAGE_FIELDS = {"position", "turn", "step", "role", "content", "tool_calls", "tool_call_id", "name", "created_at"}
 
 
 def conversations_url(user, conversation_id=None) -> str:
@@ -148,14 +148,20 @@ def test_detail_has_the_messages_in_order_with_tool_calls(api_client, user):
     assert messages[5]["content"] == "You're welcome."
 
 
-def test_detail_orders_by_position_not_by_insertion(api_client, user):
+def test_detail_orders_by_turn_and_step_not_by_insertion(api_client, user):
+    """Turns in the order they started, steps in the order they completed: a turn that stores
+    its reply after a later turn started stays before it."""
     conversation = ConversationFactory(owner=user)
-    for position, content in [(2, "third"), (0, "first"), (1, "second")]:
-        MessageFactory(conversation=conversation, position=position, content=content)
+    first = Turn.objects.create(conversation=conversation)
+    second = Turn.objects.create(conversation=conversation)
+    for turn, step, content in [(second, 0, "third"), (first, 1, "second"), (first, 0, "first")]:
+        Message.objects.create(conversation=conversation, turn=turn, step=step, role="user", content=content)
+    Conversation.objects.filter(pk=conversation.pk).update(message_count=3)
 
     body = api_client.get(conversations_url(user, conversation.pk)).json()
 
     assert [(m["position"], m["content"]) for m in body["messages"]] == [(0, "first"), (1, "second"), (2, "third")]
+    assert [(m["turn"], m["step"]) for m in body["messages"]] == [(first.pk, 0), (first.pk, 1), (second.pk, 0)]
     assert body["message_count"] == 3
 
 

@@ -7,11 +7,13 @@ not in the response, the stored messages, or the requests sent to the model.
 """
 
 import json
+from typing import Any
 
 import pytest
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message
+from chat.selectors import messages_in_order
 from chat.tests.helpers import chat
 from chat.tests.scripted_openai import reply, tool_calls
 from conftest import client_for
@@ -169,7 +171,8 @@ def victims_conversation(scripted_openai, victim):
 
 def conversation_state(conversation: Conversation) -> tuple:
     conversation = Conversation.objects.get(pk=conversation.pk)
-    messages = list(conversation.messages.order_by("position").values_list("position", "role", "content"))
+    rows: list[Any] = list(messages_in_order().filter(conversation=conversation))  # annotated with `position`
+    messages = [(message.position, message.role, message.content) for message in rows]
     return conversation.owner_id, conversation.title, conversation.message_count, conversation.updated_at, messages
 
 

@@ -14,6 +14,7 @@ from chat.idempotency import request_fingerprint
 from chat.models import Conversation, IdempotentRequest, Message
 from chat.tests.helpers import chat, chat_url
 from chat.tests.scripted_openai import error, reply, tool_calls
+from chat.turns import continue_turn
 from conftest import client_for
 from todos.models import Todo
 
@@ -266,9 +267,10 @@ def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
-def test_a_request_whose_claim_was_taken_over_does_not_overwrite_the_new_response(scripted_openai):
-    """The first request outlives the abandonment bound; a repeat takes the key over and answers.
-    When the first finally finishes, the response stored for the key stays the repeat's."""
+def test_a_request_whose_claim_was_taken_over_stores_nothing_and_the_takeover_continues_its_turn(scripted_openai):
+    """The first request outlives the abandonment bound; a repeat takes the key over and
+    continues the turn the first started. When the first's model call finally returns, its
+    step cannot be stored (its lease is gone), so its tool call never runs: 409."""
     user = UserFactory()
     scripted_openai.script(  # in the order the calls reach the model
         tool_calls(("add_task", {"title": "Slow milk", "description": None}), delay=1.0),
@@ -294,11 +296,12 @@ def test_a_request_whose_claim_was_taken_over_does_not_overwrite_the_new_respons
         takeover = chat(client_for(user), user, **body, key="lease-key")
         first_status, first_body = first.result(timeout=10)
 
-    assert takeover.status_code == 200 and first_status == 200
-    assert (
-        takeover.json()["tool_calls"][0]["result"]["task"]["title"]
-        != first_body["tool_calls"][0]["result"]["task"]["title"]
-    )
+    assert takeover.status_code == 200
+    assert takeover.json()["tool_calls"][0]["result"]["task"]["title"] == "Fast milk"
+    assert (first_status, first_body["code"]) == (409, "request_in_progress")
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Fast milk"]
+    assert Conversation.objects.filter(owner=user).count() == 1
+    assert Message.objects.filter(conversation__owner=user).count() == 4  # one turn: user, call, result, reply
     stored = IdempotentRequest.objects.get(owner=user, key="lease-key")
     assert stored.response_body == takeover.json()
     assert chat(client_for(user), user, **body, key="lease-key").json() == takeover.json()
@@ -309,10 +312,11 @@ def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_opena
     from then on instead of running the turn a second time."""
     script_add_task(scripted_openai, "Buy milk")
 
-    def broken_save_turn(**kwargs):
-        raise RuntimeError("the database went away")
+    def turn_then_a_bug(**kwargs):
+        continue_turn(**kwargs)
+        raise RuntimeError("a bug after the turn")
 
-    monkeypatch.setattr("chat.turns.save_turn", broken_save_turn)
+    monkeypatch.setattr("chat.idempotency.continue_turn", turn_then_a_bug)
     api_client.raise_request_exception = False
 
     first = chat(api_client, user, "add buy milk", key="crash-key")

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from chat.models import Message
+from chat.selectors import messages_in_order
 from chat.tests.helpers import chat
 from chat.tests.scripted_openai import Step, assert_valid_history, completion, reply, tool_calls
 from todos.models import Todo
@@ -16,7 +17,7 @@ from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
 
-TOOL_NAMES = {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
+TOOL_NAMES = {"add_task", "list_tasks", "complete_task", "reopen_task", "delete_task", "update_task", "undo_last_turn"}
 
 
 def call_ids(step: Step) -> list[str]:
@@ -24,7 +25,7 @@ def call_ids(step: Step) -> list[str]:
 
 
 def stored(conversation_id: str) -> list[Message]:
-    return list(Message.objects.filter(conversation_id=conversation_id).order_by("position"))
+    return list(messages_in_order().filter(conversation_id=conversation_id))
 
 
 def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from chat.models import Conversation, Message
+from chat.models import Conversation
+from chat.selectors import messages_in_order
 from chat.tests.helpers import chat, free_port
 from chat.tests.scripted_openai import (
     ScriptedOpenAI,
@@ -26,7 +27,7 @@ HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 def stored(conversation_id: str) -> list[tuple[str, str]]:
     return list(
-        Message.objects.filter(conversation_id=conversation_id).order_by("position").values_list("role", "content")
+        messages_in_order().filter(conversation_id=conversation_id).values_list("role", "content")
     )
 
 
@@ -131,7 +132,7 @@ def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(api_client, user
     body = response.json()
     assert set(body) == {"detail", "code", "conversation_id"}
     assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
-    messages = list(Message.objects.filter(conversation_id=body["conversation_id"]).order_by("position"))
+    messages = list(messages_in_order().filter(conversation_id=body["conversation_id"]))
     assert [(m.position, m.role) for m in messages] == [(0, "user"), (1, "assistant"), (2, "tool")]
     assert [call["id"] for call in messages[1].tool_calls] == [call_id]
     assert messages[2].tool_call_id == call_id
@@ -174,4 +175,4 @@ def test_a_body_that_is_not_utf8_after_a_tool_ran_is_502_and_the_tool_run_is_kep
     assert response.status_code == 502
     assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Milk"]
     conversation = Conversation.objects.get(pk=response.json()["conversation_id"])
-    assert [m.role for m in conversation.messages.order_by("position")] == ["user", "assistant", "tool"]
+    assert [m.role for m in messages_in_order().filter(conversation=conversation)] == ["user", "assistant", "tool"]

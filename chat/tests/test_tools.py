@@ -166,7 +166,9 @@ def test_each_todo_tool_is_described_by_its_function(tool):
 
     assert tool.function is function
     assert tool.description == " ".join((inspect.getdoc(function) or "").split("\n\n")[0].split())
-    assert list(parameters["properties"]) == [name for name in inspect.signature(function).parameters if name != "user"]
+    bound = ("user", "turn")  # the binding, never arguments
+    declared = [name for name in inspect.signature(function).parameters if name not in bound]
+    assert list(parameters["properties"]) == declared
     assert parameters["required"] == list(parameters["properties"])
     assert parameters["additionalProperties"] is False
     assert tool.schema["function"]["strict"] is True
@@ -178,8 +180,10 @@ def test_the_tools_and_arguments_the_agents_call_are_stable():
         "add_task": ["title", "description"],
         "list_tasks": ["status"],
         "complete_task": ["task_id"],
+        "reopen_task": ["task_id"],
         "delete_task": ["task_id"],
         "update_task": ["task_id", "title", "description"],
+        "undo_last_turn": [],
     }
 
 

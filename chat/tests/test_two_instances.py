@@ -19,7 +19,8 @@ from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
-from chat.models import Conversation, Message
+from chat.models import Conversation
+from chat.selectors import messages_in_order
 from chat.tests.helpers import free_port
 from chat.tests.scripted_openai import Step, reply, tool_calls
 
@@ -164,7 +165,7 @@ def test_alternate_turns_on_two_instances_share_one_continuous_history(instances
     ]
     assert "Tasks: 2 walk the dog" in [m["content"] for m in turn_three if m["role"] == "assistant"]
 
-    messages = list(Message.objects.filter(conversation_id=conversation_id).order_by("position"))
+    messages = list(messages_in_order().filter(conversation_id=conversation_id))
     assert [m.position for m in messages] == list(range(16))  # 4 turns of user, call, result, answer
     assert Conversation.objects.get(pk=conversation_id).message_count == 16
     assert [(m.position, m.content) for m in messages if m.role == "user"] == [

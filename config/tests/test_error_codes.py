@@ -63,6 +63,23 @@ def test_malformed_json_is_400_parse_error(api_client, user):
     assert (response.status_code, response.json()["code"]) == (400, "parse_error")
 
 
+def test_deeply_nested_json_is_400_parse_error(anonymous_client):
+    response = anonymous_client.post("/api/auth/token", "[" * 10_000 + "]" * 10_000, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (400, "parse_error")
+
+
+def test_a_body_over_the_size_limit_is_413_request_too_large(api_client, user, settings):
+    body = '{"title": "%s"}' % ("x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    response = api_client.post(f"/api/{user.pk}/tasks", body, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (413, "request_too_large")
+
+
+def test_a_form_with_too_many_fields_is_400_too_many_fields(api_client, user, settings):
+    body = "&".join(f"f{index}=x" for index in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = api_client.post(f"/api/{user.pk}/tasks", body, content_type="application/x-www-form-urlencoded")
+    assert (response.status_code, response.json()["code"]) == (400, "too_many_fields")
+
+
 def test_too_many_requests_is_429_throttled(api_client, user, settings):
     cache.clear()
     settings.REST_FRAMEWORK = {
@@ -100,16 +117,24 @@ def test_the_schema_lists_the_codes_of_each_error_response():
         code = component(response["content"]["application/json"]["schema"]["$ref"])["properties"]["code"]
         return component(code["allOf"][0]["$ref"])["enum"]
 
-    assert codes(chat["503"]) == ["model_error", "model_rate_limited", "model_timeout", "model_unavailable"]
+    assert codes(chat["503"]) == [
+        "database_unavailable",
+        "database_unavailable_may_have_run",
+        "model_error",
+        "model_rate_limited",
+        "model_timeout",
+        "model_unavailable",
+    ]
     assert "conversation_id" in components["ChatProviderError"]["properties"]
     assert codes(chat["409"]) == ["request_in_progress"]
     assert codes(chat["422"]) == ["idempotency_key_reused"]
     assert codes(chat["404"]) == error_codes(404)
     assert {"conversation_not_found", "not_found", "task_not_found"} <= set(error_codes(404))
     assert codes(chat["401"]) == error_codes(401)
+    assert codes(chat["413"]) == ["request_too_large"]
 
 
 def test_the_readme_documents_every_code():
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", README.read_text(), re.MULTILINE))
-    known = {code for status in [*FRAMEWORK_CODES, 409, 422, 500, 502, 503, 504] for code in error_codes(status)}
+    known = {code for status in [*FRAMEWORK_CODES, 409, 413, 422, 500, 502, 503, 504] for code in error_codes(status)}
     assert known - documented == set()

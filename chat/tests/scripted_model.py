@@ -1,0 +1,48 @@
+"""An in-process model client for turn tests: it answers each call with the next scripted
+message (or raises it, or calls it with the conversation), and remembers what it was sent."""
+
+import itertools
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from chat.agent.model import AssistantMessage, ChatMessage, ToolCall, Usage
+
+_ids = itertools.count(1)
+Answer = AssistantMessage | Exception | Callable[[list[ChatMessage]], AssistantMessage]
+
+
+def calls(*calls: tuple[str, dict[str, Any]]) -> AssistantMessage:
+    """An assistant message calling each (tool, arguments) in order."""
+    return AssistantMessage(
+        tool_calls=tuple(ToolCall(f"call_{next(_ids)}", name, json.dumps(arguments)) for name, arguments in calls),
+        usage=Usage(10, 5, 15),
+    )
+
+
+def say(content: str) -> AssistantMessage:
+    return AssistantMessage(content=content, usage=Usage(10, 5, 15))
+
+
+class ScriptedModel:
+    backend = "scripted"
+    model = "scripted-1"
+
+    def __init__(self, *answers: Answer, step: timedelta = timedelta(seconds=60)) -> None:
+        self.answers = list(answers)
+        self.sent: list[list[ChatMessage]] = []
+        self.step = step
+
+    @property
+    def longest_step(self) -> timedelta:
+        return self.step
+
+    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        self.sent.append([dict(message) for message in messages])  # type: ignore[misc]
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer):
+            return answer(messages)
+        return answer

@@ -1,0 +1,154 @@
+"""A server process killed mid-turn (SIGKILL, after a tool's step was stored, while the next
+model call is in flight), and the client's retry with the same `Idempotency-Key` sent to a
+fresh process: the retry continues the turn, no tool runs twice, the history is valid."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.tests.factories import UserFactory
+from chat.models import IdempotentRequest, Message, TaskChange, Turn
+from chat.selectors import history_for
+from chat.tests.helpers import free_port
+from chat.tests.scripted_openai import Step, assert_valid_history, reply, tool_calls
+from chat.tests.test_two_instances import database_url, wait_until_serving
+from todos.models import Todo
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
+
+MESSAGE = "add milk and eggs"
+
+
+def call(base_url: str, path: str, token: str, body: dict[str, Any], *, key: str) -> tuple[int, Any]:
+    """POST `body` as JSON with an `Idempotency-Key`; the status and the parsed answer."""
+    request = urllib.request.Request(  # noqa: S310 - a local http:// URL
+        base_url + path,
+        data=json.dumps(body).encode(),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Idempotency-Key": key,
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def start_server(scripted_openai: Any, log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CONN_MAX_AGE": "0",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "AGENT_BACKEND": "openai",
+        "OPENAI_API_KEY": "sk-test-key",
+        "OPENAI_BASE_URL": scripted_openai.base_url,
+        "OPENAI_MAX_RETRIES": "0",
+        "OPENAI_TIMEOUT": "10",
+        "CHAT_THROTTLE_RATE": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    log = open(log_path, "ab")  # the process inherits it; ours is closed at once
+    command = [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    log.close()
+    base_url = f"http://127.0.0.1:{port}"
+    wait_until_serving(process, base_url, str(log_path))
+    return process, base_url
+
+
+def test_a_retry_after_the_server_was_killed_mid_turn_continues_it(scripted_openai, tmp_path):
+    slow_once = iter([3.0])
+
+    def agent(request: dict[str, Any]) -> Step:
+        """Adds Milk, then Eggs (the first time slowly: the server is killed meanwhile), then replies."""
+        added = [json.loads(m["content"])["task"]["title"] for m in request["messages"] if m["role"] == "tool"]
+        if "Milk" not in added:
+            return tool_calls(("add_task", {"title": "Milk", "description": None}))
+        if "Eggs" not in added:
+            return tool_calls(("add_task", {"title": "Eggs", "description": None}), delay=next(slow_once, 0.0))
+        return reply("Added milk and eggs.")
+
+    scripted_openai.fallback = agent
+    user = UserFactory()
+    token = str(AccessToken.for_user(user))
+    path = f"/api/{user.pk}/chat"
+    log = tmp_path / "server.log"
+
+    first, base_url = start_server(scripted_openai, log)
+    try:
+        outcome: dict[str, Any] = {}
+
+        def send() -> None:
+            try:
+                outcome["response"] = call(base_url, path, token, {"message": MESSAGE}, key="kill-key")
+            except OSError as error:  # the connection dies with the process
+                outcome["error"] = error
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        deadline = time.monotonic() + 10
+        while len(scripted_openai.requests) < 2:  # the Eggs call is in flight: Milk's step is stored
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.01)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=5)
+        sender.join(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(timeout=5)
+
+    assert "response" not in outcome  # the client never got an answer
+    assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Milk"]
+    assert list(TaskChange.objects.values_list("action", "number")) == [("add", 1)]
+
+    second, base_url = start_server(scripted_openai, log)
+    try:
+        # The dead process's lease still holds: in progress, retry later.
+        status, body = call(base_url, path, token, {"message": MESSAGE}, key="kill-key")
+        assert (status, body["code"]) == (409, "request_in_progress")
+        # Time passes beyond the lease (one model step's bound) ...
+        IdempotentRequest.objects.filter(owner=user).update(lease_renewed_at=timezone.now() - timedelta(hours=1))
+        status, body = call(base_url, path, token, {"message": MESSAGE}, key="kill-key")
+    finally:
+        second.terminate()
+        second.wait(timeout=10)
+
+    assert status == 200, body
+    assert body["message"] == "Added milk and eggs."
+    assert [c["result"]["task"]["title"] for c in body["tool_calls"]] == ["Milk", "Eggs"]
+    assert list(Todo.objects.filter(owner=user).order_by("number").values_list("title", flat=True)) == [
+        "Milk",
+        "Eggs",
+    ]
+    assert list(TaskChange.objects.order_by("id").values_list("action", "number")) == [("add", 1), ("add", 2)]
+    turn = Turn.objects.get(conversation__owner=user)
+    assert turn.status == "completed"
+    roles = list(Message.objects.filter(turn=turn).values_list("role", flat=True))
+    assert roles == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
+    assert_valid_history(history_for(conversation=turn.conversation, limit=100))

@@ -35,7 +35,7 @@ def answer_question(requests: list[Request], context: Context) -> list[Request]:
     from chat.agent.offline.understand import understand
 
     question = context.question
-    if question is None or len(requests) != 1 or requests[0].kind != "target":
+    if question is None or not requests or requests[0].kind != "target":
         return requests
     chosen = _choose(requests[0].target, question.candidates)
     if chosen is None:
@@ -44,7 +44,7 @@ def answer_question(requests: list[Request], context: Context) -> list[Request]:
     if not asked:
         return requests
     kind = "complete" if asked[0].kind == "story" else asked[0].kind  # "the bill one is handled" -> which?
-    return [replace(asked[0], kind=kind, target=Target(numbers=(chosen,)))]
+    return [replace(asked[0], kind=kind, target=Target(numbers=(chosen,))), *requests[1:]]
 
 
 TARGETED = frozenset(

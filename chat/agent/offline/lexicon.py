@@ -55,7 +55,9 @@ SHORTHAND = {
     "wht's": "what's",
     "whts": "what's",
     "wht": "what",
-    "hw": "how",
+    "hw": "homework",
+    "hav": "have",
+    "da": "the",
     "lemme": "let me",
     "gonna": "going to",
     "wanna": "want to",
@@ -153,7 +155,10 @@ COMPLETED_WORDS = {
     "finish",
 }
 ALL_WORDS = {"total", "included", "including", "altogether", "overall", "everything", "all"}
-LIST_NOUNS = {"task", "tasks", "todo", "todos", "list", "lists", "items", "item", "things", "stuff", "agenda", "plate"}
+LIST_NOUNS = {
+    "task", "tasks", "todo", "todos", "list", "lists", "items", "item", "things", "stuff", "agenda", "plate",
+    "orders", "errands", "chores", "jobs", "reminders", "board",
+}  # fmt: skip
 
 # Base forms of verbs that open a task ("call the vet", "renew my passport"): a clause that
 # starts with one, and is no command, is something to do.
@@ -170,6 +175,9 @@ TASK_VERBS = {
     "ring", "run", "save", "schedule", "sell", "send", "service", "sew", "shop", "sign", "sort", "start",
     "study", "submit", "sweep", "take", "talk", "text", "tidy", "top", "train", "transfer", "trim", "tune",
     "unpack", "update", "upload", "vacuum", "visit", "wash", "watch", "water", "weed", "wipe", "wrap", "write",
+    "telephone", "repot", "finalize", "finalise", "draft", "prep", "fetch", "mend", "scan", "label",
+    "ship", "measure", "test", "rotate", "notify", "declutter", "shred", "walk", "groom", "vaccinate",
+    "forward", "hand", "fax", "photocopy", "pickup", "tell",
 }  # fmt: skip
 
 # Real words that are a typo's distance from a command word ("clean"/"clear", "sent"/"set",
@@ -206,7 +214,8 @@ UNFINISHED_PAST = {
     "added", "created", "attempted", "meant", "considered", "thought",
 }  # fmt: skip
 NEGATIONS = {
-    "not", "no", "never", "didn't", "didnt", "haven't", "havent", "hasn't", "hasnt", "couldn't", "couldnt",
+    "not", "never", "nobody", "nothing", "didn't", "didnt", "haven't", "havent", "hasn't", "hasnt",
+    "couldn't", "couldnt",
     "wasn't", "wasnt", "isn't", "isnt", "won't", "wont", "can't", "cant", "cannot", "wouldn't", "weren't",
     "aren't", "don't", "dont", "doesn't", "doesnt", "hadn't", "yet", "almost", "nearly",
 }  # fmt: skip

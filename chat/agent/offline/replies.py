@@ -41,6 +41,7 @@ UNSUPPORTED = {
     "reminder": (
         "Sorry, I can't send texts, emails or notifications. I only keep your todo list; I can add a task for it."
     ),
+    "repeat": "Sorry, I can't make a task repeat; each task is done once. Add it again when it comes round.",
     "due": (
         "I don't keep due dates, so I can't tell what's overdue. "
         'You can put a date in a task\'s title, like "pay rent by friday".'

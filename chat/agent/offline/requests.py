@@ -35,6 +35,7 @@ class Target:
 
     numbers: tuple[int, ...] = ()
     ordinal: int | None = None  # 1-based place in the list last shown; -1 for the last
+    ordinals: tuple[int, ...] = ()  # several places: "the first two", "2nd and 4th"
     pronoun: bool = False  # it, that one, those
     plural: bool = False  # those, both, them
     last_added: bool = False  # "the last one I added"
@@ -43,12 +44,20 @@ class Target:
 
     @property
     def named(self) -> bool:
-        return bool(self.numbers or self.ordinal or self.pronoun or self.last_added or self.everything or self.words)
+        return bool(
+            self.numbers
+            or self.ordinal
+            or self.ordinals
+            or self.pronoun
+            or self.last_added
+            or self.everything
+            or self.words
+        )
 
     @property
     def needs_task_list(self) -> bool:
         """Whether finding the task takes the user's task list (not only the conversation)."""
-        return bool(self.words or self.everything or self.ordinal)
+        return bool(self.words or self.everything or self.ordinal or self.ordinals)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ def resolve(
         if context.last_added is not None:
             return Resolution(numbers=(context.last_added,))
         return Resolution(numbers=(max(task.number for task in tasks),)) if tasks else Resolution(unknown=True)
+    if target.ordinals:
+        order = list(context.shown) or [task.number for task in tasks or []]
+        places = [place - 1 if place > 0 else place for place in target.ordinals]
+        picked = [order[place] for place in places if -len(order) <= place < len(order)]
+        return Resolution(numbers=tuple(picked), unknown=not picked)
     if target.ordinal:
         order = list(context.shown) or [task.number for task in tasks or []]
         index = target.ordinal - 1 if target.ordinal > 0 else target.ordinal
@@ -50,8 +55,8 @@ def resolve(
         return Resolution(numbers=tuple(wanted), unknown=not wanted)
     if target.words:
         found = best_matches(tasks or [], target.words, prefer_pending=prefer_pending)
-        if len(found) == 1:
-            return Resolution(numbers=(found[0].number,))
+        if len(found) == 1 or (found and target.plural):  # "check both off": every equal match
+            return Resolution(numbers=tuple(task.number for task in found))
         return Resolution(candidates=tuple(found), unknown=not found)
     if target.pronoun:
         focus = context.focus

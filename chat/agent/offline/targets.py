@@ -26,6 +26,8 @@ LAST_ADDED = re.compile(
     r"\b(?:last|latest|newest|most recent)\s+(?:one|task|thing|item)?\s*(?:i|we|you)?\s*(?:just\s+)?added\b"
     r"|\b(?:one|task|thing|item)\s+(?:i|we|you)\s+(?:just\s+)?added(?:\s+last)?\b"
 )
+TIME = re.compile(r"\b\d{1,2}(?::\d{2})\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm)\b|\bat\s+\d{1,2}\b", re.IGNORECASE)
+ORDINAL_RANGE = re.compile(r"\b(first|last)\s+(two|three|four|five|2|3|4|5)\b")
 SHOWN_LIST = re.compile(
     r"\b(?:on|in|from)\s+(?:that|this|the)\s+list\b|\byou\s+(?:just\s+)?(?:showed|listed|gave|showed\s+me)\b|\bthere\b"
 )
@@ -36,7 +38,7 @@ COMPLETED_VOCABULARY = frozenset(COMPLETED_WORDS)
 
 def read_target(fragment: str) -> Target:
     """The task(s) `fragment` names; an empty `Target` when it names none."""
-    fragment = REASON.sub("", fragment)
+    fragment = TIME.sub(" ", REASON.sub("", fragment))
     lowered = fragment.lower()
     shown_list = bool(SHOWN_LIST.search(lowered))
     last_added = bool(LAST_ADDED.search(lowered))
@@ -46,6 +48,13 @@ def read_target(fragment: str) -> Target:
         return Target(numbers=numbers)
     if last_added:
         return Target(last_added=True)
+    if match := ORDINAL_RANGE.search(lowered):  # "the first two"
+        count = number_value(match.group(2)) or 1
+        span = range(1, count + 1) if match.group(1) == "first" else range(-count, 0)
+        return Target(ordinals=tuple(span), plural=True)
+    several = [value for word in tokens if (value := ordinal_value(word)) is not None and word != "last"]
+    if len(several) > 1:  # "2nd and 4th"
+        return Target(ordinals=tuple(several), plural=True)
     ordinal = _ordinal(tokens)
     if ordinal is not None and (shown_list or _only_ordinal(tokens)):
         return Target(ordinal=ordinal)
@@ -62,7 +71,8 @@ def read_target(fragment: str) -> Target:
         and not (plural and token in NUMBER_WORDS)  # "those two"
     )
     if content:
-        return Target(words=content)
+        listed = bool(re.search(r",|\band\b|\+|&", fragment)) and len(content) > 1
+        return Target(words=content, plural=plural or listed)
     if ordinal is not None:
         return Target(ordinal=ordinal)
     pronouns = [token for token in tokens if token in PRONOUNS]
@@ -84,7 +94,10 @@ def _numbers(tokens: list[str]) -> tuple[int, ...]:
         after_marker = index > 0 and tokens[index - 1] in NUMBER_MARKERS
         # "one" alone is the number; among other words it is "the X one".
         single = len(tokens) == 1
-        if word.isdigit() or after_marker or (alone and word in NUMBER_WORDS and (word != "one" or single)):
+        # A bare digit is a task number in a short reference ("rename 9", "7 is done"); in a
+        # story it is a quantity ("3 dozen croissants", "took 3 hrs").
+        digit = word.isdigit() and (alone or len([t for t in tokens if t not in IGNORED and not t.isdigit()]) <= 1)
+        if digit or after_marker or (alone and word in NUMBER_WORDS and (word != "one" or single)):
             found.append(value)
     return tuple(dict.fromkeys(number for number in found if number > 0))
 

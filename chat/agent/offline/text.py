@@ -19,6 +19,7 @@ from chat.agent.offline.lexicon import (
     SHORTHAND,
 )
 
+HOW_SHORTHAND = re.compile(r"\bhw\s+(?=(?:many|much|mny|long|do|does|is|are)\b)", re.IGNORECASE)
 CHECK_MARKS = {"\u2713", "\u2714", "\u2705", "\u2611", "\u2612"}
 QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 KEPT_SYMBOLS = set("'\"#+:;,.!?-/()&%$@=*")
@@ -41,6 +42,7 @@ def normalise(text: str) -> str:
         else:
             characters.append(" ")
     text = "".join(characters).replace("&", " and ")
+    text = HOW_SHORTHAND.sub("how ", text)  # "hw many left"; any other "hw" is homework
     text = SHORTHAND_TOKEN.sub(lambda match: _shorthand(match.group(1)), text)
     return " ".join(text.split())
 

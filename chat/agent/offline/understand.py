@@ -81,7 +81,8 @@ CLAUSE_BREAK = _compile(
     r"\s*;\s*|\s*,?\s*\band\s+then\s+|\s*,\s*then\s+|\s+then\s+(?=\w)|\s+(?:-+|—)\s+(?!(?:notes?|description|details)\b)"
     rf"|\s*,\s*(?:and\s+)?{COMMAND_AHEAD}|\s+and\s+(?:also\s+)?{COMMAND_AHEAD}"
     r"|\s*,\s*(?:and\s+|but\s+|so\s+)?(?=(?:can|could|would|will)\s+you\b|please\s+\w)"
-    r"|\s+(?=(?:tick|check|cross|mark)\s+(?:it|that|them|this|those)\s+(?:off|done|as\s+done|complete)\b)"
+    r"|\s+(?=(?:tick|check|cross|mark)\s+(?:it|that|them|this|those|both)\s+(?:off|done|as\s+done|complete)\b)"
+    r"|\s*,\s*(?=(?:he|she|they)\s+(?:already|just|said|says|was|were|is|are|loved|liked|replied|cried|called)\b)"
     r"|\s*,\s*(?:and\s+)?(?=(?:drop|bin|scrap|trash|ditch|erase|finish|close|cancel)\s+(?:both\s+|tasks?\s+|#|numbers?\s+)?"
     r"(?:\d|it\b|them\b|those\b|that\b))"
 )
@@ -100,7 +101,8 @@ POLITE_WORDS = {
 
 # Implicit adds: "need to X", "gotta X", "don't let me forget to X", "todo: X", "+ X".
 ADD_MARKER = _compile(
-    r"^(?:i\s+)?(?:really\s+|also\s+|still\s+)?(?:need|have|got|ought)\s+to\s+(?!(?:see|know|check\s+my|view)\b)"
+    r"^(?:i\s+)?(?:really\s+|also\s+|still\s+)?(?:need|have|got|ought)\s+to\s*:?\s+(?!(?:see|know|check\s+my|view)\b)"
+    r"|^(?:\w+\s+)?(?:shopping|grocery|groceries|to-?do|todo|packing)\s+list\s*:\s*|^(?:shopping|groceries)\s*:\s*"
     r"|^i'?ve\s+got\s+to\s+|^gotta\s+|^(?:i\s+)?(?:must|should)\s+(?!(?:i|you|we|be|have\s+been)\b)"
     r"|^(?:do\s+not|don't|dont)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?"
     r"|^(?:please\s+)?remind\s+me\s+(?:to\s+|about\s+)|^remember\b\s*(?:to\s+)?:?\s*|^note\s+to\s+self\s*:?\s*|^(?:mental\s+)?note\s*:\s*|^mental\s+note\s*(?:to\s+self\s*)?:?\s*"
@@ -113,7 +115,7 @@ ADD_PREAMBLE = _compile(
     r"(?:(?:called|named|titled|saying|that\s+says|to|for|about)\b|:|-)?\s*"
 )
 LIST_HEADER = _compile(
-    r"^(?:(?:these|this|those|the\s+following|following|(?:\w+\s+)?(?:more\s+)?(?:things|items|tasks|todos)"
+    r"^.*\b(?:following|these|those|list)\b.*$|^(?:(?:these|this|those|the\s+following|following|(?:\w+\s+)?(?:more\s+)?(?:things|items|tasks|todos)"
     r"|\w+(?:\s+more)?|(?:\w+\s+)?more)(?:\s+(?:too|as\s+well|also|to\s+my\s+list|on\s+my\s+list|for\s+me))*)$"
 )
 DESCRIPTION = _compile(
@@ -128,7 +130,7 @@ TITLE_TRAILER = _compile(
 SUFFIX_DONE = _compile(
     r"^(?P<target>.+?)\s*(?:'s|\s+is|\s+are|\s+has\s+been|\s+have\s+been|\s+was|\s+were|\s+got|\s+'re)?"
     r"(?:\s+now|\s+all|\s+also|\s+finally|\s+officially)?\s+(?:done|complete|completed|finished|sorted)"
-    r"(?:\s+(?:too|as\s+well|also|now|already|then|yay))*$"
+    r"(?:\s+(?:too|as\s+well|also|now|already|then|yay))*(?:\s*[,;]\s+(?:did|finished|got|and)\b.*)?$"
 )
 DONE_WITH = _compile(
     r"^(?:i'?m\s+|i\s+am\s+|i'?ve\s+|i\s+have\s+|i\s+|all\s+)?(?:just\s+|already\s+|finally\s+)?(?:done|finished|completed)"
@@ -158,21 +160,32 @@ FOR_TARGET_NOTE = _compile(
     r"^(?:for|on|re|about)\s+(?P<target>.+?)\s*[,:]\s*(?:(?:jot|write|note|put)\s+down|add\s+(?:a\s+)?note"
     r"|note)?\s*:?\s*(?P<value>.+)$"
 )
+INNER_MARKER = _compile(
+    r"\b(?:i|we)\s+(?:still\s+|also\s+|really\s+|just\s+)*(?:need|have|got|ought)\s+to\s+(?!(?:see|know|check\s+my)\b)"
+    r"|\b(?:i|we)\s+(?:still\s+|also\s+|really\s+)*(?:must|should|gotta)\s+(?!(?:be|have\s+been)\b)"
+)
+HAVE_DUE = _compile(
+    r"^(?:i|we)\s+(?:have|'ve\s+got|got)\s+(?P<task>(?:a|an|my|the|this|some|two|three)\s+.+?\bdue\b.*)$"
+)
 UNFINISHED_PHRASE = _compile(
     r"\bbefore\s+(?:i|we)\s+could\b|\bslipped\s+my\s+mind\b|\b(?:was|were)\s+going\s+to\b|\b(?:meant|planned|wanted"
     r"|hoped|tried)\s+to\b|\b(?:gave|give|giving)\s+up\b|\bno\s+luck\b|\bran\s+out\s+of\b|\bput\s+(?:it\s+|that\s+)?off\b"
     r"|\b(?:was|were)\s+(?:closed|shut|down|full|busy|cancell?ed)\b|\bnot\s+(?:yet|today)\b|\bnext\s+(?:week|time)\b"
-    r"|\bwent\s+to\s+\w+\s+but\b|\bout\s+of\s+stock\b|\bsold\s+out\b"
+    r"|\bwent\s+to\s+\w+\s+but\b|\bout\s+of\s+stock\b|\bsold\s+out\b|\b(?:was|were)\s+out\s+of\b|\bi'?ll\s+try\b"
+    r"|\b(?:is\s+|was\s+|got\s+)?(?:move|moved|push|pushed|postpone|postponed|reschedule|rescheduled)\s+(?:to|until|till)\b"
+    r"|\bby\s+mistake\b|\bstill\s+(?:in|at|on|waiting|looking|trying|working)\b|\bnobody\s+(?:can|could|was|answered)\b"
+    r"|\bno\s+(?:luck|answer|reply|one\s+answered)\b"
 )
 NEEDS_NOTE = _compile(
     r"^(?P<target>.+?)\s+(?:needs|gets|should\s+have|could\s+use|wants)\s+(?:a\s+|some\s+|the\s+|more\s+)?"
     r"(?:notes?|details|description|comment)\s*:?\s*(?P<value>.+)$"
 )
 ADD_NOTE = _compile(
-    r"^(?:add|put|attach|give|write|set)\s+(?:a\s+|the\s+|some\s+|this\s+)?(?:notes?|details|description|comment)"
-    r"\s+(?:to|on|for)\s+(?P<target>.+?)\s*(?::|\bsaying\b|\bthat\s+says\b)\s*(?P<value>.+)$"
+    r"^(?:add|put|attach|give|write|set|leave|stick)\s+(?:a\s+|the\s+|some\s+|this\s+)?(?:\w+\s+){0,2}?(?:notes?|details"
+    r"|description|comment)\s+(?:to|on|for)\s+(?P<target>.+?)\s*(?::|,?\s*\bsaying\b(?:\s+that)?|\bthat\s+says\b)\s*(?P<value>.+)$"
 )
 NOTE_ON = _compile(
+    r"^(?:notes?|details|description)\s+(?P<target_number>(?:task\s+|#|number\s+)?\d+)\s*:\s*(?P<value_number>.+)$|"
     r"^(?:a\s+|the\s+|and\s+a\s+)?(?:notes?|details|description)\s+(?:for|on|to)\s+(?!self\b)(?P<target>.+?)\s*:\s*(?P<value>.+)$"
     r"|^(?!(?:mental|quick|side|short|little|small)\s)(?P<target_first>.+?)(?:'s)?\s+(?:notes?|description|details)\s*:\s*"
     r"(?P<value_first>.+)$"
@@ -185,6 +198,10 @@ SUFFIX_TARGET = _compile(r"\s+(?:in|on|for|of)\s+(?:task|#|number|item)\s*#?\s*(
 CLEAR_NOTE = _compile(
     r"^(?:remove|clear|delete|erase|drop|wipe|empty|rm|scrap|ditch|bin)\s+(?:out\s+)?(?:the\s+|its\s+|that\s+)?"
     r"(?:notes?|description|details|comment)(?:\s+(?:from|on|of|for|in|off)\s+(?P<target>.+))?$"
+)
+HAVE_ON_LIST = _compile(
+    r"^(?:do|did)\s+(?:i|we)\s+(?:still\s+)?(?:have|got)\s+(?P<what>(?!any\b|anything\b).+?)\s+(?:on|in)\s+(?:my|the)\s+"
+    r"(?:\w+\s+)?list$|^is\s+(?P<what2>.+?)\s+still\s+(?:on|in)\s+(?:my|the)\s+(?:\w+\s+)?list$"
 )
 DID_I_FINISH = _compile(r"^did\s+(?:i|we)\s+(?:already\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\s+(.+)$")
 REPLACE_NOTE = _compile(r"^(?:the\s+)?\w+\s+(?:on|of|for|in)\s+(?P<target>.+?)\s+with\s*:?\s*(?P<value>.+)$")
@@ -201,7 +218,8 @@ HELP = _compile(
 )
 CANCEL = _compile(r"^(?:never\s*mind|nvm|cancel|forget\s+it|neither|none(?:\s+of\s+them)?|no|nope|nothing|stop)$")
 REMINDER_REQUEST = _compile(
-    r"\b(?:text|sms|email|e-mail|ping|notify|alert|call|message|wake|buzz|phone)\s+me\b|\bsend\s+me\b"
+    r"\b(?:text|sms|email|e-mail|ping|notify|alert|call|message|wake|buzz|phone|telephone|ring)\s+me\b|\bsend\s+me\b"
+    r"|\b(?:send|share|forward|email|text)\s+(?:this|the|my|our)\s+(?:whole\s+)?(?:list|tasks)\b"
     r"|\b(?:send|give)\s+me\s+(?:a\s+)?(?:notification|push)\b|\bpush\s+notifications?\b"
     r"|\bset\s+(?:a|an|up\s+a|up\s+an)\s+(?:reminder|alarm|timer)\b"
 )
@@ -210,6 +228,8 @@ UNDO = _compile(
     r"|\btake\s+(?:that|it)\s+back\b"
 )
 REOPEN = _compile(
+    r"\b(?:mark(?:ed)?|tick(?:ed)?|check(?:ed)?)\s+(?:it\s+|that\s+)?(?:as\s+)?(?:done|complete|completed|off)\s+"
+    r"(?:by\s+mistake|by\s+accident|accidentally|wrongly|too\s+early)|"
     r"\b(?:reopen|re-open|un-?mark|un-?check|un-?tick|un-?complete|un-?finish|un-?do\s+(?:the\s+)?(?:tick|check))\b|^(?:mark|set|make|flag|change|put|move)\b.*\b(?:as\s+|to\s+|back\s+to\s+)?"
     r"(?:not\s+(?:yet\s+)?(?:done|complete|completed|finished)|undone|incomplete|unfinished|pending|open|to\s*do|uncompleted)"
     r"(?:\s+(?:again|please|now|yet|after\s+all))*$"
@@ -432,11 +452,19 @@ def _unquote(text: str) -> str:
 def read_refusals(clause: Clause, after_add: bool) -> Reading | None:
     text = clause.text
     if UNDO.search(text):
+        named = read_target(text)
+        if named.numbers and re.search(r"\b(?:completion|complete|done|tick|check|finished)\b", text.lower()):
+            return 0.97, Request("reopen", target=named)  # "undo the completion on #4"
         return 0.97, Request("undo")
     if REOPEN.search(text) and (not clause.question or REOPEN.match(text)):
         return 0.96, Request("reopen", target=read_target(REOPEN_WORDS.sub(" ", text)))
     if REMINDER_REQUEST.search(text) and not text.lower().startswith(("remind me to", "remind me about")):
         return 0.96, Request("unsupported", topic="reminder")
+    if re.search(
+        r"\b(?:repeat|repeating|recurring|recur)\b|\bevery\s+(?:day|week|month|morning|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+        text.lower(),
+    ) and (clause.question or _head(clause, frozenset(UPDATE_VERBS))):
+        return 0.96, Request("unsupported", topic="repeat")
     if set(clause.tokens) & DUE_WORDS and (clause.question or _head(clause, frozenset(UPDATE_VERBS))):
         return 0.96, Request("unsupported", topic="due")
     return None
@@ -446,13 +474,26 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
     tokens = clause.tokens
     if not (clause.question or tokens[0] in QUESTION_OPENERS or tokens[:2] in {("so", "what"), ("and", "what")}):
         return None
+    if (
+        not clause.question
+        and tokens[0] in {"did", "do", "does", "have", "has", "was", "were"}
+        and (
+            len(tokens) < 2
+            or tokens[1] not in {"i", "you", "we", "they", "it", "he", "she", "my", "the", "that", "this"}
+        )
+    ):
+        return None  # "did #3 on the bus": a story, not a question
     if tokens[0] in REQUEST_OPENERS or (tokens[0] in {"do", "would"} and "you" in tokens[1:3]):
         return None  # "can you add ...": a request
     text = clause.text
     lowered = text.lower()
     if HELP.match(lowered):
         return 0.9, Request("chat", topic="help")
-    if re.search(r"\bhow\s+many\b|\b(?:count|total|tally)\b", lowered):
+    if match := HAVE_ON_LIST.match(lowered):  # "do I still have scantrons on my list?", "is X still on my list?"
+        asked = read_target(match["what"] or match["what2"] or "")
+        if asked.words or asked.numbers:
+            return 0.88, Request("ask_task", target=asked)
+    if re.search(r"\bhow\s+(?:many|much)\b|\b(?:count|total|tally)\b", lowered):
         return 0.88, Request("count", status=read_status(list(tokens)))
     if NUMBER_QUESTION.search(lowered):
         if (asked := read_target(_question_subject(lowered))).numbers:
@@ -560,6 +601,8 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
         return (0.9 if target.named or not rest else 0.5), Request("delete", target=target)
     if head in UPDATE_VERBS:
         return _read_update(head, rest)
+    if head in SHOW_VERBS and re.search(r"\bhow\s+(?:many|much)\b", lowered):
+        return 0.9, Request("count", status=read_status(list(tokens)))
     if head in SHOW_VERBS:
         if head in {"give", "tell", "read", "print"} and not (set(tokens) & (LIST_NOUNS | {"me"})):
             return None
@@ -636,6 +679,10 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
     text = clause.text
     if match := CORRECTION.match(text):
         old_text, target = match["old"], Target(pronoun=True)
+        if (about := re.search(r",?\s+(?:for|on|in)\s+(?P<about>.+)$", old_text)) and (
+            named := read_target(about["about"])
+        ).named:
+            old_text, target = old_text[: about.start()], named  # "Wednesday, not Thursday, for the prescription"
         if (suffix := SUFFIX_TARGET.search(old_text)) and (number := number_value(suffix["number"])) is not None:
             old_text, target = old_text[: suffix.start()], Target(numbers=(number,))
         new, old = _unquote(_strip_article(match["new"])), _unquote(_strip_article(old_text))
@@ -665,8 +712,10 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
     for pattern in (ADD_NOTE, NEEDS_NOTE, NOTE_ON):
         if (match := pattern.match(text)) and not (pattern is not ADD_NOTE and _head(clause, frozenset(ADD_VERBS))):
             groups = match.groupdict()
-            target = read_target(groups.get("target") or groups.get("target_first") or "")
-            value = groups.get("value") or groups.get("value_first") or ""
+            target = read_target(
+                groups.get("target") or groups.get("target_first") or groups.get("target_number") or ""
+            )
+            value = groups.get("value") or groups.get("value_first") or groups.get("value_number") or ""
             if target.named:
                 return 0.95, Request("update", target=target, description=_unquote(value))
     if (match := FOR_TARGET_NOTE.match(text)) and (target := read_target(match["target"])).named:
@@ -707,8 +756,17 @@ def read_add_markers(clause: Clause, after_add: bool) -> Reading | None:
         if ":" in text[: match.end()] and LIST_HEADER.match(header.lower()) and len(words(header)) <= 5:
             return 0.8, _read_add(f"these: {rest}")
         return 0.8, _read_add(rest)
-    if clause.continued and after_add and not clause.question:
+    if clause.question:
+        return None
+    if match := INNER_MARKER.search(text):  # "kids have a trip thursday and I still need to sign the slip"
+        return 0.7, _read_add(text[match.end() :])
+    if match := HAVE_DUE.match(text):  # "I have a lab report due monday"
+        return 0.7, _read_add(match["task"])
+    if clause.continued and after_add:
         return 0.6, _read_add(text)
+    lead, colon, items = text.partition(":")
+    if colon and len(re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", items.strip())) >= 3 and len(words(lead)) <= 8:
+        return 0.65, _read_add(f"these: {items}")  # "we're moving on the 28th, so: book movers, ..."
     return None
 
 
@@ -727,14 +785,19 @@ def read_story(clause: Clause, after_add: bool) -> Reading | None:
         return None
     lowered = clause.text.lower()
     past = [token for token in tokens if _is_past(token)]
+    if not past and re.search(r"\b(?:yesterday|last\s+night|this\s+morning|earlier\s+today)\b", lowered):
+        past = [token for token in tokens if token in TASK_VERB_SET]
     unfinished = [token for token in tokens if token in UNFINISHED_PAST or token in POSTPONE_WORDS]
     negated = bool(set(tokens) & NEGATIONS) or bool(WENT_TO_DO.search(lowered) or UNFINISHED_PHRASE.search(lowered))
     done_word = bool(set(tokens) & {"done", "finished", "completed", "sorted"})
     if not (past or unfinished or done_word or negated):
         return None
     target = read_target(_story_words(lowered))
-    if target.numbers and not (unfinished or set(tokens) & NEGATIONS):
-        return 0.5, Request("complete", target=target)  # "I finished task 3"
+    doing = [
+        token for token in past if token not in {"showed", "shown", "listed", "said", "told", "mentioned", "added"}
+    ]
+    if (target.numbers or target.ordinals or target.ordinal) and (doing or done_word) and not (unfinished or negated):
+        return 0.5, Request("complete", target=target)  # "I finished task 3", "got the first two"
     if not target.words:
         return None
     if unfinished or negated or re.search(r"\b(?:called|put)\s+off\b|\bhad\s+to\s+(?:push|move|cancel)", lowered):
@@ -777,7 +840,7 @@ def read_chat(clause: Clause, after_add: bool) -> Reading | None:
 LIST_ALONE = _compile(
     r"^(?:(?:all|my|the|our)\s+)*(?:(?:pending|open|remaining|outstanding|completed|finished|done|current)\s+)?"
     r"(?:tasks?|todos?|to-?dos?|to\s+dos?|(?:todo|to-do|to\s+do|task)\s+list|list|agenda)(?:\s+please)?$"
-    r"|^(?:pending|completed|remaining|outstanding|open)(?:\s+(?:ones|tasks|items))?$"
+    r"|^(?:pending|completed|remaining|outstanding|open|left|done)(?:\s+(?:ones|tasks|items))?$"
 )
 
 
@@ -796,6 +859,8 @@ def read_target_only(clause: Clause, after_add: bool) -> Reading | None:
     if not target.named:
         return None
     extra = [token for token in clause.tokens if token not in STOP_WORDS and token not in target.words]
+    if clause.question and target.numbers and not extra:
+        return 0.5, Request("ask_task", target=target)  # "2?"
     score = 0.35 if not extra or target.numbers or target.ordinal or target.last_added else 0.2
     return score, Request("target", target=target)
 
@@ -855,11 +920,24 @@ def _split_items(text: str, *, listed: bool) -> list[str]:
         return f"\x00{len(hidden) - 1}\x00"
 
     protected = QUOTED.sub(hide, text)
-    parts = [part for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*", protected) if part.strip()]
+    if len(numbered := [part for part in NUMBERED_ITEM.split(protected) if part.strip()]) > 1:
+        listed, protected = True, " ; ".join(numbered)  # "1) finalize the roadmap 2) review the PR"
+    parts = [
+        ADD_PART_OPENING.sub("", part)
+        for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*", protected)
+        if part.strip()
+    ]
     if not listed and len(parts) > 1 and not _separate_tasks(parts):
         parts = [protected]
     restored = [re.sub(r"\x00(\d+)\x00", lambda match: hidden[int(match.group(1))], part) for part in parts]
     return [title for title in (_clean_title(part) for part in restored) if title]
+
+
+NUMBERED_ITEM = _compile(r"(?:^|\s+)\(?\d{1,2}[).]\s+")
+# "..., and I really must telephone the bank": the opening of a further item
+ADD_PART_OPENING = _compile(
+    r"^(?:i\s+)?(?:also\s+|really\s+|still\s+)*(?:must|need\s+to|have\s+to|should|gotta|got\s+to)\s+"
+)
 
 
 def _separate_tasks(parts: list[str]) -> bool:
@@ -906,7 +984,8 @@ def _bind_targets(requests: list[Request]) -> list[Request]:
             and request.kind in TARGETED_KINDS
             and (request.target.pronoun or not request.target.named)
         ):
-            bound[-1] = replace(request, target=previous.target)
+            target = replace(previous.target, plural=previous.target.plural or request.target.plural)
+            bound[-1] = replace(request, target=target)
             continue
         bound.append(request)
     return bound

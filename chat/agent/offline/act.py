@@ -140,6 +140,12 @@ def _targeted_step(request: Request, *, tasks: list[TaskView] | None, context: C
             if len(found) == 1
             else Resolution(candidates=tuple(found), unknown=not found)
         )
+    elif request.replace is not None and (not request.target.named or (request.target.pronoun and not context.focus)):
+        old = request.replace[0].lower()  # "swap bananas for plantains": the task whose title holds them
+        holding = [task for task in tasks or [] if old in task.title.lower()]
+        resolution = (
+            Resolution(numbers=(holding[0].number,)) if len(holding) == 1 else Resolution(candidates=tuple(holding))
+        )
     else:
         resolution = resolve(request.target, tasks=tasks, context=context, prefer_pending=request.kind == "complete")
     if resolution.candidates:

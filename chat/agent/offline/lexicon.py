@@ -177,7 +177,8 @@ TASK_VERBS = {
     "unpack", "update", "upload", "vacuum", "visit", "wash", "watch", "water", "weed", "wipe", "wrap", "write",
     "telephone", "repot", "finalize", "finalise", "draft", "prep", "fetch", "mend", "scan", "label",
     "ship", "measure", "test", "rotate", "notify", "declutter", "shred", "walk", "groom", "vaccinate",
-    "forward", "hand", "fax", "photocopy", "pickup", "tell",
+    "forward", "hand", "fax", "photocopy", "pickup", "tell", "taste", "try", "invoice", "bill", "quote", "pitch",
+    "compare", "decorate", "assemble", "toss", "throw", "interview", "settle", "vote", "hem", "polish",
 }  # fmt: skip
 
 # Real words that are a typo's distance from a command word ("clean"/"clear", "sent"/"set",

@@ -20,7 +20,11 @@ from chat.agent.offline.text import is_word, number_value, ordinal_value, words
 from todos.models import TaskStatus
 
 # What follows the task in "remove the cake task from my list, as the party is off".
-REASON = re.compile(r",?\s+(?:as|because|since|cause|coz|so that|now that)\s+.*$", re.IGNORECASE)
+REASON = re.compile(
+    r",?\s+(?:as|because|since|cause|coz|so that|now that)\s+.*$"
+    r"|,\s+(?:we|i|they|he|she)(?:'re|'m|'ve|'ll|\s+are|\s+am)\s+.*$",
+    re.IGNORECASE,
+)
 LIST_PLACE = re.compile(r"\s+(?:from|off|on|in|onto|to)\s+(?:my|the|that|this)\s+(?:\w+\s+)?list\b", re.IGNORECASE)
 LAST_ADDED = re.compile(
     r"\b(?:last|latest|newest|most recent)\s+(?:one|task|thing|item)?\s*(?:i|we|you)?\s*(?:just\s+)?added\b"

@@ -156,6 +156,9 @@ NOT_NEEDED = _compile(
     r"^(?P<target>.+?)\s+(?:can\s+go|can\s+be\s+(?:deleted|removed|binned)|isn'?t\s+needed|is\s+not\s+needed"
     r"|is\s+no\s+longer\s+needed|(?:is|are)\s+cancell?ed|got\s+cancell?ed)(?:\s+(?:now|too|as\s+well))?$"
 )
+BARE_NOTE = _compile(
+    r"^(?:add|put|attach|leave)\s+(?:a\s+|the\s+)?(?:notes?|details|comment)\s*(?::|saying|that\s+says)?\s*(?P<value>.+)$"
+)
 FOR_TARGET_NOTE = _compile(
     r"^(?:for|on|re|about)\s+(?P<target>.+?)\s*[,:]\s*(?:(?:jot|write|note|put)\s+down|add\s+(?:a\s+)?note"
     r"|note)?\s*:?\s*(?P<value>.+)$"
@@ -174,7 +177,8 @@ UNFINISHED_PHRASE = _compile(
     r"|\bwent\s+to\s+\w+\s+but\b|\bout\s+of\s+stock\b|\bsold\s+out\b|\b(?:was|were)\s+out\s+of\b|\bi'?ll\s+try\b"
     r"|\b(?:is\s+|was\s+|got\s+)?(?:move|moved|push|pushed|postpone|postponed|reschedule|rescheduled)\s+(?:to|until|till)\b"
     r"|\bby\s+mistake\b|\bstill\s+(?:in|at|on|waiting|looking|trying|working)\b|\bnobody\s+(?:can|could|was|answered)\b"
-    r"|\bno\s+(?:luck|answer|reply|one\s+answered)\b"
+    r"|\bno\s+(?:luck|answer|reply|one\s+answered)\b|\bwrong\s+(?:size|one|colou?r|item|model)\b|\bsending\s+it\s+back\b"
+    r"|\b(?:broken|damaged|faulty)\b|\bon\s+hold\b|\bneeds?\s+(?:a\s+|an\s+)?(?:new|another|more)\b"
 )
 NEEDS_NOTE = _compile(
     r"^(?P<target>.+?)\s+(?:needs|gets|should\s+have|could\s+use|wants)\s+(?:a\s+|some\s+|the\s+|more\s+)?"
@@ -182,7 +186,8 @@ NEEDS_NOTE = _compile(
 )
 ADD_NOTE = _compile(
     r"^(?:add|put|attach|give|write|set|leave|stick)\s+(?:a\s+|the\s+|some\s+|this\s+)?(?:\w+\s+){0,2}?(?:notes?|details"
-    r"|description|comment)\s+(?:to|on|for)\s+(?P<target>.+?)\s*(?::|,?\s*\bsaying\b(?:\s+that)?|\bthat\s+says\b)\s*(?P<value>.+)$"
+    r"|description|comment)\s+(?:to|on|for)\s+(?P<target>.+?)\s*(?::|,?\s*\bsaying\b(?:\s+that)?|\bthat\s+says\b|\s+says?\b)"
+    r"\s*(?P<value>.+)$"
 )
 NOTE_ON = _compile(
     r"^(?:notes?|details|description)\s+(?P<target_number>(?:task\s+|#|number\s+)?\d+)\s*:\s*(?P<value_number>.+)$|"
@@ -201,11 +206,15 @@ CLEAR_NOTE = _compile(
 )
 HAVE_ON_LIST = _compile(
     r"^(?:do|did)\s+(?:i|we)\s+(?:still\s+)?(?:have|got)\s+(?P<what>(?!any\b|anything\b).+?)\s+(?:on|in)\s+(?:my|the)\s+"
-    r"(?:\w+\s+)?list$|^is\s+(?P<what2>.+?)\s+still\s+(?:on|in)\s+(?:my|the)\s+(?:\w+\s+)?list$"
+    r"(?:\w+\s+)?list$|^(?:is|are)\s+(?P<what2>.+?)\s+still\s+(?:on|in)\s+(?:(?:my|the)\s+(?:\w+\s+)?list|there)$"
 )
 DID_I_FINISH = _compile(r"^did\s+(?:i|we)\s+(?:already\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\s+(.+)$")
 REPLACE_NOTE = _compile(r"^(?:the\s+)?\w+\s+(?:on|of|for|in)\s+(?P<target>.+?)\s+with\s*:?\s*(?P<value>.+)$")
 WENT_TO_DO = _compile(r"\bwent\s+to\s+(?:" + "|".join(sorted(TASK_VERBS)) + r")\b")
+RELAYED = _compile(
+    r"^(?:my\s+)?\w+(?:\s+\w+)?\s+(?:says|said|wants\s+me\s+to|asked\s+me\s+to|told\s+me\s+to)\s*:?\s+"
+    r"(?=(?:add|put|remind|delete|remove|mark|change|rename)\b)"
+)
 PREFIX_TARGET = _compile(r"^(?:in|for|on)?\s*(?:task|#|number|item)\s*#?\s*(?P<number>\w+)\s*[:,]\s*(?=\S)")
 GREETING = _compile(
     r"^(?:hi|hello|hey|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)|morning|evening"
@@ -220,6 +229,7 @@ CANCEL = _compile(r"^(?:never\s*mind|nvm|cancel|forget\s+it|neither|none(?:\s+of
 REMINDER_REQUEST = _compile(
     r"\b(?:text|sms|email|e-mail|ping|notify|alert|call|message|wake|buzz|phone|telephone|ring)\s+me\b|\bsend\s+me\b"
     r"|\b(?:send|share|forward|email|text)\s+(?:this|the|my|our)\s+(?:whole\s+)?(?:list|tasks)\b"
+    r"|^(?:send|text|email|message|call|phone|ring)\b(?:\s+\w+){0,5}\s+for\s+me\b"
     r"|\b(?:send|give)\s+me\s+(?:a\s+)?(?:notification|push)\b|\bpush\s+notifications?\b"
     r"|\bset\s+(?:a|an|up\s+a|up\s+an)\s+(?:reminder|alarm|timer)\b"
 )
@@ -357,6 +367,8 @@ def _clause(raw: str) -> Clause | None:
             and not _starts_marker(text)
         ):
             text = re.sub(r"^\W*[\w']+[\s,!.:]*", "", text, count=1)
+        elif match := RELAYED.match(text):  # "mom says add: ..."
+            text = text[match.end() :]
         elif match := PREFIX_TARGET.match(text):
             value = number_value(match["number"])
             if value is None:
@@ -603,6 +615,10 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
         return _read_update(head, rest)
     if head in SHOW_VERBS and re.search(r"\bhow\s+(?:many|much)\b", lowered):
         return 0.9, Request("count", status=read_status(list(tokens)))
+    if head in SHOW_VERBS and set(tokens) & NOTE_FIELDS:
+        target = read_target(" ".join(word for word in words(rest) if word not in NOTE_FIELDS and word != "me"))
+        if target.named:
+            return 0.88, Request("ask_note", target=target)  # "read me task one's note"
     if head in SHOW_VERBS:
         if head in {"give", "tell", "read", "print"} and not (set(tokens) & (LIST_NOUNS | {"me"})):
             return None
@@ -718,6 +734,8 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
             value = groups.get("value") or groups.get("value_first") or groups.get("value_number") or ""
             if target.named:
                 return 0.95, Request("update", target=target, description=_unquote(value))
+    if match := BARE_NOTE.match(text):  # "number 3: add a note 'X'": the task from the prefix or the talk
+        return 0.9, Request("update", target=Target(pronoun=True), description=_unquote(match["value"]))
     if (match := FOR_TARGET_NOTE.match(text)) and (target := read_target(match["target"])).named:
         return 0.7, Request("update", target=target, description=_unquote(match["value"]))
     return None
@@ -762,10 +780,13 @@ def read_add_markers(clause: Clause, after_add: bool) -> Reading | None:
         return 0.7, _read_add(text[match.end() :])
     if match := HAVE_DUE.match(text):  # "I have a lab report due monday"
         return 0.7, _read_add(match["task"])
-    if clause.continued and after_add:
-        return 0.6, _read_add(text)
+    told = any(_is_past(token) for token in clause.tokens) or bool(set(clause.tokens) & NEGATIONS)
+    if after_add and (clause.continued or (re.search(r"\b(?:too|as\s+well)$", text, re.IGNORECASE) and not told)):
+        return 0.6, _read_add(text)  # "also X", "Vet checkup for Biscuit next week too."
     lead, colon, items = text.partition(":")
-    if colon and len(re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", items.strip())) >= 3 and len(words(lead)) <= 8:
+    storied = any(_is_past(token) for token in clause.tokens) or set(clause.tokens) & NEGATIONS
+    many = len(re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", items.strip())) >= 3
+    if colon and many and not storied and len(words(lead)) <= 8:
         return 0.65, _read_add(f"these: {items}")  # "we're moving on the 28th, so: book movers, ..."
     return None
 
@@ -946,7 +967,7 @@ def _separate_tasks(parts: list[str]) -> bool:
     sheets and towels" is one task."""
     heads = [words(part)[:1] for part in parts]
     verbs = [bool(head) and _task_verb(head[0]) for head in heads]
-    if all(verbs[1:]):
+    if all(verbs[1:]) or (verbs[0] and len(parts) >= 3 and all(len(words(part)) >= 2 for part in parts)):
         return True
     return not any(verbs) and all(len(words(part)) <= 3 for part in parts)
 

@@ -86,20 +86,27 @@ def read_context(history: list[ChatMessage]) -> Context:
     last_added: int | None = None
     shown: tuple[int, ...] | None = None
     for turn in reversed(turns):  # newest first: stop as soon as both are known
-        for call_id, name, result in reversed(_results(turn)):
-            if not result.get("success"):
-                continue
-            if last_added is None and name == "add_task" and (task := TaskView.from_result(result.get("task"))):
-                last_added = task.number
-            if shown is None and name == "list_tasks" and not call_id.startswith(LOOKUP_CALL_PREFIX):
-                shown = tuple(view.number for item in result.get("tasks") or [] if (view := TaskView.from_result(item)))
+        for call_id, name, message in reversed(_tool_messages(turn)):
+            # Only the results that can still tell something are parsed.
+            if last_added is None and name == "add_task":
+                result = tool_result(message)
+                if result.get("success") and (task := TaskView.from_result(result.get("task"))):
+                    last_added = task.number
+            elif shown is None and name == "list_tasks" and not call_id.startswith(LOOKUP_CALL_PREFIX):
+                result = tool_result(message)
+                if result.get("success"):
+                    shown = tuple(
+                        view.number for item in result.get("tasks") or [] if (view := TaskView.from_result(item))
+                    )
         if last_added is not None and shown is not None:
             break
     previous = turns[-1]
     acted = [
         task
-        for _, name, result in _results(previous)
-        if name in ACTION_TOOLS and result.get("success") and (task := TaskView.from_result(result.get("task")))
+        for _, name, message in _tool_messages(previous)
+        if name in ACTION_TOOLS
+        and (result := tool_result(message)).get("success")
+        and (task := TaskView.from_result(result.get("task")))
     ]
     reply = content(previous[-1]) if previous[-1].get("role") == "assistant" else ""
     mentioned = tuple(dict.fromkeys(int(number) for number in MENTIONED_TASK.findall(reply)))
@@ -108,7 +115,7 @@ def read_context(history: list[ChatMessage]) -> Context:
         shown=shown or (),
         last_added=last_added,
         question=_question(previous, reply),
-        after_add=any(name == "add_task" for _, name, _ in _results(previous)),
+        after_add=any(name == "add_task" for _, name, _ in _tool_messages(previous)),
         mentioned=mentioned,
     )
 
@@ -123,17 +130,25 @@ def _turns(history: list[ChatMessage]) -> list[list[ChatMessage]]:
     return turns
 
 
+def _tool_messages(turn: list[ChatMessage]) -> list[tuple[str, str, ChatMessage]]:
+    """(call id, tool name, message) for each tool result of the turn, unparsed."""
+    names: dict[str, str] | None = None
+    found = []
+    for message in turn:
+        if message.get("role") != "tool":
+            continue
+        call_id = str(message.get("tool_call_id", ""))
+        name = str(message.get("name") or "")
+        if not name:
+            if names is None:
+                names = {call: tool for item in turn for call, tool in tool_calls(item)}
+            name = names.get(call_id, "")
+        found.append((call_id, name, message))
+    return found
+
+
 def _results(turn: list[ChatMessage]) -> list[tuple[str, str, dict[str, Any]]]:
-    names = {call_id: name for message in turn for call_id, name in tool_calls(message)}
-    return [
-        (
-            str(message.get("tool_call_id", "")),
-            names.get(str(message.get("tool_call_id", "")), str(message.get("name", ""))),
-            tool_result(message),
-        )
-        for message in turn
-        if message.get("role") == "tool"
-    ]
+    return [(call_id, name, tool_result(message)) for call_id, name, message in _tool_messages(turn)]
 
 
 def _mentioned_tasks(turn: list[ChatMessage], numbers: tuple[int, ...]) -> tuple[TaskView, ...]:

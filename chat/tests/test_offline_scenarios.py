@@ -14,6 +14,9 @@ from chat.turns import run_turn
 pytestmark = pytest.mark.django_db
 
 MIN_SCORE = 0.95
+# Sets written after the agent, without its code, scored once as they came and then kept as a
+# floor: their scores may only go up.
+FLOORS = {"unseen_c": 0.78, "unseen_d": 0.78}
 SCENARIO_FILES = sorted((Path(__file__).parent / "agent_scenarios").glob("*.json"))
 DEV_SET = Path(settings.BASE_DIR).parent / "shared" / "agent-eval" / "dev_set.json"
 
@@ -39,7 +42,7 @@ def test_the_offline_agent_passes_the_scenarios(path: Path) -> None:
         for step in result.steps
         if not step.passed
     ]
-    assert summary.score >= MIN_SCORE, "\n".join(failures)
+    assert summary.score >= FLOORS.get(path.stem, MIN_SCORE), "\n".join(failures)
 
 
 def test_the_scenario_files_are_there() -> None:

@@ -36,7 +36,8 @@ def answer_question(requests: list[Request], context: Context) -> list[Request]:
 
     question = context.question
     if question is None or not requests or requests[0].kind != "target":
-        return requests
+        # a clause that only names a task, said beside a request, answers nothing
+        return [request for request in requests if request.kind != "target"] if len(requests) > 1 else requests
     chosen = _choose(requests[0].target, question.candidates)
     if chosen is None:
         return requests
@@ -184,10 +185,17 @@ def _update_step(request: Request, numbers: tuple[int, ...], *, tasks: list[Task
 
 def _replace_words(title: str, old: str, new: str) -> str | None:
     """`title` with `old` replaced by `new`, ignoring case; None when `old` is not in it."""
-    pattern = re.compile(re.escape(old.strip()), re.IGNORECASE)
-    if not old.strip() or not pattern.search(title):
+    old, new = old.strip(), new.strip()
+    pattern = re.compile(re.escape(old), re.IGNORECASE)
+    if not old or not pattern.search(title):
         return None
-    return pattern.sub(lambda _: new.strip(), title, count=1)
+    # "make it 30 cupcakes, not 24": the words after "30" that follow "24" in the title too
+    following = new.split()[1:]
+    for size in range(len(following), 0, -1):
+        longer = re.compile(rf"{re.escape(old)}\s+{re.escape(' '.join(following[-size:]))}", re.IGNORECASE)
+        if new.lower().endswith(" ".join(following[-size:]).lower()) and longer.search(title):
+            return longer.sub(lambda _: new, title, count=1)
+    return pattern.sub(lambda _: new, title, count=1)
 
 
 def _answer(request: Request, *, tasks: list[TaskView], context: Context) -> str:

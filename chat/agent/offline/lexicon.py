@@ -94,6 +94,8 @@ SHORTHAND = {
     "l8r": "later",
     "bout": "about",
     "hme": "home",
+    "finaly": "finally",
+    "whtever": "whatever",
     "mny": "many",
     "bk": "book",
     "pls.": "please",

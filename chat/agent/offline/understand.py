@@ -298,7 +298,9 @@ def _requests(message: str, *, after_add: bool) -> list[Request]:
     requests = _bind_targets(requests)
     actions = [request for request in requests if request.kind not in {"chat", "target"}]
     if actions:
-        return actions
+        # A leading clause that only names a task may answer last turn's "which one?" ("Dana's.
+        # Also 4 is done."); `answer_question` drops it when nothing was asked.
+        return requests[:1] + actions if requests[0].kind == "target" else actions
     # Alone, a clause that only names a task may answer "which one?"; among other clauses it
     # is noise ("I hope you're having a lovely day").
     targets = [request for request in requests if request.kind == "target"]
@@ -354,7 +356,7 @@ def _clause(raw: str) -> Clause | None:
     while True:
         lowered = text.lower()
         first = words(lowered[:20])[:1]
-        if first and first[0] in {"and", "also", "plus", "oh"}:
+        if first and first[0] in {"and", "also", "plus"} or re.match(r"^\W*oh\s+(?:and|also)\b", lowered):
             continued = True
         if match := OPENING_PHRASES.match(text):
             text = text[match.end() :]
@@ -505,7 +507,7 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
         asked = read_target(match["what"] or match["what2"] or "")
         if asked.words or asked.numbers:
             return 0.88, Request("ask_task", target=asked)
-    if re.search(r"\bhow\s+(?:many|much)\b|\b(?:count|total|tally)\b", lowered):
+    if re.search(r"\bhow\s+(?:many|much)\b|\b(?:count|total|tally)\b|\bnumber\s+of\b", lowered):
         return 0.88, Request("count", status=read_status(list(tokens)))
     if NUMBER_QUESTION.search(lowered):
         if (asked := read_target(_question_subject(lowered))).numbers:
@@ -781,7 +783,7 @@ def read_add_markers(clause: Clause, after_add: bool) -> Reading | None:
     if match := HAVE_DUE.match(text):  # "I have a lab report due monday"
         return 0.7, _read_add(match["task"])
     told = any(_is_past(token) for token in clause.tokens) or bool(set(clause.tokens) & NEGATIONS)
-    if after_add and (clause.continued or (re.search(r"\b(?:too|as\s+well)$", text, re.IGNORECASE) and not told)):
+    if after_add and not told and (clause.continued or re.search(r"\b(?:too|as\s+well)$", text, re.IGNORECASE)):
         return 0.6, _read_add(text)  # "also X", "Vet checkup for Biscuit next week too."
     lead, colon, items = text.partition(":")
     storied = any(_is_past(token) for token in clause.tokens) or set(clause.tokens) & NEGATIONS
@@ -810,7 +812,7 @@ def read_story(clause: Clause, after_add: bool) -> Reading | None:
         past = [token for token in tokens if token in TASK_VERB_SET]
     unfinished = [token for token in tokens if token in UNFINISHED_PAST or token in POSTPONE_WORDS]
     negated = bool(set(tokens) & NEGATIONS) or bool(WENT_TO_DO.search(lowered) or UNFINISHED_PHRASE.search(lowered))
-    done_word = bool(set(tokens) & {"done", "finished", "completed", "sorted"})
+    done_word = bool(set(tokens) & {"done", "finished", "completed", "sorted", "finally"})
     if not (past or unfinished or done_word or negated):
         return None
     target = read_target(_story_words(lowered))
@@ -883,7 +885,7 @@ def read_target_only(clause: Clause, after_add: bool) -> Reading | None:
     if clause.question and target.numbers and not extra:
         return 0.5, Request("ask_task", target=target)  # "2?"
     score = 0.35 if not extra or target.numbers or target.ordinal or target.last_added else 0.2
-    return score, Request("target", target=target)
+    return score, Request("target", target=target, title=clause.text)
 
 
 READERS: tuple[Callable[[Clause, bool], Reading | None], ...] = (
@@ -967,6 +969,8 @@ def _separate_tasks(parts: list[str]) -> bool:
     sheets and towels" is one task."""
     heads = [words(part)[:1] for part in parts]
     verbs = [bool(head) and _task_verb(head[0]) for head in heads]
+    if len(parts) == 2 and verbs[0] and len(words(parts[0])) < 2:
+        return False  # "call and book it": one task
     if all(verbs[1:]) or (verbs[0] and len(parts) >= 3 and all(len(words(part)) >= 2 for part in parts)):
         return True
     return not any(verbs) and all(len(words(part)) <= 3 for part in parts)
@@ -1008,5 +1012,18 @@ def _bind_targets(requests: list[Request]) -> list[Request]:
             target = replace(previous.target, plural=previous.target.plural or request.target.plural)
             bound[-1] = replace(request, target=target)
             continue
+        if previous is not None and previous.kind == "target" and previous.title and request.kind == "add":
+            # "pediatrician appt for Leo - have to call and book it": the task is the named thing
+            if len(request.titles) == 1 and re.search(r"\b(?:it|them)\b", request.titles[0], re.IGNORECASE):
+                bound[-1] = replace(request, titles=(f"{capitalise(previous.title)} - {request.titles[0].lower()}",))
+                continue
+        if request.kind in TARGETED_KINDS and request.target.pronoun:
+            # "task 2 I marked done by mistake ... make it not done again": "it" is the task named
+            # earlier in the message
+            named = next((earlier.target for earlier in reversed(bound) if earlier.target.numbers), None)
+            if named is not None:
+                request = replace(request, target=named)
+                if request in bound:
+                    continue
         bound.append(request)
     return bound

@@ -57,29 +57,32 @@ class BadRequest(DomainError):
     default_detail = "Bad request."
 
 
-class RequestTooLarge(DomainError):
-    status_code = 413
-    code = "request_too_large"
+class RequestLimitExceeded(DomainError):
+    """A request over one of Django's limits on a body; the message names the limit in force."""
+
+    limit_setting = ""
+    message = ""
 
     def __init__(self, detail: str | None = None) -> None:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        super().__init__(detail or f"The request body is larger than the limit of {limit} bytes.")
+        super().__init__(detail or self.message.format(limit=getattr(settings, self.limit_setting)))
 
 
-class TooManyFields(DomainError):
-    status_code = 400
-    code = "too_many_fields"
+class RequestTooLarge(RequestLimitExceeded):
+    status_code, code = 413, "request_too_large"
+    limit_setting, message = (
+        "DATA_UPLOAD_MAX_MEMORY_SIZE",
+        "The request body is larger than the limit of {limit} bytes.",
+    )
 
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail or f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.")
+
+class TooManyFields(RequestLimitExceeded):
+    status_code, code = 400, "too_many_fields"
+    limit_setting, message = "DATA_UPLOAD_MAX_NUMBER_FIELDS", "The form has more than {limit} fields."
 
 
-class TooManyFiles(DomainError):
-    status_code = 400
-    code = "too_many_files"
-
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail or f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.")
+class TooManyFiles(RequestLimitExceeded):
+    status_code, code = 400, "too_many_files"
+    limit_setting, message = "DATA_UPLOAD_MAX_NUMBER_FILES", "The form has more than {limit} files."
 
 
 def request_error(exception: BaseException) -> DomainError | None:

@@ -130,12 +130,16 @@ def _locked_task(*, owner: User, number: int) -> Todo:
     return _find_task(Todo.objects.select_for_update().filter(owner=owner), number=number)
 
 
-@transaction.atomic
 def complete_task(*, owner: User, number: int) -> Todo:
     """Mark a task as completed. Completing a completed task leaves it completed."""
+    return _set_completed(owner=owner, number=number, completed=True)
+
+
+@transaction.atomic
+def _set_completed(*, owner: User, number: int, completed: bool) -> Todo:
     task = _locked_task(owner=owner, number=number)
-    if not task.completed:
-        task.completed = True
+    if task.completed != completed:
+        task.completed = completed
         task.save(update_fields=["completed", "updated_at"])
     return task
 
@@ -175,14 +179,9 @@ def update_task(
     return task
 
 
-@transaction.atomic
 def reopen_task(*, owner: User, number: int) -> Todo:
     """Mark a completed task as not done. Reopening an open task leaves it open."""
-    task = _locked_task(owner=owner, number=number)
-    if task.completed:
-        task.completed = False
-        task.save(update_fields=["completed", "updated_at"])
-    return task
+    return _set_completed(owner=owner, number=number, completed=False)
 
 
 @transaction.atomic

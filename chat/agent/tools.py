@@ -80,6 +80,13 @@ def task_result(task: Todo) -> ToolResult:
     return {"success": True, "task": dict(TaskSerializer(task).data)}
 
 
+def _act_on(turn: TurnBinding, *, user: User, action: str, number: int, service: Callable[..., Todo]) -> ToolResult:
+    """Run a one-task service (complete, reopen, delete) as a recorded change."""
+    return task_result(
+        _changing(turn, user=user, action=action, number=number, change=lambda: service(owner=user, number=number))
+    )
+
+
 def _changing(turn: TurnBinding, *, user: User, action: str, number: int, change: Callable[[], Todo]) -> Todo:
     """Run `change` on task `number` and report what it did to `turn`. In a turn this runs in
     the step's transaction, so the task's row stays locked from the snapshot before to the one
@@ -130,10 +137,7 @@ def complete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
         task_id: The task's number, as shown by list_tasks.
     """
 
-    def change() -> Todo:
-        return services.complete_task(owner=user, number=task_id)
-
-    return task_result(_changing(turn, user=user, action="complete", number=task_id, change=change))
+    return _act_on(turn, user=user, action="complete", number=task_id, service=services.complete_task)
 
 
 @TOOLS.tool
@@ -144,10 +148,7 @@ def reopen_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
         task_id: The task's number, as shown by list_tasks.
     """
 
-    def change() -> Todo:
-        return services.reopen_task(owner=user, number=task_id)
-
-    return task_result(_changing(turn, user=user, action="reopen", number=task_id, change=change))
+    return _act_on(turn, user=user, action="reopen", number=task_id, service=services.reopen_task)
 
 
 @TOOLS.tool
@@ -158,10 +159,7 @@ def delete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
         task_id: The task's number, as shown by list_tasks.
     """
 
-    def change() -> Todo:
-        return services.delete_task(owner=user, number=task_id)
-
-    return task_result(_changing(turn, user=user, action="delete", number=task_id, change=change))
+    return _act_on(turn, user=user, action="delete", number=task_id, service=services.delete_task)
 
 
 @TOOLS.tool

@@ -74,7 +74,7 @@ SENTENCE_BREAK = _compile(
     r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)\s+(?=\S)|\n+"
 )
 COMMAND_AHEAD = (
-    r"(?=(?:mark|delete|remove|rm|tick|cross|complete|rename|change|update|edit|show|list|get\s+rid|undo|erase"
+    r"(?=(?:mark|delete|remove|rm|tick|cross|complete|rename|change|update|edit|show|list|get\s+rid|undo|erase|replace\s+['\"]|swap\s+['\"]"
     r"|call\s+(?:it|that|this)\b|name\s+(?:it|that)\b|check\s+off)\b)"
 )
 CLAUSE_BREAK = _compile(
@@ -737,7 +737,7 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
             if target.named:
                 return 0.95, Request("update", target=target, description=_unquote(value))
     if match := BARE_NOTE.match(text):  # "number 3: add a note 'X'": the task from the prefix or the talk
-        return 0.9, Request("update", target=Target(pronoun=True), description=_unquote(match["value"]))
+        return 0.92, Request("update", target=Target(pronoun=True), description=_unquote(match["value"]))
     if (match := FOR_TARGET_NOTE.match(text)) and (target := read_target(match["target"])).named:
         return 0.7, Request("update", target=target, description=_unquote(match["value"]))
     return None
@@ -808,6 +808,8 @@ def read_story(clause: Clause, after_add: bool) -> Reading | None:
         return None
     lowered = clause.text.lower()
     past = [token for token in tokens if _is_past(token)]
+    if re.search(r"\b(?:was|were|happened)\s+(?:today|yesterday|this\s+morning|last\s+night|earlier)\b", lowered):
+        past = past or ["was"]  # "cake tasting was today"
     if not past and re.search(r"\b(?:yesterday|last\s+night|this\s+morning|earlier\s+today)\b", lowered):
         past = [token for token in tokens if token in TASK_VERB_SET]
     unfinished = [token for token in tokens if token in UNFINISHED_PAST or token in POSTPONE_WORDS]

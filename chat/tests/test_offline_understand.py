@@ -685,3 +685,86 @@ def test_understand_does_not_depend_on_earlier_calls():
     understand("and dog food", after_add=False)
 
     assert understand("and dog food", after_add=True) == first
+
+
+# Phrasings found on scenario sets written without the agent's code
+
+
+@pytest.mark.parametrize(
+    ("message", "titles"),
+    [
+        ("kids have a trip on friday and I still need to sign the form", ("Sign the form",)),
+        ("I have a history essay due tuesday", ("History essay due tuesday",)),
+        ("need to: water plants, call the bank, book flights", ("Water plants", "Call the bank", "Book flights")),
+        ("packing list: passport, charger, sunglasses", ("Passport", "Charger", "Sunglasses")),
+        ("add the following for the week: 1) pay rent 2) fix the sink", ("Pay rent", "Fix the sink")),
+        ("moving soon, so: book movers, cancel internet, buy boxes", ("Book movers", "Cancel internet", "Buy boxes")),
+        ("dad says add: buy stamps", ("Buy stamps",)),
+        ("I need to write to Harold, and I really must telephone the bank", ("Write to Harold", "Telephone the bank")),
+        ("the car service - have to call and book it", ("The car service - call and book it",)),
+    ],
+)
+def test_adds_said_in_passing(message, titles):
+    request = only(message)
+
+    assert (request.kind, request.titles) == ("add", titles)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "expected"),
+    [
+        ("do I still have stamps on my list?", "ask_task", Target(words=("stamps",))),
+        ("is the dentist still on there?", "ask_task", Target(words=("dentist",))),
+        ("4?", "ask_task", Target(numbers=(4,))),
+        ("got the first two", "complete", Target(ordinals=(1, 2), plural=True)),
+        ("2nd and 4th are done", "complete", Target(ordinals=(2, 4), plural=True)),
+        ("done: oil, dentist", "complete", Target(words=("oil", "dentist"), plural=True)),
+        ("number 3: add a note 'bring the forms'", "update", Target(numbers=(3,))),
+        ("note 4: synthetic oil", "update", Target(numbers=(4,))),
+    ],
+)
+def test_references_said_in_passing(message, kind, expected):
+    request = only(message)
+
+    assert (request.kind, request.target) == (kind, expected)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the Hendersons picked up their croissants at 8",  # a time, not task 8
+        "submitted the lab report at 11:58pm",
+        "baked 3 dozen rolls for the party",  # a quantity, not task 3
+    ],
+)
+def test_times_and_quantities_are_not_task_numbers(message):
+    request = only(message)
+
+    assert request.target.numbers == ()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mic arm arrived but it's the wrong size, sending it back",
+        "the amendment needs a new consent form, so it's on hold",
+        "bakery was out of sourdough, I'll try the other shop tomorrow",
+        "movers: called three companies, nobody can do the 28th, still looking",
+    ],
+)
+def test_more_stories_that_complete_nothing(message):
+    assert not any(request.mutates for request in understand(message))
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("can you set the flour order to repeat every monday?", "repeat"),
+        ("can you send this list to my husband's phone?", "reminder"),
+        ("send a text message to Ruth for me please", "reminder"),
+    ],
+)
+def test_more_requests_no_tool_does(message, topic):
+    request = only(message)
+
+    assert (request.kind, request.topic) == ("unsupported", topic)

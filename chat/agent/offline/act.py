@@ -136,6 +136,8 @@ def _targeted_step(request: Request, *, tasks: list[TaskView] | None, context: C
         )
         if len(found) == 1 and found[0].completed:
             return Step(request, answer=replies.already_done(found[0]))
+        if len(found) > 1 and request.target.plural:  # "got the leash and the crate"
+            return Step(request, calls=tuple(("complete_task", {"task_id": task.number}) for task in found))
         resolution = (
             Resolution(numbers=(found[0].number,))
             if len(found) == 1

@@ -37,6 +37,7 @@ SHOWN_LIST = re.compile(
 )
 IGNORED = STOP_WORDS | COMMAND_VOCABULARY | DONE_WORDS | LIST_NOUNS | PRONOUNS | {"off", "as"}
 PENDING_VOCABULARY = frozenset(PENDING_WORDS)
+ORDINAL_VOCABULARY = frozenset({"first", "second", "third", "fourth", "fifth", "sixth", "last"})
 COMPLETED_VOCABULARY = frozenset(COMPLETED_WORDS)
 
 
@@ -109,6 +110,8 @@ def _numbers(tokens: list[str]) -> tuple[int, ...]:
 def _ordinal(tokens: list[str]) -> int | None:
     for index, token in enumerate(tokens):
         value = ordinal_value(token)
+        if value is None and (spelled := is_word(token, ORDINAL_VOCABULARY)):
+            value = ordinal_value(spelled)  # "the frist one"
         if value is None:
             continue
         following = tokens[index + 1] if index + 1 < len(tokens) else ""

@@ -70,8 +70,8 @@ def is_word(word: str, vocabulary: frozenset[str]) -> str | None:
         return SHORT_TYPOS[word]
     if len(word) < 3 or not word.isalpha() or word in KNOWN_WORDS or word in IRREGULAR_PAST:
         return None  # a real word ("clean", "sent", "shop") is never a typo of a command
-    if word.endswith("ed") and len(word) > 4:
-        return None  # a past form ("canceled") is a story, not a command
+    if word.endswith(("ed", "td")) and len(word) > 4:
+        return None  # a past form ("canceled", "updaetd") is a story, not a command
     limit = 2 if len(word) >= 7 else 1
     best: tuple[int, str] | None = None
     for candidate in vocabulary:

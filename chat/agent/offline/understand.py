@@ -43,6 +43,7 @@ from chat.agent.offline.targets import read_status, read_target
 from chat.agent.offline.text import capitalise, is_word, normalise, number_value, words
 
 COMMANDS = frozenset(COMMAND_VOCABULARY)
+PRIORITY = frozenset({"priority", "priorities", "prioritize", "prioritise", "urgent"})
 STATUS_VOCABULARY = frozenset(PENDING_WORDS | COMPLETED_WORDS)
 # Words of "show me everything I've still got to do" that name no task.
 LIST_WORDS = LIST_NOUNS | ALL_WORDS | {
@@ -59,6 +60,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+DUE_REQUEST = _compile(r"\b(?:due\s+date|deadline|overdue|due\s+(?:by|on|next|this|tomorrow|today))\b")
 INJECTION = _compile(
     r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|your\s+|the\s+|my\s+)*(?:previous\s+|prior\s+|above\s+"
     r"|earlier\s+|system\s+)*(?:instructions?|rules|prompts?|directives|guidelines|programming)\b"
@@ -132,6 +134,9 @@ SUFFIX_DONE = _compile(
     r"(?:\s+now|\s+all|\s+also|\s+finally|\s+officially)?\s+(?:done|complete|completed|finished|sorted)"
     r"(?:\s+(?:too|as\s+well|also|now|already|then|yay))*(?:\s*[,;]\s+(?:did|finished|got|and)\b.*)?$"
 )
+AND_SO_IS = _compile(
+    r"^(?P<first>.+?)\s+(?:is|are|'s)\s+(?:done|finished|complete|completed)\s*,?\s+and\s+so\s+(?:is|are)\s+(?P<second>.+)$"
+)
 DONE_WITH = _compile(
     r"^(?:i'?m\s+|i\s+am\s+|i'?ve\s+|i\s+have\s+|i\s+|all\s+)?(?:just\s+|already\s+|finally\s+)?(?:done|finished|completed)"
     r"\s+(?:with\s+)?(?P<target>.+)$"
@@ -157,6 +162,7 @@ NOT_NEEDED = _compile(
     r"|is\s+no\s+longer\s+needed|(?:is|are)\s+cancell?ed|got\s+cancell?ed)(?:\s+(?:now|too|as\s+well))?$"
 )
 BARE_NOTE = _compile(
+    r"^(?:put|add|write|stick)\s+(?:it|that|this)\s+(?:in|on|into)\s+(?:the|its|a)\s+notes?\s*:?\s*(?P<value_it>.+)$|"
     r"^(?:add|put|attach|leave)\s+(?:a\s+|the\s+)?(?:notes?|details|comment)\s*(?::|saying|that\s+says)?\s*(?P<value>.+)$"
 )
 FOR_TARGET_NOTE = _compile(
@@ -178,11 +184,13 @@ UNFINISHED_PHRASE = _compile(
     r"|\b(?:is\s+|was\s+|got\s+)?(?:move|moved|push|pushed|postpone|postponed|reschedule|rescheduled)\s+(?:to|until|till)\b"
     r"|\bby\s+mistake\b|\bstill\s+(?:in|at|on|waiting|looking|trying|working)\b|\bnobody\s+(?:can|could|was|answered)\b"
     r"|\bno\s+(?:luck|answer|reply|one\s+answered)\b|\bwrong\s+(?:size|one|colou?r|item|model)\b|\bsending\s+it\s+back\b"
-    r"|\b(?:broken|damaged|faulty)\b|\bon\s+hold\b|\bneeds?\s+(?:a\s+|an\s+)?(?:new|another|more)\b"
+    r"|\b(?:broken|damaged|faulty|blocked|stuck)\b|\bwaiting\s+(?:on|for)\b|\bcancel+e?d\b|\bcancld\b|\bout\s+of\s+sto\w*"
+    r"|\bon\s+hold\b|\bneeds?\s+(?:a\s+|an\s+)?(?:new|another|more)\b"
 )
 NEEDS_NOTE = _compile(
-    r"^(?P<target>.+?)\s+(?:needs|gets|should\s+have|could\s+use|wants)\s+(?:a\s+|some\s+|the\s+|more\s+)?"
-    r"(?:notes?|details|description|comment)\s*:?\s*(?P<value>.+)$"
+    r"^(?P<target>.+?)\s+(?:please\s+)?(?:put|add|leave|write)\s+a\s+note\s+(?:that|saying|:)\s*(?P<value>.+)$|"
+    r"^(?P<target_needs>.+?)\s+(?:needs|gets|should\s+have|could\s+use|wants)\s+(?:a\s+|some\s+|the\s+|more\s+)?"
+    r"(?:notes?|details|description|comment)\s*:?\s*(?P<value_needs>.+)$"
 )
 ADD_NOTE = _compile(
     r"^(?:add|put|attach|give|write|set|leave|stick)\s+(?:a\s+|the\s+|some\s+|this\s+)?(?:\w+\s+){0,2}?(?:notes?|details"
@@ -477,9 +485,12 @@ def read_refusals(clause: Clause, after_add: bool) -> Reading | None:
     if re.search(
         r"\b(?:repeat|repeating|recurring|recur)\b|\bevery\s+(?:day|week|month|morning|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
         text.lower(),
-    ) and (clause.question or _head(clause, frozenset(UPDATE_VERBS))):
+    ) and not _head(clause, frozenset(ADD_VERBS)):
         return 0.96, Request("unsupported", topic="repeat")
-    if set(clause.tokens) & DUE_WORDS and (clause.question or _head(clause, frozenset(UPDATE_VERBS))):
+    asked = words(text.partition(":")[0])  # what follows a colon is a note's or a title's text
+    due = set(asked) & DUE_WORDS and (clause.question or _head(clause, frozenset(UPDATE_VERBS)))
+    explicit = DUE_REQUEST.search(" ".join(asked)) or any(is_word(word, PRIORITY) for word in asked)
+    if (due or explicit) and not (_head(clause, frozenset(ADD_VERBS)) or ADD_MARKER.match(text)):
         return 0.96, Request("unsupported", topic="due")
     return None
 
@@ -588,6 +599,10 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
     if head in ADD_VERBS:
         if head == "new" and not re.match(r"^new\s+(?:task|todo|to-do|item|reminder)", lowered):
             return None
+        if head in {"put", "pop", "stick", "bung", "slap"} and not re.search(
+            r"\b(?:on|onto|to|in)\s+(?:my|the|that)\s+(?:\w+\s+)?list\b|\bon\s+there\b|^\w+\s+(?:down|in)\b|:", lowered
+        ):
+            return None  # "put the table saw up on marketplace": a story
         return 0.9, _read_add(re.sub(r"^(?:down|in)\b\s*", "", rest))
     if head in {"tick", "check", "cross"}:
         if not re.search(r"\boff\b", lowered):
@@ -730,14 +745,15 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
     for pattern in (ADD_NOTE, NEEDS_NOTE, NOTE_ON):
         if (match := pattern.match(text)) and not (pattern is not ADD_NOTE and _head(clause, frozenset(ADD_VERBS))):
             groups = match.groupdict()
-            target = read_target(
-                groups.get("target") or groups.get("target_first") or groups.get("target_number") or ""
-            )
-            value = groups.get("value") or groups.get("value_first") or groups.get("value_number") or ""
+            named = [groups.get(key) for key in ("target", "target_needs", "target_first", "target_number")]
+            target = read_target(next((text for text in named if text), ""))
+            values = [groups.get(key) for key in ("value", "value_needs", "value_first", "value_number")]
+            value = next((text for text in values if text), "")
             if target.named:
                 return 0.95, Request("update", target=target, description=_unquote(value))
     if match := BARE_NOTE.match(text):  # "number 3: add a note 'X'": the task from the prefix or the talk
-        return 0.92, Request("update", target=Target(pronoun=True), description=_unquote(match["value"]))
+        value = match["value"] or match["value_it"]
+        return 0.92, Request("update", target=Target(pronoun=True), description=_unquote(value))
     if (match := FOR_TARGET_NOTE.match(text)) and (target := read_target(match["target"])).named:
         return 0.7, Request("update", target=target, description=_unquote(match["value"]))
     return None
@@ -754,6 +770,10 @@ def read_done_phrases(clause: Clause, after_add: bool) -> Reading | None:
     text = clause.text
     if set(clause.tokens) <= DONE | {"as", "now", "too", "all", "also", "yes", "finally"}:
         return 0.5, Request("complete")  # "task 5 - done": the target comes from the clause before
+    if match := AND_SO_IS.match(text):
+        both = read_target(f"{match['first']}, {match['second']}")
+        if both.named:
+            return 0.88, Request("complete", target=replace(both, plural=True))
     if match := DONE_WITH.match(text):
         return 0.88, Request("complete", target=read_target(match["target"]))
     if match := SUFFIX_DONE.match(text):
@@ -971,6 +991,8 @@ def _separate_tasks(parts: list[str]) -> bool:
     sheets and towels" is one task."""
     heads = [words(part)[:1] for part in parts]
     verbs = [bool(head) and _task_verb(head[0]) for head in heads]
+    if len(parts) >= 3:
+        return True  # "buy the lamb shoulder, shallots and a good bottle of port"
     if len(parts) == 2 and verbs[0] and len(words(parts[0])) < 2:
         return False  # "call and book it": one task
     if all(verbs[1:]) or (verbs[0] and len(parts) >= 3 and all(len(words(part)) >= 2 for part in parts)):

@@ -745,10 +745,10 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
     for pattern in (ADD_NOTE, NEEDS_NOTE, NOTE_ON):
         if (match := pattern.match(text)) and not (pattern is not ADD_NOTE and _head(clause, frozenset(ADD_VERBS))):
             groups = match.groupdict()
-            named = [groups.get(key) for key in ("target", "target_needs", "target_first", "target_number")]
-            target = read_target(next((text for text in named if text), ""))
+            said = [groups.get(key) for key in ("target", "target_needs", "target_first", "target_number")]
+            target = read_target(next((found for found in said if found), ""))
             values = [groups.get(key) for key in ("value", "value_needs", "value_first", "value_number")]
-            value = next((text for text in values if text), "")
+            value = next((found for found in values if found), "")
             if target.named:
                 return 0.95, Request("update", target=target, description=_unquote(value))
     if match := BARE_NOTE.match(text):  # "number 3: add a note 'X'": the task from the prefix or the talk

@@ -388,3 +388,14 @@ def test_undo_and_reopen_through_the_offline_agent(user):
     assert [call["tool_name"] for call in undone.tool_calls] == ["undo_last_turn"]
     assert 'task 2 "Call mom" is back' in undone.reply
     assert 'Reopened task 1 "Buy milk"' in reopened.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "added"),
+    [("milk", {1: "Milk"}), ("bread, coffee, batteries", {1: "Bread", 2: "Coffee", 3: "Batteries"})],
+)
+def test_bare_names_are_things_to_add(user, message, added):
+    turn = say(user, message)
+
+    assert titles(user) == added
+    assert tool_names(turn) == ["add_task"] * len(added)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 MIN_SCORE = 0.95
 # Sets written after the agent, without its code, scored once as they came and then kept as a
 # floor: their scores may only go up.
-FLOORS = {"unseen_c": 0.75, "unseen_d": 0.75}
+FLOORS = {"unseen_c": 0.75, "unseen_d": 0.75, "unseen_e": 0.85, "unseen_f": 0.65}
 SCENARIO_FILES = sorted((Path(__file__).parent / "agent_scenarios").glob("*.json"))
 DEV_SET = Path(settings.BASE_DIR).parent / "shared" / "agent-eval" / "dev_set.json"
 

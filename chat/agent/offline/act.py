@@ -12,8 +12,10 @@ from typing import Any
 
 from chat.agent.offline import replies
 from chat.agent.offline.context import Context, TaskView
+from chat.agent.offline.lexicon import STOP_WORDS
 from chat.agent.offline.requests import Request, Target
 from chat.agent.offline.resolve import Resolution, best_matches, resolve
+from chat.agent.offline.text import capitalise, words
 
 ToolCallSpec = tuple[str, dict[str, Any]]
 
@@ -35,6 +37,10 @@ def answer_question(requests: list[Request], context: Context) -> list[Request]:
     from chat.agent.offline.understand import understand
 
     question = context.question
+    bare = _bare_items(requests[0].title or "") if len(requests) == 1 and requests[0].kind == "target" else []
+    if question is None and bare:
+        # "milk", "bread, coffee, batteries": things to get, said as nothing but their names
+        return [Request("add", titles=tuple(capitalise(item) for item in bare))]
     if question is None or not requests or requests[0].kind != "target":
         # a clause that only names a task, said beside a request, answers nothing
         return [request for request in requests if request.kind != "target"] if len(requests) > 1 else requests
@@ -46,6 +52,22 @@ def answer_question(requests: list[Request], context: Context) -> list[Request]:
         return requests
     kind = "complete" if asked[0].kind == "story" else asked[0].kind  # "the bill one is handled" -> which?
     return [replace(asked[0], kind=kind, target=Target(numbers=(chosen,))), *requests[1:]]
+
+
+def _bare_items(text: str) -> list[str]:
+    """The items of a message that is only short names ("milk", "bread, coffee and batteries"):
+    each one to three real-looking words (vowels in them, none a number or a common word)."""
+    items = [item.strip() for item in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", text) if item.strip()]
+    for item in items:
+        tokens = words(item)
+        if not 1 <= len(tokens) <= 3 or any(not _looks_like_a_word(token) for token in tokens):
+            return []
+    return items
+
+
+def _looks_like_a_word(token: str) -> bool:
+    vowels = sum(letter in "aeiouy" for letter in token)
+    return token.isalpha() and len(token) >= 3 and vowels / len(token) >= 0.25 and token not in STOP_WORDS
 
 
 TARGETED = frozenset(

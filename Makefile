@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 EVAL_SET ?= ../shared/agent-eval/dev_set.json
 
-.PHONY: install run test lint bench chaos eval clean
+.PHONY: install run chat test lint bench chaos eval clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -18,6 +18,12 @@ install: $(STAMP)
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The terminal chat: make chat CHAT_USER=<username> [CONVERSATION=<conversation id>] (DEBUG=1 like `make run`).
+chat: install
+	@test -n "$(CHAT_USER)" || { echo "usage: make chat CHAT_USER=<username> [CONVERSATION=<conversation id>]"; exit 2; }
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input --verbosity 0
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py chat --user '$(CHAT_USER)' $(if $(CONVERSATION),--conversation '$(CONVERSATION)')
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,5 +1,8 @@
 """`manage.py chat --user <username>`: chat with the assistant in the terminal."""
 
+import json
+import logging
+import sys
 import uuid
 from collections.abc import Iterable
 from io import StringIO
@@ -11,6 +14,7 @@ from chat.models import Conversation
 from chat.tests.factories import ConversationFactory, add_turn, chat_turn
 from chat.tests.scripted_openai import error, reply, tool_calls
 from todos.models import Todo
+from todos.services import add_task
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +41,10 @@ def run_chat(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+def resume_command(user, conversation) -> str:
+    return f"python manage.py chat --user {user.username} --conversation {conversation.pk}"
+
+
 def test_adds_a_task_with_the_offline_agent(monkeypatch, user, settings):
     settings.AGENT_BACKEND = "offline"
     prompts = feed(monkeypatch, ["add a task to buy groceries", ""])
@@ -46,7 +54,7 @@ def test_adds_a_task_with_the_offline_agent(monkeypatch, user, settings):
     task = Todo.objects.get(owner=user)
     assert "groceries" in task.title.lower()
     assert user.username in out and "offline" in out
-    assert "[add_task]" in out
+    assert "[add_task]" not in out  # tool calls only with --verbose
     assert "assistant>" in out
     assert "groceries" in out.split("assistant>", 1)[1].lower()
     assert err == ""
@@ -58,7 +66,72 @@ def test_end_of_input_quits(monkeypatch, user):
     feed(monkeypatch, [])
     out, _ = run_chat("--user", user.username)
     assert "Chatting as" in out
+    assert "--conversation" not in out  # nothing to resume
     assert not Conversation.objects.exists()
+
+
+def test_by_default_only_the_replies_show(monkeypatch, user, caplog):
+    feed(monkeypatch, ["add a task to buy groceries", "mark it done"])
+
+    with caplog.at_level(logging.INFO):
+        out, err = run_chat("--user", user.username)
+
+    assert err == ""
+    assert not [record for record in caplog.records if record.levelno <= logging.INFO]
+    assert logging.getLogger("chat.turn").isEnabledFor(logging.INFO)  # switched back on after the session
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("assistant> ")] == [
+        line for line in lines if "assistant>" in line
+    ]
+    assert len([line for line in lines if line.startswith("assistant> ")]) == 2
+    for line in lines:
+        assert "{" not in line and "'success'" not in line and "chat_turn" not in line, line
+
+
+def test_the_resume_command_is_printed_after_the_first_turn_and_at_exit(monkeypatch, user):
+    feed(monkeypatch, ["add a task to buy groceries", "what's pending?"])
+
+    out, _ = run_chat("--user", user.username)
+
+    conversation = Conversation.objects.get(owner=user)
+    assert out.count(resume_command(user, conversation)) == 2
+    first_reply, rest = out.split("assistant> ", 1)
+    assert resume_command(user, conversation) not in first_reply
+    assert resume_command(user, conversation) in rest.split("assistant> ", 1)[0]  # before the second reply
+    assert out.rstrip().endswith(resume_command(user, conversation))
+
+
+def test_verbose_shows_one_readable_line_per_tool_call_and_the_log_line(monkeypatch, user, caplog):
+    add_task(owner=user, title="Pay bills")
+    feed(monkeypatch, ["add a task to buy groceries", "mark task 1 done", "delete task 9"])
+
+    with caplog.at_level(logging.INFO, logger="chat.turn"):
+        out, _ = run_chat("--user", user.username, "--verbose")
+
+    tool_lines = [line.strip() for line in out.splitlines() if line.startswith("  [")]
+    assert tool_lines[0].startswith('[add_task] title="Buy groceries"')
+    assert tool_lines[0].endswith('-> ok: task 2 "Buy groceries"')
+    assert '[complete_task] task_id=1 -> ok: task 1 "Pay bills", done' in tool_lines
+    assert any(line.startswith("[delete_task] task_id=9 -> failed:") for line in tool_lines)
+    assert not any("{" in line for line in tool_lines)
+    logged = [json.loads(record.getMessage()) for record in caplog.records if record.name == "chat.turn"]
+    assert len(logged) == 3
+
+
+def test_line_editing_on_a_terminal_only(monkeypatch, user):
+    monkeypatch.delitem(sys.modules, "readline", raising=False)
+    monkeypatch.setattr(sys, "stdin", StringIO())  # not a terminal
+    feed(monkeypatch, [])
+    run_chat("--user", user.username)
+    assert "readline" not in sys.modules
+
+    class Terminal(StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    run_chat("--user", user.username)
+    assert "readline" in sys.modules  # input() now has line editing and Up/Down history
 
 
 def test_one_session_is_one_conversation(monkeypatch, user, scripted_openai):
@@ -87,6 +160,10 @@ def test_continues_a_given_conversation(monkeypatch, user, scripted_openai):
     out, _ = run_chat("--user", user.username, "--conversation", str(conversation.pk))
 
     assert "assistant> Welcome back." in out
+    assert (
+        out.splitlines()[1] == f"Conversation {conversation.pk}. To continue it: {resume_command(user, conversation)}"
+    )
+    assert out.rstrip().endswith(resume_command(user, conversation))
     conversation.refresh_from_db()
     assert conversation.message_count == 4
     assert Conversation.objects.count() == 1

@@ -1,4 +1,10 @@
+import json
+import logging
+import shlex
+import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,13 +16,81 @@ from chat.selectors import ConversationNotFound, get_conversation
 from chat.turns import run_turn
 from config.errors import DomainError
 
+HELP = """Chat with the todo assistant in the terminal, as a given user (uses the configured agent).
+
+Prints only the replies; --verbose adds one line per tool call and the per-turn log lines.
+An empty line or Ctrl-D quits; the conversation id and the command that continues it are
+printed. Settings need SECRET_KEY set or DEBUG=1: `make chat CHAT_USER=<username>` or
+`DEBUG=1 .venv/bin/python manage.py chat --user <username>`."""
+
+
+def enable_line_editing() -> bool:
+    """On a terminal, load `readline` so that `input()` gets line editing and Up/Down history
+    (kept in memory for this session only). Returns whether it did."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        import readline  # noqa: F401  (importing it is what hooks it into input())
+    except ImportError:  # not built on this platform (Windows): plain input() still works
+        return False
+    return True
+
+
+@contextmanager
+def quiet_logs(verbose: bool) -> Iterator[None]:
+    """Without --verbose, no INFO log lines (the `chat.turn` JSON line, the HTTP client's
+    request lines) between the user's message and the reply; warnings still show."""
+    if verbose:
+        yield
+        return
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+def describe_call(call: dict[str, Any]) -> str:
+    """One readable line for a tool call: `[add_task] title="Buy milk" -> ok: task 1 "Buy milk"`."""
+    arguments = " ".join(
+        f"{name}={json.dumps(value, ensure_ascii=False)}"
+        for name, value in call["arguments"].items()
+        if value is not None
+    )
+    head = f"[{call['tool_name']}] {arguments}".rstrip()
+    result = call["result"]
+    if not isinstance(result, dict) or not result.get("success"):
+        error = result.get("error", result) if isinstance(result, dict) else result
+        return f"{head} -> failed: {error}"
+    if "task" in result:
+        task = result["task"]
+        done = ", done" if task.get("completed") else ""
+        outcome = f'task {task["id"]} "{task["title"]}"{done}'
+    elif "tasks" in result:
+        outcome = f"{len(result['tasks'])} task(s)"
+        if result["tasks"]:
+            outcome += ": " + ", ".join(str(task["id"]) for task in result["tasks"])
+    elif "undone" in result:
+        outcome = f"{len(result['undone'])} change(s) undone"
+    else:
+        outcome = "done"
+    return f"{head} -> ok: {outcome}"
+
 
 class Command(BaseCommand):
-    help = "Chat with the todo assistant in the terminal, as a given user (uses the configured agent)."
+    help = HELP
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="Username to chat as.")
         parser.add_argument("--conversation", help="Continue this conversation id instead of starting a new one.")
+        parser.add_argument(
+            "--verbose", action="store_true", help="Show each tool call (one line each) and the log lines."
+        )
+
+    def resume_hint(self, user: User, conversation_id: uuid.UUID) -> str:
+        command = f"python manage.py chat --user {shlex.quote(user.username)} --conversation {conversation_id}"
+        return f"Conversation {conversation_id}. To continue it: {command}"
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -32,15 +106,26 @@ class Command(BaseCommand):
                 get_conversation(owner=user, conversation_id=conversation_id)
             except ConversationNotFound:
                 raise CommandError(f"Conversation {conversation_id} not found for {user.username}.") from None
+        enable_line_editing()
         self.stdout.write(f"Chatting as {user.username} with the {backend_name()} agent. Empty line or Ctrl-D quits.")
+        if conversation_id is not None:
+            self.stdout.write(self.resume_hint(user, conversation_id))
+        with quiet_logs(options["verbose"]):
+            conversation_id = self.converse(user, conversation_id, verbose=options["verbose"])
+        if conversation_id is not None:
+            self.stdout.write(self.resume_hint(user, conversation_id))
+
+    def converse(self, user: User, conversation_id: uuid.UUID | None, *, verbose: bool) -> uuid.UUID | None:
+        """Read messages until an empty line or end of input; returns the conversation's id."""
         while True:
             try:
                 message = input("you> ").strip()
             except (EOFError, KeyboardInterrupt):
                 self.stdout.write("")
-                return
+                return conversation_id
             if not message:
-                return
+                return conversation_id
+            started_new = conversation_id is None
             try:
                 turn = run_turn(owner=user, message=message[:2000], conversation_id=conversation_id)
             except ModelError as error:
@@ -51,6 +136,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"error: {error.detail}")
                 continue
             conversation_id = turn.conversation_id
-            for call in turn.tool_calls:
-                self.stdout.write(self.style.HTTP_INFO(f"  [{call['tool_name']}] {call['result']}"))
+            if verbose:
+                for call in turn.tool_calls:
+                    self.stdout.write(self.style.HTTP_INFO(f"  {describe_call(call)}"))
             self.stdout.write(f"assistant> {turn.reply}")
+            if started_new:
+                self.stdout.write(self.style.HTTP_INFO(self.resume_hint(user, conversation_id)))

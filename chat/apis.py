@@ -2,11 +2,12 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from accounts.permissions import IsPathUser, authenticated_user
 from chat import selectors
@@ -30,12 +31,38 @@ from config.schema import error_response, error_serializer
 from todos.services import UndoConflict
 
 
+class ChatFormSerializer(serializers.Serializer):
+    """What `GET` on the chat endpoint says: how to use it, and where the caller left off."""
+
+    detail = serializers.CharField()
+    conversation_id = serializers.UUIDField(
+        allow_null=True, help_text="The caller's most recently active conversation, or null when there is none."
+    )
+
+
+CHAT_FORM_DETAIL = (
+    'POST a message here to talk to the assistant: {"message": "..."} starts a new conversation; '
+    'add "conversation_id" to continue one.'
+)
+
+
 class ChatApi(GenericAPIView):
     """Send a message to the assistant. Omit `conversation_id` to start a new conversation."""
 
     permission_classes = [IsAuthenticated, IsPathUser]
     throttle_classes = [ChatRateThrottle]
     serializer_class = ChatRequestSerializer
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Only a message counts against the chat rate; reading how to send one costs nothing.
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(responses=ChatFormSerializer)
+    def get(self, request: Request, user_id: UUID) -> Response:
+        """How to use this endpoint, and the caller's latest conversation to continue (so the
+        browsable API shows its form under a description, not under an error)."""
+        latest = selectors.conversations_for(owner=authenticated_user(request)).values_list("id", flat=True).first()
+        return Response(ChatFormSerializer({"detail": CHAT_FORM_DETAIL, "conversation_id": latest}).data)
 
     @extend_schema(
         # JSON is the API; form data is accepted too, for the browsable API's form.

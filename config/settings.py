@@ -121,6 +121,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 100
 # JSON nested deeper (arrays and objects) is 400 `parse_error`, refused before parsing.
 JSON_MAX_DEPTH = 32
 
+# Where a login without `?next=` lands: the browsable API's session login (the chat page's own
+# login goes to the chat page) lands on the API root, which lists the caller's endpoints.
+LOGIN_REDIRECT_URL = "api-root"
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 

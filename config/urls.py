@@ -3,9 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chat.pages import ChatPage
+from config.api_root import ApiRootApi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", ApiRootApi.as_view(), name="api-root"),
     path("api/auth/", include("accounts.urls")),
     path("api/auth/session/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,13 +8,21 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, Turn
 from chat.tests.factories import ConversationFactory, MessageFactory, add_turn, chat_turn, tool_call, tool_turn
 
 pytestmark = pytest.mark.django_db
 
 CONVERSATIONS = "/admin/chat/conversation/"
 MESSAGES = "/admin/chat/message/"
+
+
+def change_url(conversation: Conversation) -> str:
+    return f"{CONVERSATIONS}{conversation.pk}/change/"
+
+
+def turns_shown(page: str) -> list[int]:
+    return [int(number) for number in re.findall(r"<strong>Turn (\d+)</strong>", page)]
 
 
 @pytest.fixture
@@ -42,23 +50,22 @@ def conversations():
         ConversationFactory(owner=alice, title="Weekly groceries"), chat_turn("buy milk and eggs", "Added.")
     )
     # Several messages mention "invoice": the conversation must still be listed once.
-    bills = add_turn(
-        ConversationFactory(owner=bob, title="Bills"),
-        [*chat_turn("pay the invoice", "Which invoice?"), *chat_turn("the invoice from March", "Done.")],
-    )
+    bills = add_turn(ConversationFactory(owner=bob, title="Bills"), chat_turn("pay the invoice", "Which invoice?"))
+    bills = add_turn(bills, chat_turn("the invoice from March", "Done."))
     return {"groceries": groceries, "bills": bills}
 
 
-def test_changelist_shows_title_owner_and_message_count(staff_client, conversations):
+def test_changelist_shows_title_owner_and_turn_count(staff_client, conversations):
     response = staff_client.get(CONVERSATIONS)
     assert set(listed(response)) == set(conversations.values())
     rows = re.findall(
-        r'class="field-title"><a [^>]*>(.*?)</a>.*?class="field-owner[^"]*">(.*?)</td>'
-        r'.*?class="field-message_count[^"]*">(.*?)</td>',
+        r'class="field-topic"><a [^>]*>(.*?)</a>.*?class="field-owner[^"]*">(.*?)</td>'
+        r'.*?class="field-turn_count[^"]*">(.*?)</td>.*?class="field-last_activity[^"]*">',
         response.content.decode(),
         re.DOTALL,
     )
-    assert sorted(rows) == [("Bills", "bob", "4"), ("Weekly groceries", "alice", "2")]
+    # Turns, not messages: "Bills" has 2 turns of 4 messages.
+    assert sorted(rows) == [("Bills", "bob", "2"), ("Weekly groceries", "alice", "1")]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +91,7 @@ def test_changelist_date_filter(staff_client, conversations):
     assert conversations["groceries"] in listed(staff_client.get(CONVERSATIONS, this_year))
 
 
-def test_change_page_shows_messages_in_order_with_readable_tool_calls(staff_client):
+def test_change_page_shows_the_transcript_in_order_with_readable_tool_calls(staff_client):
     conversation = ConversationFactory(title="Groceries")
     add_turn(
         conversation,
@@ -92,31 +99,32 @@ def test_change_page_shows_messages_in_order_with_readable_tool_calls(staff_clie
             "first: add a task to buy groceries",
             name="add_task",
             arguments={"title": "Buy groceries", "description": "milk, eggs, café"},
-            result={"success": True, "task": {"id": 1}},
+            result={"success": True, "task": {"id": 1, "title": "Buy groceries"}},
             reply="second-to-last: added it",
             call_id="call_7",
         ),
     )
     MessageFactory(conversation=conversation, role=Message.Role.USER, content="last: thanks")
 
-    response = staff_client.get(f"{CONVERSATIONS}{conversation.pk}/change/")
+    response = staff_client.get(change_url(conversation))
 
     assert response.status_code == 200
     page = response.content.decode()
-    contents = ["first: add a task to buy groceries", "second-to-last: added it", "last: thanks"]
+    contents = [
+        "first: add a task to buy groceries",
+        'add_task(title="Buy groceries", description="milk, eggs, café")',
+        'Added task 1 "Buy groceries"',
+        "second-to-last: added it",
+        "last: thanks",
+    ]
     where = [page.index(html.escape(content)) for content in contents]
     assert where == sorted(where)
-    # The tool calls are JSON a person can read: arguments decoded, not a string of JSON.
-    assert pre_blocks(page) == [
-        [
-            {
-                "id": "call_7",
-                "name": "add_task",
-                "arguments": {"title": "Buy groceries", "description": "milk, eggs, café"},
-            }
-        ]
-    ]
     assert "café" in page  # not \u00e9
+    assert "call_7" not in page  # a call is shown with its result, not tied to it by an id
+    # The raw messages are a link away.
+    assert f'href="{MESSAGES}?conversation__exact={conversation.pk}"' in page
+    raw = listed(staff_client.get(MESSAGES, {"conversation__exact": str(conversation.pk)}))
+    assert len(raw) == 5
 
 
 def test_change_page_of_a_message_renders_its_tool_calls(staff_client):
@@ -165,3 +173,140 @@ def test_admin_is_read_only(staff_client, conversations):
     assert response.status_code == 403
     conversation.refresh_from_db()
     assert conversation.title == "Weekly groceries"
+
+
+def long_conversation(turns: int) -> Conversation:
+    conversation = ConversationFactory.create(title="Errands")
+    for number in range(1, turns + 1):
+        add_turn(
+            conversation,
+            tool_turn(
+                f"add errand {number}",
+                name="add_task",
+                arguments={"title": f"Errand {number}"},
+                result={"success": True, "task": {"id": number, "title": f"Errand {number}"}},
+                reply=f"Added errand {number}.",
+                call_id=f"call_{number}",
+            ),
+        )
+    return conversation
+
+
+def test_long_conversation_is_paged_by_turn(staff_client, django_assert_max_num_queries):
+    conversation = long_conversation(40)
+
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(change_url(conversation))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert turns_shown(page) == list(range(1, 11))
+    assert "Turns 1–10 of 40 (page 1 of 4)" in page
+    assert "?turns_page=2" in page and "?turns_page=0" not in page
+    assert html.escape('add_task(title="Errand 10")') in page and html.escape('Added task 10 "Errand 10"') in page
+    assert "Errand 11" not in page
+
+    with django_assert_max_num_queries(10):
+        middle = staff_client.get(change_url(conversation), {"turns_page": "2"}).content.decode()
+    assert turns_shown(middle) == list(range(11, 21))
+    assert "?turns_page=1" in middle and "?turns_page=3" in middle
+
+    last = staff_client.get(change_url(conversation), {"turns_page": "4"}).content.decode()
+    assert turns_shown(last) == list(range(31, 41))
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    # A page number out of range shows the last page instead of failing.
+    assert turns_shown(staff_client.get(change_url(conversation), {"turns_page": "99"}).content.decode())[0] == 31
+
+
+def test_failures_are_marked(staff_client):
+    conversation = ConversationFactory()
+    add_turn(
+        conversation,
+        tool_turn(
+            "finish task 7",
+            name="complete_task",
+            arguments={"task_id": 7},
+            result={"success": False, "error": "Task 7 not found", "code": "task_not_found", "task_id": 7},
+            reply="There is no task 7.",
+        ),
+    )
+    add_turn(conversation, chat_turn("hello?", "Hello!"))
+    failed_turn, ok_turn = conversation.turns.order_by("id")
+    Turn.objects.filter(pk=ok_turn.pk).update(status=Turn.Status.INTERRUPTED)
+
+    page = staff_client.get(change_url(conversation)).content.decode()
+
+    failed_tool = re.search(r'<div class="entry tool tool-failed">(.*?)</div>\s*</div>', page, re.DOTALL)
+    assert failed_tool is not None
+    assert html.escape("complete_task(task_id=7)") in failed_tool.group(1)
+    assert "Task 7 not found (task_not_found)" in failed_tool.group(1)
+    assert "Failed" in failed_tool.group(1)
+    assert f'class="turn turn-tool-failed" id="turn-{failed_turn.pk}"' in page
+    assert f'class="turn turn-failed" id="turn-{ok_turn.pk}"' in page
+    assert "Interrupted" in page
+
+
+def test_a_tool_call_without_a_stored_result_is_marked_failed(staff_client):
+    conversation = ConversationFactory()
+    add_turn(
+        conversation,
+        [
+            {"role": "user", "content": "delete task 2"},
+            {"role": "assistant", "content": "", "tool_calls": [tool_call("c1", "delete_task", {"task_id": 2})]},
+        ],
+    )
+    page = staff_client.get(change_url(conversation)).content.decode()
+    assert html.escape("delete_task(task_id=2)") in page
+    assert "No result stored" in page and "tool-failed" in page
+
+
+@pytest.mark.parametrize(
+    "result, line",
+    [
+        ({"success": True, "task": {"id": 3, "title": "Buy milk"}}, 'Added task 3 "Buy milk"'),
+        (
+            {"success": False, "error": "Task 9 not found", "code": "task_not_found"},
+            "Task 9 not found (task_not_found)",
+        ),
+        ({"success": True, "tasks": []}, "Listed 0 tasks"),
+        (
+            {"success": True, "tasks": [{"id": 1, "title": "A"}, {"id": 2, "title": "B"}]},
+            'Listed 2 tasks: task 1 "A"; task 2 "B"',
+        ),
+        ({"success": True, "undone": [{"action": "add", "task": {"id": 4, "title": "X"}}]}, 'Undid add of task 4 "X"'),
+    ],
+    ids=["added", "error", "empty-list", "list", "undo"],
+)
+def test_tool_results_read_as_one_line(result, line):
+    from chat.admin import tool_result
+
+    tool = "list_tasks" if "tasks" in result else "add_task"
+    assert tool_result(tool, json.dumps(result))[0] == line
+
+
+def test_changelist_filters_by_owner(staff_client, conversations):
+    response = staff_client.get(CONVERSATIONS)
+    assert "By owner" in response.content.decode()
+    bob = conversations["bills"].owner
+    assert listed(staff_client.get(CONVERSATIONS, {"owner__id__exact": str(bob.pk)})) == [conversations["bills"]]
+
+
+def test_changelist_titles_small_talk_by_the_first_real_request(staff_client):
+    greeting = add_turn(ConversationFactory(title="hi there"), chat_turn("hi there", "Hello!"))
+    greeting = add_turn(greeting, chat_turn("Thanks!", "You're welcome."))
+    greeting = add_turn(greeting, chat_turn("plan the trip to Rome", "Sure."))
+    only_small_talk = add_turn(ConversationFactory(title="hello"), chat_turn("hello", "Hi!"))
+    page = staff_client.get(CONVERSATIONS).content.decode()
+    titles = re.findall(r'class="field-topic"><a [^>]*>(.*?)</a>', page)
+    assert sorted(titles) == ["hello", "plan the trip to Rome"]
+    assert only_small_talk.title == "hello"
+
+
+def test_changelist_queries_do_not_grow_with_conversations(staff_client, django_assert_max_num_queries):
+    for index in range(15):
+        conversation = ConversationFactory(title="hey")
+        add_turn(conversation, chat_turn("hey", "Hi."))
+        add_turn(conversation, chat_turn(f"book flight {index}", "Done."))
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(CONVERSATIONS)
+    assert response.status_code == 200
+    assert "book flight 7" in response.content.decode()

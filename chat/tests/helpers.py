@@ -1,4 +1,5 @@
-"""Helpers shared by the chat tests (and the benchmarks): the chat request, and a free port."""
+"""Helpers shared by the chat tests (and the benchmarks): the chat request, a free port, and one
+turn of the offline agent."""
 
 import socket
 from typing import TYPE_CHECKING, Any
@@ -6,6 +7,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # bench/load.py imports this module without Django set up
     from rest_framework.response import _MonkeyPatchedResponse
     from rest_framework.test import APIClient
+
+    from accounts.models import User
+    from chat.agent.model import ChatMessage
+    from chat.agent.runner import AgentTurn
 
 
 def chat_url(user: Any) -> str:
@@ -37,3 +42,18 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def say_offline(user: "User", message: str, history: "list[ChatMessage] | None" = None) -> "AgentTurn":
+    """One turn of the offline agent through the real loop and tools, outside any conversation."""
+    from chat.agent.offline import OfflineModel
+    from chat.agent.runner import run_agent
+    from chat.agent.tools import Toolbox
+
+    return run_agent(
+        model=OfflineModel(),
+        toolbox=Toolbox(user),
+        system_prompt="test",
+        history=history or [],
+        user_message=message,
+    )

@@ -5,22 +5,15 @@ import pytest
 from accounts.tests.factories import UserFactory
 from chat.agent.model import Usage
 from chat.agent.offline import OfflineModel
-from chat.agent.runner import AgentTurn, run_agent
-from chat.agent.tools import Toolbox
+from chat.agent.runner import AgentTurn
+from chat.tests.helpers import say_offline
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def say(user, message: str, history: list | None = None) -> AgentTurn:
-    return run_agent(
-        model=OfflineModel(),
-        toolbox=Toolbox(user),
-        system_prompt="test",
-        history=history or [],
-        user_message=message,
-    )
+say = say_offline
 
 
 def tool_names(turn: AgentTurn) -> list[str]:

@@ -7,10 +7,8 @@ from typing import Any
 import pytest
 
 from accounts.models import User
-from chat.agent.model import ChatMessage
-from chat.agent.offline import OfflineModel
-from chat.agent.runner import AgentTurn, run_agent
-from chat.agent.tools import Toolbox
+from chat.agent.runner import AgentTurn
+from chat.tests.helpers import say_offline
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
 
@@ -19,14 +17,7 @@ pytestmark = pytest.mark.django_db
 MUTATING_TOOLS = frozenset({"add_task", "complete_task", "delete_task", "update_task"})
 
 
-def say(user: User, message: str, history: list[ChatMessage] | None = None) -> AgentTurn:
-    return run_agent(
-        model=OfflineModel(),
-        toolbox=Toolbox(user),
-        system_prompt="test",
-        history=history or [],
-        user_message=message,
-    )
+say = say_offline
 
 
 def snapshot() -> list[dict[str, Any]]:

@@ -27,7 +27,6 @@ class Step:
     request: Request
     calls: tuple[ToolCallSpec, ...] = ()
     answer: str = ""
-    asks: bool = False  # the answer is a "which one?" question
     silent_alone: bool = False  # said only when nothing else is
 
 
@@ -91,7 +90,7 @@ def _choose(answer: Target, candidates: tuple[TaskView, ...]) -> int | None:
     return None
 
 
-def needs_task_list(requests: list[Request], context: Context) -> bool:
+def needs_task_list(requests: list[Request]) -> bool:
     return any(request.needs_task_list for request in requests)
 
 
@@ -117,7 +116,7 @@ def _step(request: Request, *, tasks: list[TaskView] | None, context: Context, t
             return Step(request, answer=replies.unsupported("reopen"))
         resolution = resolve(request.target, tasks=tasks, context=context)
         if resolution.candidates:
-            return Step(request, answer=replies.which_one(resolution.candidates), asks=True)
+            return Step(request, answer=replies.which_one(resolution.candidates))
         if not resolution.numbers:
             return Step(request, answer=replies.not_found(request.target))
         return Step(request, calls=tuple(("reopen_task", {"task_id": number}) for number in resolution.numbers))
@@ -174,7 +173,7 @@ def _targeted_step(request: Request, *, tasks: list[TaskView] | None, context: C
     else:
         resolution = resolve(request.target, tasks=tasks, context=context, prefer_pending=request.kind == "complete")
     if resolution.candidates:
-        return Step(request, answer=replies.which_one(resolution.candidates), asks=True)
+        return Step(request, answer=replies.which_one(resolution.candidates))
     if not resolution.numbers:
         if story:
             return Step(request, answer=replies.UNKNOWN_STORY, silent_alone=True)

@@ -45,7 +45,7 @@ class OfflineModel:
         batches = [
             _batch_results(message, messages[start + 1 :]) for message in messages[start + 1 :] if tool_calls(message)
         ]
-        lookup = needs_task_list(requests, context)
+        lookup = needs_task_list(requests)
         if lookup and not batches:
             return _call([("list_tasks", {"status": "all"})], prefix=LOOKUP_CALL_PREFIX)
         tasks = _tasks(batches[0]) if lookup else None
@@ -66,7 +66,7 @@ class OfflineModel:
             for name, arguments in step.calls:
                 outcome = next(results, None)
                 if outcome is not None:
-                    lines.append(replies.result_line(step.request, name, arguments, outcome))
+                    lines.append(replies.result_line(name, arguments, outcome))
         questions = [line for line in lines if line.startswith(replies.QUESTION_PREFIX)]
         text = "\n".join([line for line in lines if line not in questions] + questions)
         return AssistantMessage(content=text or replies.UNCLEAR)

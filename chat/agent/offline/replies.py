@@ -5,7 +5,7 @@ Every sentence the offline agent can say is here, so its voice is in one place."
 from typing import Any
 
 from chat.agent.offline.context import QUESTION_PREFIX, TaskView
-from chat.agent.offline.requests import Request, Target
+from chat.agent.offline.requests import Target
 from chat.agent.offline.text import capitalise
 from todos.models import TaskStatus
 
@@ -173,7 +173,7 @@ def undone(result: dict[str, Any]) -> str:
     return f"Undone: {', '.join(parts)}." if parts else "Undone."
 
 
-def result_line(request: Request, name: str, arguments: dict[str, Any], result: dict[str, Any]) -> str:
+def result_line(name: str, arguments: dict[str, Any], result: dict[str, Any]) -> str:
     """One sentence for one tool result."""
     if not result.get("success"):
         if result.get("code") == "task_not_found":

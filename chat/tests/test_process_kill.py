@@ -3,10 +3,8 @@ model call is in flight), and the client's retry with the same `Idempotency-Key`
 fresh process: the retry continues the turn, no tool runs twice, the history is valid."""
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -16,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from chat.models import IdempotentRequest, Message, TaskChange, Turn
 from chat.selectors import history_for
-from chat.tests.helpers import free_port
 from chat.tests.scripted_openai import Step, assert_valid_history, reply, tool_calls
-from chat.tests.test_two_instances import database_url, wait_until_serving
+from chat.tests.servers import server_environment, spawn_runserver, wait_until_serving
 from todos.models import Todo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
@@ -53,30 +49,10 @@ def call(base_url: str, path: str, token: str, body: dict[str, Any], *, key: str
         return error.code, json.loads(error.read() or b"null")
 
 
-def start_server(scripted_openai: Any, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CONN_MAX_AGE": "0",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "AGENT_BACKEND": "openai",
-        "OPENAI_API_KEY": "sk-test-key",
-        "OPENAI_BASE_URL": scripted_openai.base_url,
-        "OPENAI_MAX_RETRIES": "0",
-        "OPENAI_TIMEOUT": "10",
-        "CHAT_THROTTLE_RATE": "",
-        "LOG_LEVEL": "WARNING",
-    }
+def start_server(scripted_openai: Any, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     log = open(log_path, "ab")  # the process inherits it; ours is closed at once
-    command = [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-        command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    process, base_url = spawn_runserver(server_environment(scripted_openai, OPENAI_TIMEOUT="10"), log)
     log.close()
-    base_url = f"http://127.0.0.1:{port}"
     wait_until_serving(process, base_url, str(log_path))
     return process, base_url
 

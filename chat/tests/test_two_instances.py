@@ -5,31 +5,25 @@ Everything a turn needs is in the database, so a conversation can move between i
 """
 
 import json
-import os
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation
 from chat.selectors import messages_in_order
-from chat.tests.helpers import free_port
 from chat.tests.scripted_openai import Step, reply, tool_calls
+from chat.tests.servers import server_environment, spawn_runserver, wait_until_serving
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.postgresql,
 ]
 
-STARTUP_TIMEOUT = 20.0
 REQUEST_TIMEOUT = 15.0
 ADD = "add a task to "
 
@@ -46,12 +40,6 @@ def todo_agent(request: dict[str, Any]) -> Step:
     if last["content"] == "show my tasks":
         return tool_calls(("list_tasks", {"status": "all"}))
     return reply(f"echo: {last['content']}")
-
-
-def database_url() -> str:
-    db = connection.settings_dict  # the test database, e.g. test_todo
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def call(base_url: str, path: str, token: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
@@ -72,31 +60,13 @@ def call(base_url: str, path: str, token: str, body: dict[str, Any] | None = Non
 def instances(scripted_openai, tmp_path):
     """Two `runserver` processes on the test database, both using the scripted model. Yields their base URLs."""
     scripted_openai.fallback = todo_agent
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CONN_MAX_AGE": "0",  # no connection outlives a request, so the test database can be dropped
-        "SECRET_KEY": settings.SECRET_KEY,  # the JWTs the test signs must verify
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "AGENT_BACKEND": "openai",
-        "OPENAI_API_KEY": "sk-test-key",
-        "OPENAI_BASE_URL": scripted_openai.base_url,
-        "OPENAI_MAX_RETRIES": "0",
-        "CHAT_THROTTLE_RATE": "",
-        "AUTH_THROTTLE_RATE": "",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = server_environment(scripted_openai)
     processes: list[tuple[subprocess.Popen, str, object]] = []
     try:
         for name in ("a", "b"):
-            port = free_port()
             log = open(tmp_path / f"server-{name}.log", "wb")  # closed in the finalizer
-            command = [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-                command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            processes.append((process, f"http://127.0.0.1:{port}", log))
+            process, base_url = spawn_runserver(env, log)
+            processes.append((process, base_url, log))
         for process, base_url, log in processes:
             wait_until_serving(process, base_url, log.name)
         yield [base_url for _, base_url, _ in processes]
@@ -110,21 +80,6 @@ def instances(scripted_openai, tmp_path):
                 process.kill()
                 process.wait(timeout=5)
             log.close()
-
-
-def wait_until_serving(process: subprocess.Popen, base_url: str, log_path: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{base_url} exited with {process.returncode}:\n{open(log_path).read()}")
-        try:
-            urllib.request.urlopen(base_url + "/api/schema/", timeout=1).close()  # noqa: S310
-            return
-        except urllib.error.HTTPError:
-            return  # it answered
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"{base_url} did not answer within {STARTUP_TIMEOUT:.0f} s:\n{open(log_path).read()}")
 
 
 def test_alternate_turns_on_two_instances_share_one_continuous_history(instances, scripted_openai):

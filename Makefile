@@ -15,9 +15,11 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# The ASGI application under uvicorn, as in production (streamed replies), reloading on edits.
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} $(BIN)/python -m uvicorn config.asgi:application --host 127.0.0.1 --port $${PORT:-8000} \
+		--reload $(foreach app,accounts chat config todos,--reload-dir $(app))
 
 # The terminal chat: make chat CHAT_USER=<username> [CONVERSATION=<conversation id>] (DEBUG=1 like `make run`).
 chat: install

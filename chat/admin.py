@@ -150,6 +150,12 @@ class TurnView:
         return self.turn.status in (Turn.Status.FAILED, Turn.Status.INTERRUPTED)
 
     @property
+    def unusual_status(self) -> str:
+        """The turn's status, unless it completed (as nearly every turn does: shown on each, it
+        is noise that hides the ones that did not)."""
+        return "" if self.turn.status == Turn.Status.COMPLETED else self.turn.get_status_display()
+
+    @property
     def tool_failed(self) -> bool:
         return any(entry.tool is not None and entry.tool.failed for entry in self.entries)
 
@@ -204,7 +210,10 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = ("title", "owner__username", "messages__content")
-    readonly_fields = ("id", "owner", "title", "message_count", "created_at", "updated_at")
+    # Three short rows, so that the transcript starts above the fold: the title is the page's
+    # heading already, and the message count is on the link to the raw messages.
+    fields = ("owner", "id", ("created_at", "updated_at"))
+    readonly_fields = ("owner", "id", "created_at", "updated_at")
     date_hierarchy = "updated_at"
     change_form_template = "admin/chat/conversation/change_form.html"
 

@@ -1,10 +1,13 @@
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -13,8 +16,9 @@ from accounts.permissions import IsPathUser, authenticated_user
 from chat import selectors
 from chat.agent.tools import NothingToUndo
 from chat.conversations import delete_conversation
-from chat.idempotency import IDEMPOTENCY_KEY, IdempotencyKeyReused, RequestInProgress, run_turn_once
-from chat.models import Conversation
+from chat.idempotency import IDEMPOTENCY_KEY, IdempotencyKeyReused, RequestInProgress, turn_once_events
+from chat.models import Conversation, Message
+from chat.renderers import ChatBrowsableAPIRenderer
 from chat.serializers import (
     ChatProviderErrorSerializer,
     ChatRequestSerializer,
@@ -22,11 +26,16 @@ from chat.serializers import (
     ChatUnavailableSerializer,
     ConversationDetailSerializer,
     ConversationSerializer,
+    MessageSerializer,
     UndoResultSerializer,
 )
+from chat.streaming import EventStreamRenderer, detached, event_stream_response
 from chat.throttles import ChatRateThrottle
-from chat.turns import run_turn
+from chat.turns import collect, turn_events
 from chat.undo import undo_conversation_turn
+from config.async_api import AsyncApiView
+from config.database import in_database
+from config.pagination import PageSizePagination
 from config.schema import error_response, error_serializer
 from todos.services import UndoConflict
 
@@ -40,17 +49,29 @@ class ChatFormSerializer(serializers.Serializer):
     )
 
 
+# One Server-Sent Event of the stream, as OpenAPI describes `text/event-stream` content.
+UI_MESSAGE_STREAM_EVENT = {
+    "type": "object",
+    "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}},
+    "required": ["data"],
+}
+
 CHAT_FORM_DETAIL = (
-    'POST a message here to talk to the assistant: {"message": "..."} starts a new conversation; '
-    'add "conversation_id" to continue one.'
+    "POST a message here to talk to the assistant: a message alone starts a new conversation; "
+    "add a conversation_id to continue one. Send Accept: text/event-stream to stream the reply."
 )
 
 
-class ChatApi(GenericAPIView):
-    """Send a message to the assistant. Omit `conversation_id` to start a new conversation."""
+class ChatApi(AsyncApiView):
+    """Send a message to the assistant. Omit `conversation_id` to start a new conversation.
+
+    With `Accept: text/event-stream` the turn streams as Server-Sent Events in the Vercel AI SDK
+    UI message stream protocol (v1); JSON is the default."""
 
     permission_classes = [IsAuthenticated, IsPathUser]
     throttle_classes = [ChatRateThrottle]
+    # The browsable API's forms continue the conversation a message went to.
+    renderer_classes = [JSONRenderer, ChatBrowsableAPIRenderer, EventStreamRenderer]
     serializer_class = ChatRequestSerializer
 
     def get_throttles(self) -> list[BaseThrottle]:
@@ -58,10 +79,10 @@ class ChatApi(GenericAPIView):
         return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(responses=ChatFormSerializer)
-    def get(self, request: Request, user_id: UUID) -> Response:
+    async def get(self, request: Request, user_id: UUID) -> Response:
         """How to use this endpoint, and the caller's latest conversation to continue (so the
         browsable API shows its form under a description, not under an error)."""
-        latest = selectors.conversations_for(owner=authenticated_user(request)).values_list("id", flat=True).first()
+        latest = await in_database(selectors.latest_conversation_id, owner=authenticated_user(request))
         return Response(ChatFormSerializer({"detail": CHAT_FORM_DETAIL, "conversation_id": latest}).data)
 
     @extend_schema(
@@ -79,7 +100,16 @@ class ChatApi(GenericAPIView):
             )
         ],
         responses={
-            200: ChatResponseSerializer,
+            (200, "application/json"): ChatResponseSerializer,
+            (200, "text/event-stream"): OpenApiResponse(
+                UI_MESSAGE_STREAM_EVENT,
+                description=(
+                    "With `Accept: text/event-stream`: the turn as Server-Sent Events, the Vercel AI SDK UI "
+                    "message stream protocol v1 (header `x-vercel-ai-ui-message-stream: v1`); each event's "
+                    "`data` is one chunk as JSON (`start`, `start-step`, `tool-input-available`, "
+                    "`tool-output-available`, `text-delta`, `finish` ...), the last `[DONE]`."
+                ),
+            ),
             502: OpenApiResponse(ChatProviderErrorSerializer, description="The model provider returned an error."),
             503: OpenApiResponse(
                 ChatUnavailableSerializer,
@@ -93,15 +123,27 @@ class ChatApi(GenericAPIView):
             422: error_response(IdempotencyKeyReused, "Idempotency-Key used for another request."),
         },
     )
-    def post(self, request: Request, user_id: UUID) -> Response:
+    async def post(self, request: Request, user_id: UUID) -> HttpResponseBase:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key")
+        streams = isinstance(request.accepted_renderer, EventStreamRenderer)
+        owner, key = authenticated_user(request), request.headers.get("Idempotency-Key")
         if key is None:
-            turn = run_turn(owner=authenticated_user(request), **serializer.validated_data)
+            events = turn_events(owner=owner, deltas=streams, **serializer.validated_data)
         else:
-            turn = run_turn_once(owner=authenticated_user(request), key=key, **serializer.validated_data)
+            events = turn_once_events(owner=owner, key=key, deltas=streams, **serializer.validated_data)
+        if streams:
+            return await event_stream_response(events)
+        turn = await collect(detached(events))
         return Response(ChatResponseSerializer(turn).data)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), EventStreamRenderer
+        ):
+            # What is answered before a stream starts (an error, or GET) is JSON.
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class ConversationListApi(ListAPIView):
@@ -119,9 +161,8 @@ class ConversationDetailApi(GenericAPIView):
     serializer_class = ConversationDetailSerializer
 
     def get(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
-        conversation = selectors.get_conversation(
-            owner=authenticated_user(request), conversation_id=conversation_id, with_messages=True
-        )
+        """The conversation; its messages are at `messages_url`, a page at a time."""
+        conversation = selectors.get_conversation(owner=authenticated_user(request), conversation_id=conversation_id)
         return Response(self.get_serializer(conversation).data)
 
     @extend_schema(responses={204: None})
@@ -152,3 +193,17 @@ class ConversationUndoApi(GenericAPIView):
         undone = undo_conversation_turn(owner=authenticated_user(request), conversation_id=conversation_id)
         data = {"undone": [{"action": action, "task": task} for action, task in undone]}
         return Response(UndoResultSerializer(data).data)
+
+
+class ConversationMessageListApi(ListAPIView):
+    """The conversation's messages, oldest first, paginated (`?page=`, `?page_size=` up to 100);
+    `position` counts from 0 over the whole conversation. The last page is the latest."""
+
+    permission_classes = [IsAuthenticated, IsPathUser]
+    serializer_class = MessageSerializer
+    pagination_class = PageSizePagination
+
+    def get_queryset(self) -> QuerySet[Message]:
+        return selectors.conversation_messages(
+            owner=authenticated_user(self.request), conversation_id=self.kwargs["conversation_id"]
+        )

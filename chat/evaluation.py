@@ -19,7 +19,7 @@ import math
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -331,7 +331,7 @@ def _shown(text: str) -> str:
 
 
 class TimedModel:
-    """A `ModelClient` that adds up the time spent in the wrapped client's `complete()`.
+    """A `ModelClient` that adds up the time spent in the wrapped client's `stream()`.
 
     This is "the agent's time" the evaluation reports: the model's own work, without the
     database work of the turn around it. Other attributes are the wrapped client's.
@@ -343,19 +343,26 @@ class TimedModel:
         self.model = model.model
         self._seconds = 0.0
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
-        started = time.perf_counter()
-        try:
-            return self._model.complete(messages, tools)
-        finally:
-            self._seconds += time.perf_counter() - started
+    async def stream(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+    ) -> AsyncIterator[str | AssistantMessage]:
+        parts = self._model.stream(messages, tools, deltas=deltas)
+        while True:
+            started = time.perf_counter()
+            try:
+                part = await anext(parts)
+            except StopAsyncIteration:
+                return
+            finally:
+                self._seconds += time.perf_counter() - started
+            yield part
 
     @property
     def longest_step(self) -> timedelta:
         return self._model.longest_step
 
     def take_ms(self) -> float:
-        """The time spent in `complete()` since the last call, in milliseconds."""
+        """The time spent in `stream()` since the last call, in milliseconds."""
         seconds, self._seconds = self._seconds, 0.0
         return seconds * 1000
 

@@ -19,18 +19,31 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from chat.agent.clients import build_model
-from chat.agent.model import ModelClient
+from chat.agent.events import (
+    Event,
+    StepFinished,
+    StepStarted,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnFinished,
+    TurnStarted,
+)
+from chat.agent.model import ModelClient, Usage
 from chat.models import IdempotentRequest, Turn
 from chat.persistence import StepNotStored, start_turn
-from chat.turns import ChatTurn, continue_turn
+from chat.turns import ChatTurn, collect, continued_turn_events
+from config.database import in_database
 from config.errors import DomainError, InvalidInput, ServerError
 from config.outages import (
     DATABASE_ERRORS,
@@ -127,6 +140,67 @@ def _release_pending() -> None:
             return
 
 
+async def turn_once_events(
+    *,
+    owner: User,
+    key: str,
+    message: str,
+    conversation_id: uuid.UUID | None = None,
+    model: ModelClient | None = None,
+    deltas: bool = False,
+) -> AsyncIterator[Event]:
+    """`turn_events`, at most once per (owner, key): a repeat gets the first turn (told again
+    from its stored answer), or its error, and a repeat after the first request died continues
+    its turn."""
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
+    turn_model = model or build_model()
+    claim = await in_database(
+        _claim_key,
+        owner=owner,
+        key=key,
+        fingerprint=request_fingerprint(message=message, conversation_id=conversation_id),
+        lease=turn_model.longest_step,
+    )
+    if claim.response_status is not None:
+        for event in _told_again(_replay(claim), turn_id=claim.turn_id, deltas=deltas):
+            yield event
+        return
+    lease = KeyLease(claim)
+    turn: Turn | None = None
+    try:
+        if claim.turn_id is None:
+            turn = await in_database(
+                start_turn, owner=owner, message=message, conversation_id=conversation_id, fence=lease
+            )
+        else:
+            turn = await in_database(Turn.objects.select_related("conversation").get, pk=claim.turn_id)
+        async for event in continued_turn_events(owner=owner, turn=turn, model=turn_model, fence=lease, deltas=deltas):
+            if isinstance(event, TurnFinished):
+                body = ChatTurn.finished(event).as_dict()
+                await in_database(_store_outcome, claim=claim, status=TURN_STORED, body=body)
+            yield event
+    except StepNotStored:
+        raise RequestInProgress() from None
+    except (DatabaseUnavailable, *DATABASE_ERRORS) as error:  # type: ignore[misc]  # mypy: a tuple built at import
+        # Nothing is stored as the outcome: a repeat continues the turn from its last stored step.
+        await in_database(lease.release)
+        if isinstance(error, DatabaseUnavailable):
+            raise
+        if turn is not None or claim.turn_id is not None:
+            conversation = turn.conversation_id if turn is not None else None
+            raise DatabaseUnavailableMayHaveRun(conversation_id=conversation) from error
+        raise DatabaseUnavailable() from error
+    except DomainError as error:
+        await in_database(_store_outcome, claim=claim, status=error.status_code, body=error.body())
+        raise
+    except Exception:
+        # An unexpected failure (a bug) would most likely happen again: the key answers it
+        # from now on rather than running the turn on.
+        await in_database(_store_outcome, claim=claim, status=ServerError.status_code, body=ServerError().body())
+        raise
+
+
 def run_turn_once(
     *,
     owner: User,
@@ -135,50 +209,24 @@ def run_turn_once(
     conversation_id: uuid.UUID | None = None,
     model: ModelClient | None = None,
 ) -> ChatTurn:
-    """`run_turn`, at most once per (owner, key): a repeat gets the first turn, or its error, and
-    a repeat after the first request died continues its turn."""
-    if not IDEMPOTENCY_KEY.fullmatch(key):
-        raise InvalidInput({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
-    turn_model = model or build_model()
-    if _unreleased:
-        _release_pending()
-    claim = _claim_key(
-        owner=owner,
-        key=key,
-        fingerprint=request_fingerprint(message=message, conversation_id=conversation_id),
-        lease=turn_model.longest_step,
+    """`turn_once_events` to the end, for sync callers (commands, tests)."""
+    return async_to_sync(collect)(
+        turn_once_events(owner=owner, key=key, message=message, conversation_id=conversation_id, model=model)
     )
-    if claim.response_status is not None:
-        return _replay(claim)
-    lease = KeyLease(claim)
-    turn: Turn | None = None
-    try:
-        if claim.turn_id is None:
-            turn = start_turn(owner=owner, message=message, conversation_id=conversation_id, fence=lease)
-        else:
-            turn = Turn.objects.select_related("conversation").get(pk=claim.turn_id)
-        result = continue_turn(owner=owner, turn=turn, model=turn_model, fence=lease)
-        _store_outcome(claim=claim, status=TURN_STORED, body=result.as_dict())
-    except StepNotStored:
-        raise RequestInProgress() from None
-    except (DatabaseUnavailable, *DATABASE_ERRORS) as error:  # type: ignore[misc]  # mypy: a tuple built at import
-        # Nothing is stored as the outcome: a repeat continues the turn from its last stored step.
-        lease.release()
-        if isinstance(error, DatabaseUnavailable):
-            raise
-        if turn is not None or claim.turn_id is not None:
-            conversation = turn.conversation_id if turn is not None else None
-            raise DatabaseUnavailableMayHaveRun(conversation_id=conversation) from error
-        raise DatabaseUnavailable() from error
-    except DomainError as error:
-        _store_outcome(claim=claim, status=error.status_code, body=error.body())
-        raise
-    except Exception:
-        # An unexpected failure (a bug) would most likely happen again: the key answers it
-        # from now on rather than running the turn on.
-        _store_outcome(claim=claim, status=ServerError.status_code, body=ServerError().body())
-        raise
-    return result
+
+
+def _told_again(turn: ChatTurn, *, turn_id: int | None, deltas: bool) -> list[Event]:
+    """A stored turn's answer as the events of a turn that runs no tool again."""
+    events: list[Event] = [TurnStarted(turn.conversation_id, turn_id or 0), StepStarted()]
+    for index, call in enumerate(turn.tool_calls):
+        call_id = f"stored_{index}"
+        events.append(ToolCallStarted(call_id, call["tool_name"], call["arguments"]))
+        events.append(ToolCallFinished(call_id, call["tool_name"], call["result"]))
+    if deltas:
+        events.append(TextDelta(turn.reply))
+    events.append(StepFinished())
+    events.append(TurnFinished(turn.conversation_id, turn.reply, turn.tool_calls, Usage(**turn.usage)))
+    return events
 
 
 def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> str:
@@ -193,6 +241,8 @@ def _claim_key(*, owner: User, key: str, fingerprint: str, lease: timedelta) -> 
 
     An earlier claim whose lease has gone unrenewed for longer than `lease` is taken over
     (renewing it), so only one request holds a key's lease at a time."""
+    if _unreleased:
+        _release_pending()
     for _ in range(3):
         try:
             with transaction.atomic():

@@ -25,6 +25,7 @@ from chat.agent.runner import AgentTurn, Step
 from chat.conversations import start_conversation
 from chat.models import Conversation, Message, TaskChange, Turn
 from chat.selectors import ConversationNotFound, repaired, turn_messages
+from config.database import in_database
 from todos.models import Todo
 from todos.services import TaskSnapshot
 
@@ -111,7 +112,11 @@ class TurnRecorder:
         self.fence = fence
         self._step = turn.steps
 
-    def record_step(self, step: Step) -> list[ChatMessage]:
+    async def record_step(self, step: Step) -> list[ChatMessage]:
+        return await in_database(self.store_step, step)
+
+    def store_step(self, step: Step) -> list[ChatMessage]:
+        """Run the step's tools and store it, in one transaction (`record_step`, in the database's thread)."""
         number = self.turn.steps
         self._step = number
         try:
@@ -174,4 +179,3 @@ def save_turn(*, conversation_id: uuid.UUID, messages: list[ChatMessage]) -> Tur
         Turn.objects.filter(pk=turn.pk).update(steps=step + 1 if messages else 0, model_calls=calls)
         _touch_conversation(conversation_id, added=len(rows))
     return turn
-

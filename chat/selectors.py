@@ -2,11 +2,12 @@ import json
 import uuid
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
 from chat.agent.model import ChatMessage
+from chat.context_window import estimate_tokens, fit_history
 from chat.models import Conversation, Message, Turn
 from config.errors import NotFound
 
@@ -35,19 +36,29 @@ def messages_in_order() -> QuerySet[Message]:
     )
 
 
-def get_conversation(*, owner: User, conversation_id: uuid.UUID, with_messages: bool = False) -> Conversation:
+def get_conversation(*, owner: User, conversation_id: uuid.UUID) -> Conversation:
     """The owner's conversation; another user's is reported as not found, never as forbidden."""
-    conversations = Conversation.objects.filter(owner=owner)
-    if with_messages:
-        conversations = conversations.prefetch_related(Prefetch("messages", queryset=messages_in_order()))
     try:
-        return conversations.get(pk=conversation_id)
+        return Conversation.objects.get(owner=owner, pk=conversation_id)
     except Conversation.DoesNotExist:
         raise ConversationNotFound() from None
 
 
+def conversation_messages(*, owner: User, conversation_id: uuid.UUID) -> QuerySet[Message]:
+    """The messages of the owner's conversation in order, with their `position` (for paging:
+    the positions are counted over the whole conversation, whichever rows are fetched)."""
+    conversation = get_conversation(owner=owner, conversation_id=conversation_id)
+    return messages_in_order().filter(conversation=conversation)
+
+
 def conversations_for(*, owner: User) -> QuerySet[Conversation]:
     return Conversation.objects.filter(owner=owner).order_by("-updated_at", "-created_at")
+
+
+def latest_conversation_id(*, owner: User) -> uuid.UUID | None:
+    """The owner's most recently active conversation, or None."""
+    latest: uuid.UUID | None = conversations_for(owner=owner).values_list("id", flat=True).first()
+    return latest
 
 
 def as_chat_message(row: dict[str, Any]) -> ChatMessage:
@@ -93,17 +104,46 @@ def repaired(messages: list[ChatMessage]) -> list[ChatMessage]:
     return out
 
 
-def history_for(*, conversation: Conversation, limit: int, before: Turn | None = None) -> list[ChatMessage]:
-    """The last `limit` messages (of the turns started before `before`, when given), oldest
-    first, in one bounded query, `repaired`: the window never starts inside a tool-call group
-    and no tool call goes without its result."""
+# Rows of history read per query, the first query and the most: few for a short conversation,
+# then more each time, so a long one takes a handful of queries to cover the budget.
+HISTORY_BATCH = 64
+HISTORY_BATCH_MAX = 1024
+
+
+def history_for(*, conversation: Conversation, budget: int, before: Turn | None = None) -> list[ChatMessage]:
+    """The newest messages of `conversation` (of the turns started before `before`, when given)
+    that fit in `budget` tokens, oldest first, `repaired` and cut by `fit_history`: the window
+    starts at a turn (or at least a group) boundary and no tool call goes without its result.
+
+    Reads newest first in batches, each query bounded, until the messages read cover `budget`."""
     messages = Message.objects.filter(conversation=conversation)
     if before is not None:
         messages = messages.filter(turn_id__lt=before.pk)
-    newest_first = [f"-{field}" for field in MESSAGE_ORDER]
-    rows = list(messages.order_by(*newest_first).values(*HISTORY_FIELDS)[:limit])
+    newest_first = messages.order_by(*(f"-{field}" for field in MESSAGE_ORDER)).values(*HISTORY_FIELDS, *MESSAGE_ORDER)
+    rows: list[dict[str, Any]] = []
+    tokens, size = 0, HISTORY_BATCH
+    while tokens < budget:
+        batch = newest_first
+        if rows:
+            oldest = rows[-1]
+            batch = batch.filter(_before_place(oldest["turn_id"], oldest["step"], oldest["index"]))
+        read = list(batch[:size])
+        rows.extend(read)
+        tokens += estimate_tokens(as_chat_message(row) for row in read)
+        if len(read) < size:
+            break
+        size = min(size * 2, HISTORY_BATCH_MAX)
     rows.reverse()
-    return repaired([as_chat_message(row) for row in rows])
+    return fit_history(history=repaired([as_chat_message(row) for row in rows]), fixed_tokens=0, budget=budget)
+
+
+def _before_place(turn_id: int, step: int, index: int) -> Q:
+    """Messages that come before the message at (turn, step, index) in `MESSAGE_ORDER`."""
+    return (
+        Q(turn_id__lt=turn_id)
+        | Q(turn_id=turn_id, step__lt=step)
+        | Q(turn_id=turn_id, step=step, index__lt=index)
+    )
 
 
 def turn_messages(turn: Turn) -> list[ChatMessage]:

@@ -1,4 +1,7 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from chat.agent.model import ModelError
 from chat.models import Conversation, Message
@@ -70,11 +73,23 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class ConversationDetailSerializer(ConversationSerializer):
-    messages = MessageSerializer(many=True, read_only=True)
+    """A conversation with a link to its messages (`message_count` of them), which come a page
+    at a time from their own endpoint: a conversation grows without bound, a response must not."""
+
+    messages_url = serializers.SerializerMethodField(help_text="The conversation's messages, oldest first, paginated.")
 
     class Meta(ConversationSerializer.Meta):
-        fields = (*ConversationSerializer.Meta.fields, "messages")
+        fields = (*ConversationSerializer.Meta.fields, "messages_url")
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_messages_url(self, conversation: Conversation) -> str:
+        url = reverse(
+            "conversation-messages",
+            kwargs={"user_id": conversation.owner_id, "conversation_id": conversation.pk},
+            request=self.context.get("request"),
+        )
+        return str(url)
 
 
 class UndoneChangeSerializer(serializers.Serializer):

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from chat.apis import ChatApi, ConversationDetailApi, ConversationListApi, ConversationUndoApi
+from chat.apis import (
+    ChatApi,
+    ConversationDetailApi,
+    ConversationListApi,
+    ConversationMessageListApi,
+    ConversationUndoApi,
+)
 
 urlpatterns = [
     path("<uuid:user_id>/chat", ChatApi.as_view(), name="chat"),
@@ -9,6 +15,11 @@ urlpatterns = [
         "<uuid:user_id>/conversations/<uuid:conversation_id>",
         ConversationDetailApi.as_view(),
         name="conversation-detail",
+    ),
+    path(
+        "<uuid:user_id>/conversations/<uuid:conversation_id>/messages",
+        ConversationMessageListApi.as_view(),
+        name="conversation-messages",
     ),
     path(
         "<uuid:user_id>/conversations/<uuid:conversation_id>/undo",

@@ -13,9 +13,10 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 
+# Plain words, no Markdown or quotes: the browsable API shows this inside a JSON string.
 ANONYMOUS_DETAIL = (
-    "Log in to see your own endpoints: POST your username and password to `token` for a Bearer token, "
-    "or use `session_login` in a browser; `register` creates an account."
+    "Log in to see your own endpoints: POST your username and password to the token endpoint for a "
+    "Bearer token, or log in through session_login in a browser; register creates an account."
 )
 USER_DETAIL = "Your endpoints. Task and chat URLs carry your user id; another user's id is refused."
 

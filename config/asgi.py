@@ -1,7 +1,25 @@
+"""The ASGI application: what `gunicorn -c config/gunicorn.py` serves (uvicorn workers), and
+`make run` in development.
+
+Database work of the async chat path runs in `DATABASE_POOL_SIZE` shared threads
+(`config.database`), so a process never needs more connections than its pool holds. With
+DEBUG on, static files are served too (as runserver does).
+"""
+
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_asgi_application()
+
+from config.database import serve_from_threads  # noqa: E402  (after Django is set up)
+
+serve_from_threads(settings.DATABASE_POOL_SIZE)
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    application = ASGIStaticFilesHandler(application)

@@ -1,17 +1,20 @@
-"""Gunicorn settings: `gunicorn -c config/gunicorn.py config.wsgi`.
+"""Gunicorn settings: `gunicorn -c config/gunicorn.py` serves `config.asgi:application`.
 
-Threaded workers: a chat turn spends most of its time waiting on the model, so each worker
-serves many turns at once and a slow model never blocks other users' requests. Everything
-a turn needs is in the database, so any number of instances can share one PostgreSQL.
+Uvicorn workers run Django under ASGI: a chat turn waiting on the model holds no thread and no
+database connection (its database work runs in `DATABASE_POOL_SIZE` threads per worker, each
+unit on a pooled connection given back when it is done), so one worker serves a thousand
+turns at once; at most WORKERS x DATABASE_POOL_SIZE PostgreSQL connections per instance.
+Slow or idle clients cost a socket each, not a worker. Everything a turn needs is in the
+database, so any number of instances can share one PostgreSQL.
 """
 
 import os
 
+wsgi_app = "config.asgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
-# The heartbeat of a gthread worker comes from its main loop, not from requests, so a long
+worker_class = "uvicorn_worker.UvicornWorker"
+# The heartbeat of an async worker comes from its event loop, not from requests, so a long
 # model call does not get the worker killed; this only catches a wedged worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30

@@ -79,6 +79,12 @@ ASGI_APPLICATION = "config.asgi.application"
 # Database: SQLite in the project folder by default, PostgreSQL (or any URL
 # django-environ understands) through DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Database connections per process (serving ASGI, also the threads that do database work).
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=8)
+if DATABASE_POOL_SIZE < 1:
+    raise ImproperlyConfigured("DATABASE_POOL_SIZE must be at least 1.")
+# Seconds a request waits for a free connection before failing with 503 database_unavailable.
+DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=10.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers wait
     # for it (up to `timeout` seconds) instead of failing with "database is locked".
@@ -90,8 +96,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Django's psycopg pool: a process holds at most DATABASE_POOL_SIZE connections, each
+    # taken for one unit of work and given back (CONN_MAX_AGE 0 hands it back to the pool
+    # instead of closing it); the pool checks a connection before handing it out.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": DATABASE_POOL_TIMEOUT,
+    }
 
 # Throttle counters live in the cache: the default is per process; with several instances
 # set CACHE_URL to a shared cache (for example redis://127.0.0.1:6379/0).
@@ -137,7 +151,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "config.renderers.BrowsableAPIRenderer",
     ],
     # JSON with its nesting depth bounded before parsing (config/parsers.py); form data for the
     # browsable API's forms.
@@ -194,9 +208,13 @@ OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
 AGENT_BACKEND = env.str("AGENT_BACKEND", default="")
 if AGENT_BACKEND not in ("", "openai", "offline"):
     raise ImproperlyConfigured(f"AGENT_BACKEND must be 'openai', 'offline' or empty, not {AGENT_BACKEND!r}.")
-CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=40)
-if CHAT_HISTORY_MESSAGES < 1:
-    raise ImproperlyConfigured("CHAT_HISTORY_MESSAGES must be at least 1.")
+# The model's context, in tokens as `chat.context_window` estimates them: each prompt and the
+# reply reserve fit in it, the oldest history left out first (a turn's own messages never are).
+# The floor: the system prompt, the tool schemas and the reply reserve take about 2,400 tokens,
+# and a turn that lists a page of tasks about 3,100 more.
+CHAT_CONTEXT_TOKENS = env.int("CHAT_CONTEXT_TOKENS", default=16000)
+if CHAT_CONTEXT_TOKENS < 8192:
+    raise ImproperlyConfigured("CHAT_CONTEXT_TOKENS must be at least 8192.")
 CHAT_LOG_CONTENT = env.bool("CHAT_LOG_CONTENT", default=False)
 
 # Production hardening, driven by the environment. Redirects and HSTS are off by default

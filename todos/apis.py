@@ -1,14 +1,18 @@
 from uuid import UUID
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsPathUser, authenticated_user
+from config.pagination import PageSizePagination
 from todos import services
+from todos.models import Todo
 from todos.serializers import TaskCreateSerializer, TaskInputSerializer, TaskListQuerySerializer, TaskSerializer
 
 
@@ -18,13 +22,23 @@ class OwnerApi(APIView):
     permission_classes = [IsAuthenticated, IsPathUser]
 
 
-class TaskListApi(OwnerApi):
+class TaskListApi(OwnerApi, GenericAPIView):
+    pagination_class = PageSizePagination
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        # The browsable API's form is the create form.
+        return TaskCreateSerializer if self.request.method == "POST" else TaskSerializer
+
+    def get_queryset(self) -> QuerySet[Todo]:
+        query = TaskListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return services.list_tasks(owner=authenticated_user(self.request), **query.validated_data)
+
     @extend_schema(parameters=[TaskListQuerySerializer], responses=TaskSerializer(many=True))
     def get(self, request: Request, user_id: UUID) -> Response:
-        query = TaskListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        tasks = services.list_tasks(owner=authenticated_user(request), status=query.validated_data["status"])
-        return Response(TaskSerializer(tasks, many=True).data)
+        """The caller's tasks in number order, a page at a time; `status` and `query` filter them."""
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TaskSerializer(page, many=True).data)
 
     @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
     def post(self, request: Request, user_id: UUID) -> Response:

@@ -8,6 +8,10 @@ TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 1000
+# A task search (`query` of the task list and of `list_tasks`): words each matched in the title
+# or the description.
+QUERY_MAX_LENGTH = 200
+QUERY_MAX_WORDS = 10
 
 
 class Todo(models.Model):

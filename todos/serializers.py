@@ -1,6 +1,13 @@
 from rest_framework import serializers
 
-from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, Todo
+from todos.models import (
+    DESCRIPTION_MAX_LENGTH,
+    QUERY_MAX_LENGTH,
+    QUERY_MAX_WORDS,
+    TASK_STATUSES,
+    TITLE_MAX_LENGTH,
+    Todo,
+)
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -29,3 +36,10 @@ class TaskListQuerySerializer(serializers.Serializer):
     # The service validates the status; the ChoiceField stays for the OpenAPI enum and DRF's
     # usual 400 field error, with its choices from the same constant.
     status = serializers.ChoiceField(choices=TASK_STATUSES, default="all")
+    query = serializers.CharField(
+        max_length=QUERY_MAX_LENGTH,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=f"Words a task's title or description must each hold (any case); at most {QUERY_MAX_WORDS}.",
+    )

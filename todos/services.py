@@ -19,8 +19,17 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from config.errors import DomainError, InvalidInput, NotFound
-from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, TaskCounter, TaskStatus, Todo
-from todos.selectors import tasks_for
+from todos.models import (
+    DESCRIPTION_MAX_LENGTH,
+    QUERY_MAX_LENGTH,
+    QUERY_MAX_WORDS,
+    TASK_STATUSES,
+    TITLE_MAX_LENGTH,
+    TaskCounter,
+    TaskStatus,
+    Todo,
+)
+from todos.selectors import TaskPage, task_page, tasks_for
 
 
 class TaskNotFound(NotFound):
@@ -102,10 +111,27 @@ def add_task(*, owner: User, title: str, description: str | None = "") -> Todo:
     return Todo.objects.create(owner=owner, number=_next_number(owner=owner), title=title, description=description)
 
 
-def list_tasks(*, owner: User, status: TaskStatus = "all") -> QuerySet[Todo]:
+def list_tasks(*, owner: User, status: TaskStatus = "all", query: str = "") -> QuerySet[Todo]:
+    """The owner's tasks of `status` that hold each word of `query`, in number order."""
+    _check_filter(status=status, query=query)
+    return tasks_for(owner=owner, status=status, query=query)
+
+
+def list_task_page(*, owner: User, status: TaskStatus = "all", query: str = "", offset: int = 0, size: int) -> TaskPage:
+    """`list_tasks`, at most `size` of them from `offset` on, with the owner's task counts."""
+    _check_filter(status=status, query=query)
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= _MAX_NUMBER:
+        raise InvalidTaskInput({"offset": [f"Must be a whole number from 0 to {_MAX_NUMBER}."]})
+    return task_page(owner=owner, status=status, query=query, offset=offset, size=size)
+
+
+def _check_filter(*, status: str, query: str) -> None:
     if status not in TASK_STATUSES:
         raise InvalidTaskInput({"status": [f"Must be one of: {', '.join(TASK_STATUSES)}."]})
-    return tasks_for(owner=owner, status=status)
+    if len(query) > QUERY_MAX_LENGTH or len(query.split()) > QUERY_MAX_WORDS:
+        raise InvalidTaskInput(
+            {"query": [f"Use at most {QUERY_MAX_WORDS} words and {QUERY_MAX_LENGTH} characters."]}
+        )
 
 
 # The largest value a PositiveIntegerField holds on every supported database.

@@ -1,6 +1,14 @@
-"""The seam between the tool-calling loop and a model: `ModelClient.complete`."""
+"""The seam between the tool-calling loop and a model: `ModelClient.stream`.
 
+A model client streams its next assistant message: the reply's text in pieces as they come
+(when asked for `deltas`), then the whole `AssistantMessage`. A model computed in process
+(the offline agent, test models) is a `LocalModel`: it writes `complete`, and its reply is
+streamed in word-sized pieces.
+"""
+
+import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypedDict
@@ -99,9 +107,37 @@ class ModelClient(Protocol):
         a turn's idempotency lease that has gone unrenewed this long belongs to a dead process."""
         ...
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
-        """Return the model's next assistant message. Raises a `ModelError` on provider failure."""
+    def stream(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+    ) -> AsyncIterator["str | AssistantMessage"]:
+        """The model's next assistant message: when `deltas`, the pieces of its text as they
+        come, then the whole message, last. Raises a `ModelError` on provider failure."""
         ...
+
+
+# A piece of streamed text: a word with the spaces after it (or a run of spaces).
+_PIECE = re.compile(r"\S+\s*|\s+")
+
+
+class LocalModel:
+    """A model computed in this process, quickly and with no I/O: `complete` gives the whole
+    message at once, and `stream` hands its text out word by word."""
+
+    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        raise NotImplementedError
+
+    async def answer(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        """`complete`, on the event loop (it does no I/O)."""
+        return self.complete(messages, tools)
+
+    async def stream(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+    ) -> AsyncIterator["str | AssistantMessage"]:
+        message = await self.answer(messages, tools)
+        if deltas:
+            for piece in _PIECE.findall(message.content):
+                yield piece
+        yield message
 
 
 class ModelError(DomainError):

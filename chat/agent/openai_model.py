@@ -1,13 +1,19 @@
-"""`OpenAIModel`: chat completions through the `openai` SDK, against OpenAI or any
-OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`."""
+"""`OpenAIModel`: chat completions through the `openai` SDK's async client, against OpenAI or
+any OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`; streamed
+(`stream=True`) when the reply's text is wanted in pieces."""
 
+import ssl
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
+import httpx2
 import openai
 from django.conf import settings
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from chat.agent.model import (
     AssistantMessage,
@@ -19,6 +25,7 @@ from chat.agent.model import (
     ToolCall,
     Usage,
 )
+from config.database import serving_async
 
 # The longest wait the openai SDK accepts from a Retry-After header before a retry.
 MAX_RETRY_AFTER_SECONDS = 120
@@ -26,11 +33,49 @@ MAX_RETRY_AFTER_SECONDS = 120
 STEP_MARGIN_SECONDS = 60
 
 
+@dataclass(frozen=True)
+class Provider:
+    """Where and how to reach the model: an OpenAI-compatible API."""
+
+    api_key: str
+    base_url: str | None
+    timeout: float
+    max_retries: int
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[openai.AsyncOpenAI]:
+        """A client for the provider. Serving ASGI, the process's one (its connection pool
+        shared by every turn; it holds no conversation state); elsewhere each event loop is
+        short-lived (`async_to_sync`), and so is the client, closed before its loop is. The
+        SDK retries connection errors, 408, 409, 429 and 5xx itself."""
+        if serving_async():
+            if self not in _shared:
+                _shared[self] = self._new_client()
+            yield _shared[self]
+            return
+        async with self._new_client() as client:
+            yield client
+
+    def _new_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+        )
+
+
 @cache
-def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int) -> openai.OpenAI:
-    # One client (and its connection pool) per process and configuration; it holds no
-    # conversation state. The SDK retries connection errors, 408, 409, 429 and 5xx itself.
-    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+def _tls_context() -> ssl.SSLContext:
+    """The SDK's default TLS settings (its HTTP library's), built once and shared by every
+    client of the process: building them (loading the CA bundle) takes ~30 ms of CPU, the
+    rest of a client well under one."""
+    return httpx2.create_ssl_context()
+
+
+# The clients of a process that serves ASGI: one event loop, one client per provider.
+_shared: dict[Provider, openai.AsyncOpenAI] = {}
 
 
 def _wire_message(message: ChatMessage) -> ChatMessage:
@@ -45,61 +90,119 @@ def _wire_message(message: ChatMessage) -> ChatMessage:
 class OpenAIModel:
     backend = "openai"
 
-    def __init__(self, *, client: openai.OpenAI, model: str) -> None:
-        self.client = client
+    def __init__(self, *, provider: Provider, model: str) -> None:
+        self.provider = provider
         self.model = model
 
     @classmethod
     def from_settings(cls) -> "OpenAIModel":
         # Servers such as Ollama or vLLM take any key; the SDK insists on one.
-        api_key = settings.OPENAI_API_KEY or "not-needed"
-        client = _client(api_key, settings.OPENAI_BASE_URL, settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES)
-        return cls(client=client, model=settings.OPENAI_MODEL)
+        provider = Provider(
+            api_key=settings.OPENAI_API_KEY or "not-needed",
+            base_url=settings.OPENAI_BASE_URL,
+            timeout=settings.OPENAI_TIMEOUT,
+            max_retries=settings.OPENAI_MAX_RETRIES,
+        )
+        return cls(provider=provider, model=settings.OPENAI_MODEL)
 
     @property
     def longest_step(self) -> timedelta:
         """Every try of the call timing out, after the longest Retry-After wait before each
         retry, plus a margin for the step's tools."""
-        retries = self.client.max_retries
-        timeout = _seconds(self.client.timeout)
+        retries, timeout = self.provider.max_retries, self.provider.timeout
         return timedelta(seconds=(retries + 1) * timeout + retries * MAX_RETRY_AFTER_SECONDS + STEP_MARGIN_SECONDS)
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
-        body = {"model": self.model, "messages": [_wire_message(message) for message in messages], "tools": tools}
-        try:
-            # The SDK's low-level `post` (its documented way to make custom requests) with the
-            # same path, retries, timeouts and errors as `chat.completions.create`, minus the
-            # client-side walk of the whole body against the typed parameter graph: measured
-            # here at ~34 ms of CPU per call for a 40-message history, with the GIL held, for
-            # a byte-identical body (these messages are already plain wire-format dicts).
-            completion = self.client.post("/chat/completions", body=body, cast_to=ChatCompletion)
-        except openai.APITimeoutError as error:
-            raise ModelTimeout() from error
-        except openai.RateLimitError as error:
-            raise ModelRateLimited() from error
-        except openai.APIConnectionError as error:
-            raise ModelUnavailable() from error
-        except openai.APIStatusError as error:
-            raise ModelProviderError(
-                f"The language model provider returned an error (HTTP {error.status_code})."
-            ) from error
-        except openai.OpenAIError as error:
-            raise ModelProviderError() from error
-        except (ValueError, RecursionError) as error:
-            # The SDK lets these escape when a 200 response says it is JSON but is not (a
-            # proxy's HTML error page), is not UTF-8, or nests beyond the parser's limit.
-            raise ModelProviderError("The language model provider sent a response that could not be read.") from error
-        return _assistant_message(completion)
+    async def stream(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+    ) -> AsyncIterator[str | AssistantMessage]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [_wire_message(message) for message in messages],
+            "tools": tools,
+        }
+        # The SDK's low-level `post` (its documented way to make custom requests) with the
+        # same path, retries, timeouts and errors as `chat.completions.create`, minus the
+        # client-side walk of the whole body against the typed parameter graph: measured
+        # here at ~34 ms of CPU per call for a 40-message history, with the GIL held, for
+        # a byte-identical body (these messages are already plain wire-format dicts).
+        async with self.provider.connected() as client:
+            with _provider_errors():
+                if not deltas:
+                    completion = await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+                    yield _assistant_message(completion)
+                    return
+                chunks = await client.post(
+                    "/chat/completions",
+                    body={**body, "stream": True, "stream_options": {"include_usage": True}},
+                    cast_to=ChatCompletion,
+                    stream=True,
+                    stream_cls=openai.AsyncStream[ChatCompletionChunk],
+                )
+                message = _StreamedMessage()
+                async for chunk in chunks:
+                    text = message.add(chunk)
+                    if text:
+                        yield text
+        yield message.whole()
 
 
-def _seconds(timeout: float | openai.Timeout | None) -> float:
-    """The longest one request may take under the client's timeout setting."""
-    if isinstance(timeout, openai.Timeout):
-        parts = [part for part in (timeout.connect, timeout.read, timeout.write, timeout.pool) if part is not None]
-        return sum(parts) if parts else _seconds(None)
-    if timeout is None:
-        return _seconds(openai.DEFAULT_TIMEOUT)
-    return float(timeout)
+@contextmanager
+def _provider_errors() -> Iterator[None]:
+    """The SDK's errors as the model errors they are."""
+    try:
+        yield
+    except openai.APITimeoutError as error:
+        raise ModelTimeout() from error
+    except openai.RateLimitError as error:
+        raise ModelRateLimited() from error
+    except openai.APIConnectionError as error:
+        raise ModelUnavailable() from error
+    except openai.APIStatusError as error:
+        raise ModelProviderError(
+            f"The language model provider returned an error (HTTP {error.status_code})."
+        ) from error
+    except openai.OpenAIError as error:
+        raise ModelProviderError() from error
+    except (ValueError, RecursionError, AttributeError, TypeError) as error:
+        # The SDK lets these escape when a 200 response says it is JSON but is not (a
+        # proxy's HTML error page), is not UTF-8, or nests beyond the parser's limit; a
+        # streamed chunk of the wrong shape fails reading it.
+        raise ModelProviderError("The language model provider sent a response that could not be read.") from error
+
+
+class _StreamedMessage:
+    """An assistant message put together from its streamed chunks (text, tool calls by index, usage)."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.calls: dict[int, dict[str, str]] = {}
+        self.usage = Usage()
+
+    def add(self, chunk: ChatCompletionChunk) -> str:
+        """Take one chunk in; returns its new text."""
+        if chunk.usage is not None:
+            self.usage = _usage(chunk.usage)
+        if not chunk.choices:
+            return ""
+        delta = chunk.choices[0].delta
+        for call in delta.tool_calls or ():
+            part = self.calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+            if call.id:
+                part["id"] = call.id
+            if call.function is not None:
+                part["name"] += call.function.name or ""
+                part["arguments"] += call.function.arguments or ""
+        if delta.content:
+            self.text.append(delta.content)
+            return delta.content
+        return ""
+
+    def whole(self) -> AssistantMessage:
+        calls = tuple(
+            ToolCall(id=part["id"], name=part["name"], arguments=part["arguments"])
+            for _, part in sorted(self.calls.items())
+        )
+        return AssistantMessage(content="".join(self.text), tool_calls=calls, usage=self.usage)
 
 
 def _assistant_message(completion: Any) -> AssistantMessage:

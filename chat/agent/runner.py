@@ -4,19 +4,31 @@ The loop hands each completed step to a `StepRecorder` as it completes: the assi
 and, for a message that calls tools, a function that runs them. The recorder runs that function
 inside the transaction that stores the step, so a tool's effect is committed together with the
 call that asked for it and its result, or not at all. No transaction is open while the model
-is called. A turn cut short is continued by passing what it stored as `resume`: the loop picks
-up after its last stored step, and no stored tool call runs again.
+is called. A turn cut short is continued by passing what it stored as the turn: the loop picks
+up after its last stored step, and no stored tool call runs again. The loop is async and tells
+each step as it happens (`chat.agent.events`); the database work of a step runs through
+`config.database.in_database`, off the event loop.
 """
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chat.agent.model import ChatMessage, ModelClient, ModelError, ModelProviderError, Usage
+from chat.agent.events import Event, StepFinished, StepStarted, TextDelta, ToolCallFinished, ToolCallStarted
+from chat.agent.model import (
+    AssistantMessage,
+    ChatMessage,
+    ModelClient,
+    ModelError,
+    ModelProviderError,
+    Usage,
+    clean_text,
+)
 from chat.agent.tool_registry import InvalidArguments, parse_arguments
 from chat.agent.tools import Toolbox
+from config.database import in_database
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +103,7 @@ class Step:
 
 
 class StepRecorder(Protocol):
-    def record_step(self, step: Step) -> list[ChatMessage]:
+    async def record_step(self, step: Step) -> list[ChatMessage]:
         """Run the step's tools and store the step, all in one transaction; returns the tool
         result messages. Raises if the step could not be stored (then nothing of it happened)."""
         ...
@@ -100,8 +112,8 @@ class StepRecorder(Protocol):
 class Unrecorded:
     """A recorder that stores nothing: the tools run on their own (tests, evaluation tools)."""
 
-    def record_step(self, step: Step) -> list[ChatMessage]:
-        return step.run_tools() if step.run_tools is not None else []
+    async def record_step(self, step: Step) -> list[ChatMessage]:
+        return await in_database(step.run_tools) if step.run_tools is not None else []
 
 
 class AgentFailed(Exception):
@@ -113,36 +125,47 @@ class AgentFailed(Exception):
         self.turn = turn
 
 
-def run_agent(
+# What the model is sent of the conversation before the turn, given the turn's messages so far.
+HistoryWindow = Callable[[list[ChatMessage]], list[ChatMessage]]
+
+
+async def run_agent(
     *,
     model: ModelClient,
     toolbox: Toolbox,
     system_prompt: str,
     history: list[ChatMessage],
-    user_message: str = "",
-    max_model_calls: int = MAX_MODEL_CALLS,
+    turn: AgentTurn,
     recorder: StepRecorder | None = None,
-    resume: AgentTurn | None = None,
-) -> AgentTurn:
-    """Run one turn: call the model, run the tools it asks for in order, feed results back,
-    until it gives a final answer or `max_model_calls` calls have been made.
+    window: HistoryWindow | None = None,
+    deltas: bool = False,
+    max_model_calls: int = MAX_MODEL_CALLS,
+) -> AsyncIterator[Event]:
+    """Run one turn, telling each step as it happens: call the model, run the tools it asks
+    for in order, feed results back, until it gives a final answer or `max_model_calls` calls
+    have been made.
 
-    `resume` is a turn stored so far (its messages start with the user's): the loop goes on
-    from its last step, or returns it as it is if it has its final answer. Each step goes
-    through `recorder` (by default nothing is stored)."""
+    `turn` is the turn so far, its messages starting with the user's, and is updated as the
+    loop goes: a stored turn goes on from its last step, or stays as it is if it has its final
+    answer. Each step goes through `recorder` (by default nothing is stored); `window` picks
+    what of `history` the model is sent at each call (by default all of it); `deltas` asks the
+    model for the reply's text in pieces. Raises `AgentFailed` when the model fails."""
     recorder = recorder or Unrecorded()
-    turn = resume or AgentTurn(messages=[{"role": "user", "content": user_message}])
-    conversation: list[ChatMessage] = [{"role": "system", "content": system_prompt}, *history, *turn.messages]
     if turn.finished:
-        return turn
-
-    def add(message: ChatMessage) -> None:
-        turn.messages.append(message)
-        conversation.append(message)
+        return
+    system: ChatMessage = {"role": "system", "content": system_prompt}
 
     while turn.model_calls < max_model_calls:
+        sent = window(turn.messages) if window is not None else history
+        yield StepStarted()
+        reply: AssistantMessage | None = None
         try:
-            reply = model.complete(conversation, toolbox.schemas).cleaned()
+            async for part in model.stream([system, *sent, *turn.messages], toolbox.schemas, deltas=deltas):
+                if isinstance(part, str):
+                    if part:
+                        yield TextDelta(clean_text(part))
+                else:
+                    reply = part.cleaned()
         except ModelError as error:
             raise AgentFailed(error, turn) from error
         except Exception as error:
@@ -150,17 +173,22 @@ def run_agent(
             # turn already did must still be stored.
             logger.exception("model client %s failed unexpectedly", model.backend)
             raise AgentFailed(ModelProviderError(), turn) from error
+        if reply is None:
+            raise AgentFailed(ModelProviderError("The language model provider sent no message."), turn)
         message = reply.as_chat_message()
         if not reply.tool_calls:
-            recorder.record_step(Step(message, reply.usage))
-            turn.model_calls += 1
-            turn.usage += reply.usage
-            add(message)
+            await recorder.record_step(Step(message, reply.usage))
+            _add(turn, reply, [message])
             turn.reply = reply.content
-            return turn
+            yield StepFinished()
+            return
+        for call in reply.tool_calls:
+            yield ToolCallStarted(call.id, call.name, _arguments(call.arguments))
         runs: list[ToolRun] = []
 
-        def run_tools(calls: tuple = reply.tool_calls, runs: list[ToolRun] = runs) -> list[ChatMessage]:
+        requested = reply.tool_calls
+
+        def run_tools(calls: tuple = requested, runs: list[ToolRun] = runs) -> list[ChatMessage]:
             runs.clear()  # a recorder that retries the step runs them again from the start
             results: list[ChatMessage] = []
             for call in calls:
@@ -171,16 +199,37 @@ def run_agent(
                 )
             return results
 
-        results = recorder.record_step(Step(message, reply.usage, run_tools=run_tools))
-        turn.model_calls += 1
-        turn.usage += reply.usage
-        add(message)
-        for result in results:
-            add(result)
+        results = await recorder.record_step(Step(message, reply.usage, run_tools=run_tools))
+        _add(turn, reply, [message, *results])
         turn.tool_runs.extend(runs)
+        for call, run in zip(reply.tool_calls, runs, strict=True):
+            yield ToolCallFinished(call.id, call.name, run.result)
+        yield StepFinished()
 
     final: ChatMessage = {"role": "assistant", "content": LOOP_LIMIT_REPLY}
-    recorder.record_step(Step(final, model_call=False))
+    yield StepStarted()
+    await recorder.record_step(Step(final, model_call=False))
+    turn.messages.append(final)
     turn.reply = LOOP_LIMIT_REPLY
-    add(final)
-    return turn
+    yield TextDelta(LOOP_LIMIT_REPLY)
+    yield StepFinished()
+
+
+async def drain(events: AsyncIterator[Event]) -> None:
+    """Run a turn's events to the end, telling nobody (what the turn did is in its record)."""
+    async for _ in events:
+        pass
+
+
+def _add(turn: AgentTurn, reply: AssistantMessage, messages: list[ChatMessage]) -> None:
+    turn.model_calls += 1
+    turn.usage += reply.usage
+    turn.messages.extend(messages)
+
+
+def _arguments(arguments_json: str) -> dict[str, Any]:
+    """The arguments as the model sent them, for telling (the tool checks them when it runs)."""
+    try:
+        return parse_arguments(arguments_json)
+    except InvalidArguments:
+        return {}

@@ -9,7 +9,8 @@ A tool takes the task number as `task_id` and shows a task as the REST API does,
 is that number (the one mapping of the names: `todos.models.Todo`). Results:
 
     {"success": true, "task": {"id": 3, "title": ..., "description": ..., "completed": ..., ...}}
-    {"success": true, "tasks": [...]}
+    {"success": true, "tasks": [...], "offset": 0, "next_offset": 50, "remaining": 4950, "matching": 5000,
+     "totals": {"all": 5000, "pending": 4990, "completed": 10}}
     {"success": true, "undone": [{"action": "delete", "task": {...}}, ...]}
     {"success": false, "error": "Task 7 not found.", "code": "task_not_found", "task_id": 7}
 
@@ -27,7 +28,7 @@ from chat.agent import tool_registry
 from chat.agent.tool_registry import InvalidArguments, Length, ToolRegistry, ToolResult
 from config.errors import DomainError
 from todos import services
-from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, TaskStatus, Todo
+from todos.models import DESCRIPTION_MAX_LENGTH, QUERY_MAX_LENGTH, TITLE_MAX_LENGTH, TaskStatus, Todo
 from todos.serializers import TaskSerializer
 from todos.services import TaskSnapshot
 
@@ -75,6 +76,10 @@ def _error_details(error: DomainError) -> dict[str, Any]:
 
 TOOLS = ToolRegistry(error_details=_error_details)
 
+# The most tasks one `list_tasks` result holds, so that a result stays a small part of the
+# prompt however many tasks the user has.
+LIST_PAGE_SIZE = 50
+
 
 def task_result(task: Todo) -> ToolResult:
     return {"success": True, "task": dict(TaskSerializer(task).data)}
@@ -119,14 +124,33 @@ def add_task(
 
 
 @TOOLS.tool
-def list_tasks(*, user: User, status: TaskStatus = "all") -> ToolResult:
-    """List the user's tasks with their numbers. Use it to find a task the user names by its words.
+def list_tasks(
+    *,
+    user: User,
+    status: TaskStatus = "all",
+    query: Annotated[str | None, Length(max=QUERY_MAX_LENGTH)] = None,
+    offset: int | None = 0,
+) -> ToolResult:
+    """List the user's tasks with their numbers, one page at a time in number order, with the user's
+    task totals. To find a task the user names by its words, pass one or two of them as the query.
 
     Args:
         status: Which tasks to list.
+        query: Null for every task, or words that must each appear in the task's title or description (any case).
+        offset: How many of the matching tasks to skip: the next_offset of the page before, or null for the first.
     """
-    tasks = services.list_tasks(owner=user, status=status)
-    return {"success": True, "tasks": [dict(task) for task in TaskSerializer(tasks, many=True).data]}
+    page = services.list_task_page(
+        owner=user, status=status, query=query or "", offset=offset or 0, size=LIST_PAGE_SIZE
+    )
+    return {
+        "success": True,
+        "tasks": [dict(task) for task in TaskSerializer(page.tasks, many=True).data],
+        "offset": page.offset,
+        "next_offset": page.next_offset,
+        "remaining": page.remaining,
+        "matching": page.counts.matching,
+        "totals": page.counts.totals,
+    }
 
 
 @TOOLS.tool

@@ -46,14 +46,15 @@ def free_port() -> int:
 
 def say_offline(user: "User", message: str, history: "list[ChatMessage] | None" = None) -> "AgentTurn":
     """One turn of the offline agent through the real loop and tools, outside any conversation."""
+    from asgiref.sync import async_to_sync
+
     from chat.agent.offline import OfflineModel
-    from chat.agent.runner import run_agent
+    from chat.agent.runner import AgentTurn, drain, run_agent
     from chat.agent.tools import Toolbox
 
-    return run_agent(
-        model=OfflineModel(),
-        toolbox=Toolbox(user),
-        system_prompt="test",
-        history=history or [],
-        user_message=message,
+    turn = AgentTurn(messages=[{"role": "user", "content": message}])
+    events = run_agent(
+        model=OfflineModel(), toolbox=Toolbox(user), system_prompt="test", history=history or [], turn=turn
     )
+    async_to_sync(drain)(events)
+    return turn

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from chat.agent.model import AssistantMessage, ChatMessage, ToolCall, Usage
+from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ToolCall, Usage
+from config.database import in_database
 
 _ids = itertools.count(1)
 Answer = AssistantMessage | Exception | Callable[[list[ChatMessage]], AssistantMessage]
@@ -25,7 +26,7 @@ def say(content: str) -> AssistantMessage:
     return AssistantMessage(content=content, usage=Usage(10, 5, 15))
 
 
-class ScriptedModel:
+class ScriptedModel(LocalModel):
     backend = "scripted"
     model = "scripted-1"
 
@@ -37,6 +38,10 @@ class ScriptedModel:
     @property
     def longest_step(self) -> timedelta:
         return self.step
+
+    async def answer(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+        # A scripted answer may look at the database (what a step stored before the next call).
+        return await in_database(self.complete, messages, tools)
 
     def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
         self.sent.append([dict(message) for message in messages])  # type: ignore[misc]

@@ -6,6 +6,7 @@ the script is empty, `fallback` answers (by default: a plain "OK" reply).
 """
 
 import json
+import re
 import socket
 import threading
 import time
@@ -78,6 +79,32 @@ def error(status: int, message: str = "scripted error", *, headers: dict[str, st
 def rate_limited() -> Step:
     # Retry at once, so the SDK's retries do not slow the tests.
     return error(429, "Rate limit reached", headers={"retry-after-ms": "1"})
+
+
+def streamed(completion: dict[str, Any]) -> str:
+    """A scripted completion as the chunks `stream: true` answers (text in word pieces, each
+    tool call in two pieces), ending with the usage chunk and `[DONE]`."""
+    message = completion["choices"][0]["message"]
+    base = {"id": completion["id"], "object": "chat.completion.chunk", "created": 0, "model": completion["model"]}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return f"data: {json.dumps({**base, 'choices': [choice]})}\n\n"
+
+    parts = [chunk({"role": "assistant", "content": ""})]
+    for piece in re.findall(r"\S+\s*|\s+", message.get("content") or ""):
+        parts.append(chunk({"content": piece}))
+    for index, call in enumerate(message.get("tool_calls") or []):
+        arguments = call["function"]["arguments"]
+        half = len(arguments) // 2
+        head = {"index": index, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"]}}
+        head["function"]["arguments"] = arguments[:half]
+        parts.append(chunk({"tool_calls": [head]}))
+        parts.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]}))
+    parts.append(chunk({}, "tool_calls" if message.get("tool_calls") else "stop"))
+    parts.append(f"data: {json.dumps({**base, 'choices': [], 'usage': completion.get('usage')})}\n\n")
+    parts.append("data: [DONE]\n\n")
+    return "".join(parts)
 
 
 def assert_valid_history(messages: list[dict[str, Any]]) -> None:
@@ -165,12 +192,15 @@ class ScriptedOpenAI:
                 if step.delay:
                     time.sleep(step.delay)
                 payload = step.body
+                content_type = step.content_type
+                if request.get("stream") and step.status == 200 and isinstance(payload, dict):
+                    payload, content_type = streamed(payload), "text/event-stream"
                 if isinstance(payload, dict | list):
                     payload = json.dumps(payload)
                 data = payload.encode() if isinstance(payload, str) else (payload or b"")
                 try:
                     self.send_response(step.status)
-                    self.send_header("Content-Type", step.content_type)
+                    self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(data)))
                     for name, value in step.headers.items():
                         self.send_header(name, value)

@@ -1,5 +1,6 @@
-"""`runserver` processes for the tests that need a real server (several instances, a kill):
-on the test database, with the agent pointed at a scripted OpenAI-compatible server."""
+"""Server processes for the tests that need a real server (several instances, a kill, ASGI):
+`runserver` or the production `gunicorn -c config/gunicorn.py`, on the test database, with
+the agent pointed at a scripted OpenAI-compatible server."""
 
 import os
 import subprocess
@@ -28,7 +29,6 @@ def server_environment(scripted_openai: Any, **overrides: str) -> dict[str, str]
     return {
         **os.environ,
         "DATABASE_URL": database_url(),
-        "CONN_MAX_AGE": "0",  # no connection outlives a request, so the test database can be dropped
         "SECRET_KEY": settings.SECRET_KEY,  # the JWTs the test signs must verify
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -48,6 +48,17 @@ def spawn_runserver(env: dict[str, str], log: IO[bytes]) -> tuple[subprocess.Pop
     port = free_port()
     command = [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def spawn_gunicorn(env: dict[str, str], log: IO[bytes], *, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the production server (`gunicorn -c config/gunicorn.py`) on a free port."""
+    port = free_port()
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers), "GUNICORN_ACCESS_LOG": ""}
+    command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and config
         command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     return process, f"http://127.0.0.1:{port}"

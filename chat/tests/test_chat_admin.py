@@ -200,7 +200,7 @@ def test_long_conversation_is_paged_by_turn(staff_client, django_assert_max_num_
     assert response.status_code == 200
     page = response.content.decode()
     assert turns_shown(page) == list(range(1, 11))
-    assert "Turns 1–10 of 40 (page 1 of 4)" in page
+    assert "Turns 1–10 of 40." in page and "Page 1 of 4" in page
     assert "?turns_page=2" in page and "?turns_page=0" not in page
     assert html.escape('add_task(title="Errand 10")') in page and html.escape('Added task 10 "Errand 10"') in page
     assert "Errand 11" not in page
@@ -243,6 +243,33 @@ def test_failures_are_marked(staff_client):
     assert f'class="turn turn-tool-failed" id="turn-{failed_turn.pk}"' in page
     assert f'class="turn turn-failed" id="turn-{ok_turn.pk}"' in page
     assert "Interrupted" in page
+
+
+def test_turn_headers_name_only_what_is_unusual(staff_client):
+    conversation = add_turn(ConversationFactory(), chat_turn("hi", "Hello!"))
+    conversation = add_turn(conversation, chat_turn("add milk", "Added."))
+    quiet, costly = conversation.turns.order_by("id")
+    Turn.objects.filter(pk=costly.pk).update(status=Turn.Status.FAILED, total_tokens=1234)
+
+    page = staff_client.get(change_url(conversation)).content.decode()
+
+    headers = re.findall(r'<header class="turn-header">(.*?)</header>', page, re.DOTALL)
+    assert len(headers) == 2
+    # A completed turn of the offline agent (no tokens counted): neither its status nor "0 tokens".
+    assert "Completed" not in headers[0] and "tokens" not in headers[0]
+    assert "1 model call" in headers[0]
+    assert "Failed" in headers[1] and "1234 tokens" in headers[1]
+    assert f'href="/admin/chat/turn/{quiet.pk}/change/">Turn record</a>' in headers[0]
+
+
+def test_the_conversation_fields_leave_room_for_the_transcript(staff_client, conversations):
+    conversation = conversations["bills"]
+    page = staff_client.get(change_url(conversation)).content.decode()
+    rows = re.findall(r'<div class="form-row ([^"]*)">', page)
+    # The title is the page's heading; the message count is on the link to the raw messages.
+    assert rows == ["field-owner", "field-id", "field-created_at field-updated_at"]
+    assert f"<h2>{conversation.title}</h2>" in page
+    assert ">Raw messages (4)</a>" in page
 
 
 def test_a_tool_call_without_a_stored_result_is_marked_failed(staff_client):

@@ -1,11 +1,17 @@
-"""The chat endpoint in a browser: GET describes it (no 405 block above the form), and the
-browsable API's session login lands on the API root."""
+"""The chat endpoint in a browser: GET describes it (no 405 block above the form), a message
+sent through its form leaves the forms continuing that conversation, descriptions read as
+text, and the browsable API's session login lands on the API root."""
+
+import html
+import json
+import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from chat.models import Conversation
 from chat.tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +83,89 @@ def test_schema_documents_the_get():
     assert set(get["responses"]) >= {"200", "401", "403"}
     assert "429" not in get["responses"]
     assert "429" in schema["paths"]["/api/{user_id}/chat"]["post"]["responses"]
+
+
+@pytest.fixture
+def browser_client(user) -> Client:
+    """A browser logged in as `user` with a session, as the browsable API's login leaves it."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def send(client: Client, user, **fields: str) -> str:
+    """POST the HTML form's fields as a browser does; the page that comes back."""
+    response = client.post(chat_url(user), fields, HTTP_ACCEPT="text/html")
+    assert response["Content-Type"].startswith("text/html")
+    return response.content.decode()
+
+
+def html_form(page: str) -> dict[str, str]:
+    """The values the POST form offers: its inputs and text areas, by name."""
+    form = page.split('id="post-object-form"')[1].split('id="post-generic-content-form"')[0]
+    inputs = re.findall(r'<input name="([^"]+)"[^>]*value="([^"]*)"', form)
+    areas = re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.DOTALL)
+    return {name: html.unescape(value) for name, value in [*inputs, *areas]}
+
+
+def raw_form(page: str) -> dict:
+    """The JSON the raw-data form offers."""
+    content = re.search(r'<textarea name="_content"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+    assert content is not None
+    offered: dict = json.loads(html.unescape(content.group(1)))
+    return offered
+
+
+def test_after_a_message_the_forms_continue_its_conversation(browser_client, user):
+    page = send(browser_client, user, message="add buy milk")
+    conversation = Conversation.objects.get(owner=user)
+    # The request's fields, not the reply's: an empty message in the same conversation.
+    assert html_form(page) == {"message": "", "conversation_id": str(conversation.pk)}
+    assert raw_form(page) == {"message": "", "conversation_id": str(conversation.pk)}
+
+    page = send(browser_client, user, **{**html_form(page), "message": "what's pending?"})
+    assert "Buy milk" in page
+    assert Conversation.objects.get(owner=user).turns.count() == 2
+    assert html_form(page)["conversation_id"] == str(conversation.pk)
+
+
+def test_a_refused_message_keeps_what_was_sent_with_the_error(browser_client, user):
+    conversation = ConversationFactory(owner=user)
+    page = send(browser_client, user, message="", conversation_id=str(conversation.pk))
+    assert "HTTP 400 Bad Request" in page
+    assert html_form(page) == {"message": "", "conversation_id": str(conversation.pk)}
+    assert "This field may not be blank." in page.split('id="post-object-form"')[1]
+    assert raw_form(page) == {"message": "", "conversation_id": str(conversation.pk)}
+
+
+def test_a_get_offers_an_empty_form(browser_client, user):
+    ConversationFactory(owner=user)
+    page = browser_client.get(chat_url(user), HTTP_ACCEPT="text/html").content.decode()
+    # Sending from a fresh page starts a new conversation; the latest one is named above it.
+    assert html_form(page) == {"message": "", "conversation_id": ""}
+    assert raw_form(page) == {"message": "", "conversation_id": None}
+
+
+def shown_text(page: str) -> list[str]:
+    """The description under the page's title and the help text of every field."""
+    description = re.search(r'<div class="page-header">.*?</div>\s*<div class="pull-left">(.*?)</div>', page, re.DOTALL)
+    assert description is not None
+    return [description.group(1), *re.findall(r'<span class="help-block">(.*?)</span>', page, re.DOTALL)]
+
+
+def test_descriptions_and_help_texts_read_as_text(browser_client, user):
+    page = browser_client.get(chat_url(user), HTTP_ACCEPT="text/html").content.decode()
+    description, *help_texts = shown_text(page)
+    assert "Omit <code>conversation_id</code> to start a new conversation." in description
+    assert "What you want to do." in help_texts
+    for text in (description, *help_texts):
+        assert "`" not in text and "\\n" not in text and "<br" not in text, text
+
+
+def test_the_api_root_says_how_to_log_in_in_plain_words():
+    page = Client().get("/api/", HTTP_ACCEPT="text/html").content.decode()
+    detail = json.loads(Client().get("/api/", HTTP_ACCEPT="application/json").content)["detail"]
+    assert detail.startswith("Log in to see your own endpoints")
+    # Shown inside a JSON string on the page: no Markdown, no escaped quotes.
+    assert "`" not in detail and '"' not in detail and "\\n" not in detail
+    assert html.escape(detail, quote=True) in page

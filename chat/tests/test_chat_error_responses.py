@@ -10,6 +10,7 @@ import pytest
 from chat.agent.model import (
     AssistantMessage,
     ChatMessage,
+    LocalModel,
     ModelError,
     ModelProviderError,
     ModelRateLimited,
@@ -22,7 +23,7 @@ from chat.tests.helpers import chat
 pytestmark = pytest.mark.django_db
 
 
-class FailingModel:
+class FailingModel(LocalModel):
     backend = "test"
     model = "failing"
     longest_step = timedelta(seconds=1)

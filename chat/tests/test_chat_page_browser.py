@@ -5,18 +5,14 @@ then come back to `/` and open the conversation again from the list. Screenshots
 temporary folder, or to `SCREENSHOTS_DIR` when it is set (`docs/screenshots/` holds the ones
 the README shows: `SCREENSHOTS_DIR=docs/screenshots .venv/bin/pytest chat/tests/test_chat_page_browser.py`).
 
-`.ci/run` installs `chromium` and `chromium-driver`; elsewhere the test is skipped without them.
-Selenium is given both paths, so Selenium Manager never looks for (or downloads) a browser.
+The browser and the screenshot folder are fixtures of `chat/tests/conftest.py`, shared with the
+admin's browser test: `.ci/run` installs `chromium` and `chromium-driver`; elsewhere the test is
+skipped without them.
 """
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -28,60 +24,10 @@ from accounts.models import User
 from chat.models import Conversation
 from todos.models import Todo
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PASSWORD = "a-long-enough-pass-9"
 WAIT_SECONDS = 10
 
-BROWSER_MISSING = not (CHROMIUM.exists() and CHROMEDRIVER.exists())
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    # Skipped without a browser, except in CI (CI=true), whose .ci/run installs one: there a
-    # missing browser fails the test instead of hiding it.
-    pytest.mark.skipif(
-        BROWSER_MISSING and not os.environ.get("CI"),
-        reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver; .ci/run does)",
-    ),
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    if BROWSER_MISSING:
-        pytest.fail(f"CI is set but {CHROMIUM} or {CHROMEDRIVER} is missing: .ci/run installs them")
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1400,900",
-        "--lang=en-US",
-        "--hide-scrollbars",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(0)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def plain_http_cookies(settings) -> None:
-    # The live server speaks plain HTTP; production's cookies are Secure (HTTPS only).
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def wait_for(driver: WebDriver, condition, message: str):

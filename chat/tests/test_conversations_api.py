@@ -101,10 +101,27 @@ def test_empty_list(api_client, user):
     }
 
 
-# --- detail --------------------------------------------------------------------------------
+# --- detail and messages ------------------------------------------------------------------
 
 
-def test_detail_has_the_messages_in_order_with_tool_calls(api_client, user):
+def messages_url(user, conversation_id) -> str:
+    return f"{conversations_url(user, conversation_id)}/messages"
+
+
+def test_detail_is_the_conversation_with_a_link_to_its_messages(api_client, user):
+    conversation = add_turn(ConversationFactory(owner=user, title="Groceries"), chat_turn("buy milk", "Done."))
+
+    response = api_client.get(conversations_url(user, conversation.pk))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == SUMMARY_FIELDS | {"messages_url"}
+    assert (body["id"], body["title"], body["message_count"]) == (str(conversation.pk), "Groceries", 2)
+    assert body["messages_url"] == f"http://testserver{messages_url(user, conversation.pk)}"
+    assert [m["content"] for m in api_client.get(body["messages_url"]).json()["results"]] == ["buy milk", "Done."]
+
+
+def test_messages_are_in_order_with_tool_calls(api_client, user):
     conversation = ConversationFactory(owner=user, title="Groceries")
     add_turn(
         conversation,
@@ -119,15 +136,12 @@ def test_detail_has_the_messages_in_order_with_tool_calls(api_client, user):
     )
     add_turn(conversation, chat_turn("thanks", "You're welcome."))
 
-    response = api_client.get(conversations_url(user, conversation.pk))
+    response = api_client.get(messages_url(user, conversation.pk))
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == SUMMARY_FIELDS | {"messages"}
-    assert body["id"] == str(conversation.pk)
-    assert body["title"] == "Groceries"
-    assert body["message_count"] == 6
-    messages = body["messages"]
+    assert (body["count"], body["next"], body["previous"]) == (6, None, None)
+    messages = body["results"]
     assert all(set(message) == MESSAGE_FIELDS for message in messages)
     assert [(m["position"], m["role"]) for m in messages] == [
         (0, "user"),
@@ -148,7 +162,7 @@ def test_detail_has_the_messages_in_order_with_tool_calls(api_client, user):
     assert messages[5]["content"] == "You're welcome."
 
 
-def test_detail_orders_by_turn_and_step_not_by_insertion(api_client, user):
+def test_messages_order_by_turn_and_step_not_by_insertion(api_client, user):
     """Turns in the order they started, steps in the order they completed: a turn that stores
     its reply after a later turn started stays before it."""
     conversation = ConversationFactory(owner=user)
@@ -158,17 +172,50 @@ def test_detail_orders_by_turn_and_step_not_by_insertion(api_client, user):
         Message.objects.create(conversation=conversation, turn=turn, step=step, role="user", content=content)
     Conversation.objects.filter(pk=conversation.pk).update(message_count=3)
 
-    body = api_client.get(conversations_url(user, conversation.pk)).json()
+    messages = api_client.get(messages_url(user, conversation.pk)).json()["results"]
 
-    assert [(m["position"], m["content"]) for m in body["messages"]] == [(0, "first"), (1, "second"), (2, "third")]
-    assert [(m["turn"], m["step"]) for m in body["messages"]] == [(first.pk, 0), (first.pk, 1), (second.pk, 0)]
-    assert body["message_count"] == 3
+    assert [(m["position"], m["content"]) for m in messages] == [(0, "first"), (1, "second"), (2, "third")]
+    assert [(m["turn"], m["step"]) for m in messages] == [(first.pk, 0), (first.pk, 1), (second.pk, 0)]
 
 
-def test_detail_of_an_empty_conversation(api_client, user):
+def test_messages_come_a_page_at_a_time_with_positions_over_the_whole_conversation(api_client, user):
     conversation = ConversationFactory(owner=user)
-    body = api_client.get(conversations_url(user, conversation.pk)).json()
-    assert body["messages"] == [] and body["message_count"] == 0
+    for index in range(25):
+        add_turn(conversation, chat_turn(f"question {index}", f"answer {index}"))
+
+    first = api_client.get(messages_url(user, conversation.pk)).json()
+    last = api_client.get(messages_url(user, conversation.pk), {"page": 3, "page_size": 20}).json()
+    large = api_client.get(messages_url(user, conversation.pk), {"page_size": 1000}).json()
+
+    assert first["count"] == 50 and len(first["results"]) == 20  # PAGE_SIZE
+    assert first["next"].endswith("/messages?page=2") and first["previous"] is None
+    assert [m["position"] for m in last["results"]] == list(range(40, 50))
+    assert last["results"][-1]["content"] == "answer 24" and last["next"] is None
+    assert len(large["results"]) == 50  # at most 100 a page
+
+
+def test_messages_of_an_empty_conversation(api_client, user):
+    conversation = ConversationFactory(owner=user)
+    body = api_client.get(messages_url(user, conversation.pk)).json()
+    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert api_client.get(conversations_url(user, conversation.pk)).json()["message_count"] == 0
+
+
+def test_messages_of_another_users_conversation_are_404_like_an_unknown_one(api_client, user, other_user):
+    theirs = add_turn(ConversationFactory(owner=other_user, title="Private"), chat_turn("secret", "ok"))
+
+    for conversation_id in (theirs.pk, uuid.uuid4()):
+        response = api_client.get(messages_url(user, conversation_id))
+        assert response.status_code == 404
+        assert response.json() == NOT_FOUND
+    assert "secret" not in api_client.get(messages_url(user, theirs.pk)).content.decode()
+
+
+def test_messages_of_another_users_path_are_403(api_client, other_user):
+    theirs = add_turn(ConversationFactory(owner=other_user), chat_turn("secret", "ok"))
+    response = api_client.get(messages_url(other_user, theirs.pk))
+    assert response.status_code == 403
+    assert "secret" not in response.content.decode()
 
 
 # --- delete --------------------------------------------------------------------------------

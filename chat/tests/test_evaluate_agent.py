@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from chat import evaluation
-from chat.agent.model import AssistantMessage, ChatMessage, ModelUnavailable
+from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ModelUnavailable
 from chat.models import Conversation
 from chat.tests.scripted_openai import error, reply, tool_calls
 from todos.models import Todo
@@ -288,7 +289,7 @@ def test_an_openai_compatible_provider_is_scored_and_its_errors_fail_only_that_s
 # The pieces, without the command.
 
 
-class ScriptedModel:
+class ScriptedModel(LocalModel):
     """A model client that answers each call with the next message, or raises it."""
 
     backend = "scripted"
@@ -309,13 +310,16 @@ class ScriptedModel:
         return answer
 
 
-def test_the_timed_model_is_a_model_client_that_adds_up_complete():
-    timed = evaluation.TimedModel(ScriptedModel(AssistantMessage(content="hi"), ModelUnavailable()))
+def test_the_timed_model_is_a_model_client_that_adds_up_its_stream():
+    timed = evaluation.TimedModel(ScriptedModel(AssistantMessage(content="hi there"), ModelUnavailable()))
+
+    async def parts() -> list[Any]:
+        return [part async for part in timed.stream([], [], deltas=True)]
 
     assert (timed.backend, timed.model, timed.extra) == ("scripted", "scripted-1", "passed through")
-    assert timed.complete([], []).content == "hi"
+    assert async_to_sync(parts)() == ["hi ", "there", AssistantMessage(content="hi there")]
     with pytest.raises(ModelUnavailable):
-        timed.complete([], [])
+        async_to_sync(parts)()
     assert timed.take_ms() > 0
     assert timed.take_ms() == 0
 

@@ -99,7 +99,7 @@ def assert_consistent(user) -> None:
             for m in Message.objects.filter(conversation=conversation).order_by("turn_id", "step", "index")
         ]
         assert_valid_history([{k: v for k, v in m.items() if v} | {"role": m["role"]} for m in stored])
-        assert_valid_history([dict(m) for m in history_for(conversation=conversation, limit=100)])
+        assert_valid_history([dict(m) for m in history_for(conversation=conversation, budget=1_000_000)])
 
 
 def use(monkeypatch, *models: ScriptedModel) -> None:

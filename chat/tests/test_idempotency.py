@@ -10,11 +10,12 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from chat.agent.events import TurnFinished
 from chat.idempotency import request_fingerprint
 from chat.models import Conversation, IdempotentRequest, Message
 from chat.tests.helpers import chat, chat_url
 from chat.tests.scripted_openai import error, reply, tool_calls
-from chat.turns import continue_turn
+from chat.turns import continued_turn_events
 from conftest import client_for
 from todos.models import Todo
 
@@ -312,11 +313,13 @@ def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_opena
     from then on instead of running the turn a second time."""
     script_add_task(scripted_openai, "Buy milk")
 
-    def turn_then_a_bug(**kwargs):
-        continue_turn(**kwargs)
-        raise RuntimeError("a bug after the turn")
+    async def turn_then_a_bug(**kwargs):
+        async for event in continued_turn_events(**kwargs):
+            if isinstance(event, TurnFinished):
+                raise RuntimeError("a bug after the turn")
+            yield event
 
-    monkeypatch.setattr("chat.idempotency.continue_turn", turn_then_a_bug)
+    monkeypatch.setattr("chat.idempotency.continued_turn_events", turn_then_a_bug)
     api_client.raise_request_exception = False
 
     first = chat(api_client, user, "add buy milk", key="crash-key")

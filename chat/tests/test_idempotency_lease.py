@@ -3,12 +3,11 @@ the model client in use: OpenAI's from its timeout and retries, the offline agen
 
 from datetime import timedelta
 
-import openai
 import pytest
 from django.utils import timezone
 
 from chat.agent.offline import OfflineModel
-from chat.agent.openai_model import MAX_RETRY_AFTER_SECONDS, OpenAIModel
+from chat.agent.openai_model import MAX_RETRY_AFTER_SECONDS, OpenAIModel, Provider
 from chat.idempotency import request_fingerprint
 from chat.models import IdempotentRequest
 from chat.tests.helpers import chat
@@ -18,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_openai_step_is_bounded_by_every_try_timing_out_after_the_longest_retry_wait():
-    client = openai.OpenAI(api_key="sk-test", timeout=30.0, max_retries=2)
+    provider = Provider(api_key="sk-test", base_url=None, timeout=30.0, max_retries=2)
 
-    bound = OpenAIModel(client=client, model="m").longest_step
+    bound = OpenAIModel(provider=provider, model="m").longest_step
 
     assert bound == timedelta(seconds=3 * 30 + 2 * MAX_RETRY_AFTER_SECONDS + 60)
 

@@ -8,6 +8,9 @@ from unittest.mock import ANY
 import pytest
 from django.utils import timezone
 
+from chat.agent.prompt import system_prompt
+from chat.agent.tools import TOOLS
+from chat.context_window import REPLY_RESERVE_TOKENS, estimate_tokens, prompt_tokens
 from chat.models import Message
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat
@@ -258,9 +261,12 @@ def test_usage_is_summed_over_every_model_call(api_client, user, scripted_openai
 
 
 def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, scripted_openai, settings):
-    settings.CHAT_HISTORY_MESSAGES = 5
-    # Turn 1 stores 7 messages: user, call, result, call x2, result x2, reply. The last 5
-    # start with the first call's result, whose call falls outside the window.
+    # Room for about 120 tokens of history beside the system prompt, the tools, the user's
+    # message and the reply reserve: a window that could cut a group of turn 1 in two (user,
+    # call, result, call x2, result x2, reply).
+    system = system_prompt(user_name=user.display_name, today=timezone.localdate())
+    fixed = prompt_tokens([{"role": "system", "content": system}, {"role": "user", "content": "Add B0"}], TOOLS.schemas)
+    settings.CHAT_CONTEXT_TOKENS = fixed + REPLY_RESERVE_TOKENS + 120
     scripted_openai.script(
         tool_calls(("add_task", {"title": "A", "description": None})),
         tool_calls(("list_tasks", {"status": "all"}), ("complete_task", {"task_id": 1})),
@@ -274,7 +280,7 @@ def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, 
             tool_calls(("add_task", {"title": f"B{turn}", "description": None})),
             reply("Added."),
         )
-        before = len(scripted_openai.requests)
+        before, earlier = len(scripted_openai.requests), len(stored(conversation_id))
         response = chat(api_client, user, f"Add B{turn}", conversation_id)
 
         assert response.status_code == 200
@@ -282,7 +288,8 @@ def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, 
         history = sent[1:-1]
         assert sent[0]["role"] == "system"
         assert sent[-1] == {"role": "user", "content": f"Add B{turn}"}
-        assert 0 < len(history) <= 5
+        assert 0 < len(history) < earlier
+        assert estimate_tokens(history) <= 120
         assert history[0]["role"] != "tool"
         assert_valid_history(history)
 

@@ -127,4 +127,4 @@ def test_a_retry_after_the_server_was_killed_mid_turn_continues_it(scripted_open
     assert turn.status == "completed"
     roles = list(Message.objects.filter(turn=turn).values_list("role", flat=True))
     assert roles == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
-    assert_valid_history(history_for(conversation=turn.conversation, limit=100))
+    assert_valid_history(history_for(conversation=turn.conversation, budget=1_000_000))

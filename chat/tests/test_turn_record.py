@@ -6,12 +6,15 @@ import json
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import OperationalError
 from django.utils import timezone
 
 from chat import persistence
-from chat.agent.runner import AgentFailed, run_agent
+from chat.agent.model import ChatMessage
+from chat.agent.runner import AgentFailed, drain, run_agent
 from chat.agent.tools import Toolbox
+from chat.context_window import estimate_tokens
 from chat.idempotency import RELEASED, request_fingerprint, run_turn_once
 from chat.models import Conversation, IdempotentRequest, Message, TaskChange, Turn
 from chat.persistence import TurnRecorder, save_turn, start_turn
@@ -130,7 +133,7 @@ def test_a_tool_call_without_its_result_gets_an_interrupted_result(user):
     conversation = ConversationFactory(owner=user)
     interrupted_legacy_turn(conversation)
 
-    history = history_for(conversation=conversation, limit=40)
+    history = history_for(conversation=conversation, budget=16000)
 
     assert [(m["role"], m.get("tool_call_id")) for m in history] == [
         ("user", None),
@@ -165,7 +168,7 @@ def test_a_turn_cut_short_between_steps_reads_back_as_calls_with_their_results(u
         continue_turn(owner=user, turn=turn, model=model)
     Turn.objects.filter(pk=turn.pk).update(status="running")
 
-    history = history_for(conversation=conversation, limit=40)
+    history = history_for(conversation=conversation, budget=16000)
 
     assert [m["role"] for m in history] == ["user", "assistant", "tool"]
     assert_valid_history(history)
@@ -173,17 +176,18 @@ def test_a_turn_cut_short_between_steps_reads_back_as_calls_with_their_results(u
 
 def test_the_window_never_starts_with_a_tool_result(user):
     conversation = ConversationFactory(owner=user)
-    save_turn(
-        conversation_id=conversation.pk,
-        messages=[
-            {"role": "user", "content": "add milk"},
-            {"role": "assistant", "content": "", "tool_calls": [tool_call("c1", "add_task", {"title": "Milk"})]},
-            {"role": "tool", "tool_call_id": "c1", "name": "add_task", "content": "{}"},
-            {"role": "assistant", "content": "Added."},
-        ],
-    )
+    messages: list[ChatMessage] = [
+        {"role": "user", "content": "add milk"},
+        {"role": "assistant", "content": "", "tool_calls": [tool_call("c1", "add_task", {"title": "Milk"})]},
+        {"role": "tool", "tool_call_id": "c1", "name": "add_task", "content": "{}"},
+        {"role": "assistant", "content": "Added."},
+    ]
+    save_turn(conversation_id=conversation.pk, messages=messages)
 
-    assert [m["role"] for m in history_for(conversation=conversation, limit=2)] == ["assistant"]
+    # A budget the last two messages fit in: the result goes with its call, which does not fit.
+    history = history_for(conversation=conversation, budget=estimate_tokens(messages[-2:]))
+
+    assert [m["role"] for m in history] == ["assistant"]
 
 
 def test_history_holds_only_the_turns_started_before(user):
@@ -191,8 +195,8 @@ def test_history_holds_only_the_turns_started_before(user):
     first = start_turn(owner=user, message="first", conversation_id=conversation.pk)
     second = start_turn(owner=user, message="second", conversation_id=conversation.pk)
 
-    assert history_for(conversation=conversation, limit=40, before=first) == []
-    assert history_for(conversation=conversation, limit=40, before=second) == [{"role": "user", "content": "first"}]
+    assert history_for(conversation=conversation, budget=16000, before=first) == []
+    assert history_for(conversation=conversation, budget=16000, before=second) == [{"role": "user", "content": "first"}]
 
 
 # --- an Idempotency-Key retry continues the turn -----------------------------------------------
@@ -206,15 +210,16 @@ def crashed_request(user, key: str, message: str, *, steps: list) -> Turn:
     turn = start_turn(owner=user, message=message)
     recorder = TurnRecorder(turn=turn, owner=user)
     model = ScriptedModel(*steps, RuntimeError("killed"))
+    events = run_agent(
+        model=model,
+        toolbox=Toolbox(user, recorder),
+        system_prompt="",
+        history=[],
+        recorder=recorder,
+        turn=persistence.stored_turn(turn),
+    )
     try:
-        run_agent(
-            model=model,
-            toolbox=Toolbox(user, recorder),
-            system_prompt="",
-            history=[],
-            recorder=recorder,
-            resume=persistence.stored_turn(turn),
-        )
+        async_to_sync(drain)(events)
     except AgentFailed:
         pass  # killed before its next step
     stale = timezone.now() - timedelta(hours=1)

@@ -131,6 +131,8 @@ def test_alternate_turns_on_two_instances_share_one_continuous_history(instances
     ]
     assert [m.role for m in messages] == ["user", "assistant", "tool", "assistant"] * 4
 
-    # Both instances show the same conversation.
-    detail = f"/api/{user.pk}/conversations/{conversation_id}"
-    assert call(a, detail, token) == call(b, detail, token)
+    # Both instances show the same conversation (each links its messages on its own address).
+    messages_path = f"/api/{user.pk}/conversations/{conversation_id}/messages"
+    assert call(a, messages_path, token) == call(b, messages_path, token)
+    status, shown_by_a = call(a, f"/api/{user.pk}/conversations/{conversation_id}", token)
+    assert (status, shown_by_a["message_count"], shown_by_a["messages_url"]) == (200, 16, a + messages_path)

@@ -15,7 +15,12 @@ from todos.models import Todo
 README = Path(settings.BASE_DIR) / "README.md"
 README_URL = "http://127.0.0.1:8000"
 # The walkthrough sections, in reading order. Install and production blocks are not run.
-WALKTHROUGH = ("## Try it with curl", "## Chat with your todos", "### Safe retries: `Idempotency-Key`")
+WALKTHROUGH = (
+    "## Try it with curl",
+    "## Chat with your todos",
+    "### Safe retries: `Idempotency-Key`",
+    "### Streaming",
+)
 END_OF_BLOCK = "@@ end of README block @@"
 
 
@@ -32,7 +37,7 @@ def shell_blocks(body: str) -> list[str]:
 def walkthrough_blocks() -> list[str]:
     found = sections(README.read_text())
     blocks = [block for heading in WALKTHROUGH for block in shell_blocks(found[heading])]
-    assert len(blocks) == 3, "a walkthrough block was added or lost: update WALKTHROUGH"
+    assert len(blocks) == 4, "a walkthrough block was added or lost: update WALKTHROUGH"
     return blocks
 
 
@@ -69,7 +74,7 @@ def test_the_readme_walkthroughs_run_as_written(live_server, transactional_db):
     assert outputs[-1] == ""
     for block, output in zip(blocks, outputs, strict=False):
         assert_shown_in_order(block, output)
-    curl, chat, retry = outputs[:3]
+    curl, chat, retry, stream = outputs[:4]
 
     assert "Buy groceries" in curl and "Pay bills" in curl
     conversation = Conversation.objects.get(title="add a task to call the dentist")
@@ -85,8 +90,10 @@ def test_the_readme_walkthroughs_run_as_written(live_server, transactional_db):
     assert titles.pop("Buy groceries and bread") is True
     assert titles.pop("Pay bills") is True
     assert titles.pop("Renew passport") is False  # once, though sent twice
+    assert titles.pop("Water the plants") is False  # by the streamed turn
     assert "Call the dentist" not in titles
-    assert Conversation.objects.filter(owner=owner).count() == 2
+    assert Conversation.objects.filter(owner=owner).count() == 3
+    assert stream.rstrip().endswith("data: [DONE]")
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ def test_unknown_agent_backend_fails_at_startup():
     [
         ("CHAT_THROTTLE_RATE", "thirty a minute", "CHAT_THROTTLE_RATE must look like 30/min"),
         ("AUTH_THROTTLE_RATE", "5/fortnight", "AUTH_THROTTLE_RATE must look like 30/min"),
-        ("CHAT_HISTORY_MESSAGES", "0", "CHAT_HISTORY_MESSAGES must be at least 1"),
+        ("CHAT_CONTEXT_TOKENS", "8191", "CHAT_CONTEXT_TOKENS must be at least 8192"),
     ],
 )
 def test_bad_values_fail_at_startup_not_per_request(variable, value, message):

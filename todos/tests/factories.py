@@ -2,7 +2,7 @@ import factory
 
 from accounts.tests.factories import UserFactory
 from todos import services
-from todos.models import Todo
+from todos.models import TaskCounter, Todo
 
 
 class TodoFactory(factory.django.DjangoModelFactory[Todo]):
@@ -21,3 +21,13 @@ class TodoFactory(factory.django.DjangoModelFactory[Todo]):
         if completed:
             task = services.complete_task(owner=owner, number=task.number)
         return task
+
+
+def bulk_tasks(*, owner, titles: list[str], completed: frozenset[int] = frozenset()) -> None:
+    """Tasks 1, 2, 3 ... with `titles` (those numbered in `completed` done) for a user who has
+    none yet, in a few queries: a user with thousands of tasks. Numbering goes on after them."""
+    Todo.objects.bulk_create(
+        Todo(owner=owner, number=number, title=title, completed=number in completed)
+        for number, title in enumerate(titles, start=1)
+    )
+    TaskCounter.objects.update_or_create(owner=owner, defaults={"last_number": len(titles)})

@@ -48,11 +48,11 @@ def test_list_filters_by_status(api_client, user):
     TodoFactory(owner=user, title="open")
     TodoFactory(owner=user, title="done", completed=True)
     titles = {
-        status: [task["title"] for task in api_client.get(tasks_url(user), {"status": status}).json()]
+        status: [task["title"] for task in api_client.get(tasks_url(user), {"status": status}).json()["results"]]
         for status in ("all", "pending", "completed")
     }
     assert titles == {"all": ["open", "done"], "pending": ["open"], "completed": ["done"]}
-    assert [t["title"] for t in api_client.get(tasks_url(user)).json()] == ["open", "done"]
+    assert [t["title"] for t in api_client.get(tasks_url(user)).json()["results"]] == ["open", "done"]
 
 
 def test_list_rejects_unknown_status(api_client, user):
@@ -63,7 +63,7 @@ def test_list_rejects_unknown_status(api_client, user):
 
 def test_list_shows_only_own_tasks(api_client, user, other_user):
     TodoFactory(owner=other_user, title="secret")
-    assert api_client.get(tasks_url(user)).json() == []
+    assert api_client.get(tasks_url(user)).json() == {"count": 0, "next": None, "previous": None, "results": []}
 
 
 def test_retrieve_task(api_client, user):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chat.agent.offline import replies
-from chat.agent.offline.context import Context, TaskView
+from chat.agent.offline.context import Context, TaskView, totals_of
 from chat.agent.offline.lexicon import STOP_WORDS
 from chat.agent.offline.requests import Request, Target
 from chat.agent.offline.resolve import Resolution, best_matches, resolve
@@ -95,17 +95,30 @@ def needs_task_list(requests: list[Request]) -> bool:
 
 
 def plan_steps(
-    requests: list[Request], *, tasks: list[TaskView] | None, context: Context, tools: frozenset[str] = frozenset()
+    requests: list[Request],
+    *,
+    tasks: list[TaskView] | None,
+    context: Context,
+    tools: frozenset[str] = frozenset(),
+    totals: dict[str, int] | None = None,
 ) -> list[Step]:
-    """The steps for `requests`; `tools`: the names of the tools the model may call."""
-    steps = [_step(request, tasks=tasks, context=context, tools=tools) for request in requests]
+    """The steps for `requests`; `tasks`: the tasks read for them, `totals`: the user's task
+    counts by status (read with them); `tools`: the names of the tools the model may call."""
+    steps = [_step(request, tasks=tasks, totals=totals, context=context, tools=tools) for request in requests]
     if len(steps) > 1:
         # A story that names no known task, said beside a clear request, is only chatter.
         steps = [step for step in steps if not step.silent_alone] or steps[:1]
     return steps
 
 
-def _step(request: Request, *, tasks: list[TaskView] | None, context: Context, tools: frozenset[str]) -> Step:
+def _step(
+    request: Request,
+    *,
+    tasks: list[TaskView] | None,
+    totals: dict[str, int] | None,
+    context: Context,
+    tools: frozenset[str],
+) -> Step:
     kind = request.kind
     if kind == "undo":
         if "undo_last_turn" not in tools:
@@ -129,6 +142,8 @@ def _step(request: Request, *, tasks: list[TaskView] | None, context: Context, t
         )
     if kind == "show":
         return Step(request, calls=(("list_tasks", {"status": request.status}),))
+    if kind == "show_more":
+        return _more_step(request, context)
     if kind in {"complete", "delete", "update", "story"}:
         return _targeted_step(request, tasks=tasks, context=context)
     if kind == "not_done":
@@ -136,7 +151,7 @@ def _step(request: Request, *, tasks: list[TaskView] | None, context: Context, t
         task = found[0] if len(found) == 1 else None
         return Step(request, answer=replies.left_open(task, request.topic), silent_alone=task is None)
     if kind in {"count", "ask_status", "ask_number", "ask_task", "ask_note"}:
-        return Step(request, answer=_answer(request, tasks=tasks or [], context=context))
+        return Step(request, answer=_answer(request, tasks=tasks or [], totals=totals, context=context))
     if kind == "target":
         if request.target.numbers:
             return Step(request, answer=replies.what_to_do(request.target.numbers[0]))
@@ -221,9 +236,22 @@ def _replace_words(title: str, old: str, new: str) -> str | None:
     return pattern.sub(lambda _: new, title, count=1)
 
 
-def _answer(request: Request, *, tasks: list[TaskView], context: Context) -> str:
+def _more_step(request: Request, context: Context) -> Step:
+    """The next page of the list last shown; the first page when none was."""
+    listing = context.listing
+    if listing is None:
+        return Step(request, calls=(("list_tasks", {"status": "all"}),))
+    if listing.next_offset is None:
+        return Step(request, answer=replies.NO_MORE)
+    arguments: dict[str, Any] = {"status": listing.status, "offset": listing.next_offset}
+    if listing.query:
+        arguments["query"] = listing.query
+    return Step(request, calls=(("list_tasks", arguments),))
+
+
+def _answer(request: Request, *, tasks: list[TaskView], totals: dict[str, int] | None, context: Context) -> str:
     if request.kind == "count":
-        return replies.count(tasks, request.status)
+        return replies.count(totals or totals_of(tasks), request.status)
     resolution = resolve(request.target, tasks=tasks, context=context)
     if resolution.candidates:
         return replies.which_one(resolution.candidates)

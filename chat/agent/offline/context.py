@@ -1,6 +1,7 @@
 """What the conversation so far tells about the current message, read from the stored
 messages alone (the agent keeps no state between turns): the task(s) last talked about,
-the list last shown, the task last added, and a "which one?" question awaiting an answer."""
+the list last shown (and where its next page starts), the task last added, and a "which
+one?" question awaiting an answer."""
 
 import json
 import re
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chat.agent.model import ChatMessage
+from todos.models import TASK_STATUSES, TaskStatus
 
 ACTION_TOOLS = frozenset({"add_task", "complete_task", "delete_task", "update_task"})
 SHOW_CALL_PREFIX = "offline_show_"
@@ -39,6 +41,63 @@ class TaskView:
 
 
 @dataclass(frozen=True)
+class TaskPage:
+    """A `list_tasks` result as the agent reads it: one page of the tasks asked for, and the
+    user's totals. A result without paging fields (stored before `list_tasks` paged) is all of
+    them."""
+
+    tasks: tuple[TaskView, ...]
+    totals: dict[str, int]
+    offset: int = 0
+    next_offset: int | None = None
+    remaining: int = 0
+
+    @classmethod
+    def from_result(cls, result: dict[str, Any]) -> "TaskPage | None":
+        if not result.get("success"):
+            return None
+        tasks = tuple(view for item in result.get("tasks") or [] if (view := TaskView.from_result(item)))
+        totals = result.get("totals")
+        if not isinstance(totals, dict) or not all(isinstance(totals.get(key), int) for key in TOTALS):
+            totals = totals_of(tasks)
+        next_offset = result.get("next_offset")
+        return cls(
+            tasks=tasks,
+            totals={key: totals[key] for key in TOTALS},
+            offset=_count(result.get("offset")),
+            next_offset=next_offset if isinstance(next_offset, int) and next_offset > 0 else None,
+            remaining=_count(result.get("remaining")),
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Whether this page holds every task the user has."""
+        return self.offset == 0 and self.next_offset is None and len(self.tasks) >= self.totals["all"]
+
+
+TOTALS = ("all", "pending", "completed")
+
+
+def totals_of(tasks: tuple[TaskView, ...] | list[TaskView]) -> dict[str, int]:
+    """The counts by status of `tasks` (when they are all the user's tasks)."""
+    pending = sum(not task.completed for task in tasks)
+    return {"all": len(tasks), "pending": pending, "completed": len(tasks) - pending}
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The list last shown: what it asked for, and where its next page starts (None: no more)."""
+
+    status: TaskStatus = "all"
+    query: str = ""
+    next_offset: int | None = None
+
+
+@dataclass(frozen=True)
 class Question:
     """A "which one do you mean" question from the previous turn, and what it was about."""
 
@@ -54,6 +113,7 @@ class Context:
     question: Question | None = None
     after_add: bool = False
     mentioned: tuple[int, ...] = field(default=())
+    listing: Listing | None = None
 
 
 def content(message: ChatMessage) -> str:
@@ -85,6 +145,7 @@ def read_context(history: list[ChatMessage]) -> Context:
         return Context()
     last_added: int | None = None
     shown: tuple[int, ...] | None = None
+    listing: Listing | None = None
     for turn in reversed(turns):  # newest first: stop as soon as both are known
         for call_id, name, message in reversed(_tool_messages(turn)):
             # Only the results that can still tell something are parsed.
@@ -93,11 +154,10 @@ def read_context(history: list[ChatMessage]) -> Context:
                 if result.get("success") and (task := TaskView.from_result(result.get("task"))):
                     last_added = task.number
             elif shown is None and name == "list_tasks" and not call_id.startswith(LOOKUP_CALL_PREFIX):
-                result = tool_result(message)
-                if result.get("success"):
-                    shown = tuple(
-                        view.number for item in result.get("tasks") or [] if (view := TaskView.from_result(item))
-                    )
+                page = TaskPage.from_result(tool_result(message))
+                if page is not None:
+                    shown = tuple(task.number for task in page.tasks)
+                    listing = _listing(page, _call_arguments(turn).get(call_id, {}))
         if last_added is not None and shown is not None:
             break
     previous = turns[-1]
@@ -117,6 +177,7 @@ def read_context(history: list[ChatMessage]) -> Context:
         question=_question(previous, reply),
         after_add=any(name == "add_task" for _, name, _ in _tool_messages(previous)),
         mentioned=mentioned,
+        listing=listing,
     )
 
 
@@ -145,6 +206,26 @@ def _tool_messages(turn: list[ChatMessage]) -> list[tuple[str, str, ChatMessage]
             name = names.get(call_id, "")
         found.append((call_id, name, message))
     return found
+
+
+def _call_arguments(turn: list[ChatMessage]) -> dict[str, dict[str, Any]]:
+    """The arguments of each tool call of the turn, by call id."""
+    found: dict[str, dict[str, Any]] = {}
+    for message in turn:
+        for call in message.get("tool_calls") or []:
+            if isinstance(call, dict) and isinstance(call.get("function"), dict):
+                try:
+                    arguments = json.loads(call["function"].get("arguments") or "{}")
+                except (json.JSONDecodeError, TypeError):
+                    arguments = {}
+                found[str(call.get("id", ""))] = arguments if isinstance(arguments, dict) else {}
+    return found
+
+
+def _listing(page: TaskPage, arguments: dict[str, Any]) -> Listing:
+    status: TaskStatus = next((status for status in TASK_STATUSES if status == arguments.get("status")), "all")
+    query = arguments.get("query")
+    return Listing(status=status, query=query if isinstance(query, str) else "", next_offset=page.next_offset)
 
 
 def _results(turn: list[ChatMessage]) -> list[tuple[str, str, dict[str, Any]]]:

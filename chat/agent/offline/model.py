@@ -1,9 +1,10 @@
 """`OfflineModel`: the built-in agent, a model client that needs no network and no key.
 
-It works through the same tools and the same seam (`ModelClient.complete`) as a real model,
+It works through the same tools and the same seam (`ModelClient`, as a `LocalModel`) as a real model,
 and keeps no state: each call rereads the conversation and recomputes the turn's steps.
     1. understand the user's message (with what the conversation says about it);
-    2. if a step needs the user's task list, call `list_tasks` first;
+    2. if a step needs the user's task list, call `list_tasks` first (and search with it when
+       the user has more tasks than a page: `lookup`);
     3. make the steps' tool calls;
     4. reply from their results.
 """
@@ -13,22 +14,23 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from chat.agent.model import AssistantMessage, ChatMessage, ToolCall, Usage
+from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ToolCall, Usage
 from chat.agent.offline import replies
 from chat.agent.offline.act import ToolCallSpec, answer_question, needs_task_list, plan_steps
 from chat.agent.offline.context import (
     LOOKUP_CALL_PREFIX,
     SHOW_CALL_PREFIX,
-    TaskView,
+    TaskPage,
     content,
     read_context,
     tool_calls,
     tool_result,
 )
+from chat.agent.offline.lookup import looked_up, lookup_calls
 from chat.agent.offline.understand import understand
 
 
-class OfflineModel:
+class OfflineModel(LocalModel):
     backend = "offline"
     model = "offline"
     # Understanding a message takes well under a millisecond; one step is bounded by its tools.
@@ -42,18 +44,19 @@ class OfflineModel:
             return AssistantMessage(content=replies.HELP)
         context = read_context([message for message in messages[:start] if message.get("role") != "system"])
         requests = answer_question(understand(content(messages[start]), after_add=context.after_add), context)
-        batches = [
-            _batch_results(message, messages[start + 1 :]) for message in messages[start + 1 :] if tool_calls(message)
-        ]
-        lookup = needs_task_list(requests)
-        if lookup and not batches:
-            return _call([("list_tasks", {"status": "all"})], prefix=LOOKUP_CALL_PREFIX)
-        tasks = _tasks(batches[0]) if lookup else None
-        if lookup and tasks is None:
-            return AssistantMessage(content=f"Sorry, I couldn't read your tasks just now. {replies.SHOW_TASKS_HINT}")
+        turn = messages[start + 1 :]
+        lookups = [_batch_results(message, turn) for message in turn if tool_calls(message) and _is_lookup(message)]
+        done = [_batch_results(message, turn) for message in turn if tool_calls(message) and not _is_lookup(message)]
+        tasks, totals = None, None
+        if needs_task_list(requests):
+            rounds = [[TaskPage.from_result(result) for result in results] for results in lookups]
+            if not done and (lookup := lookup_calls(requests, rounds, context)):
+                return _call(lookup, prefix=LOOKUP_CALL_PREFIX)
+            tasks, totals = looked_up(rounds)
+            if tasks is None:
+                return AssistantMessage(content=replies.UNREADABLE_TASKS)
         names = frozenset(str(tool.get("function", {}).get("name", "")) for tool in tools)
-        steps = plan_steps(requests, tasks=tasks, context=context, tools=names)
-        done = batches[1 if lookup else 0 :]
+        steps = plan_steps(requests, tasks=tasks, totals=totals, context=context, tools=names)
         if not done:
             calls = [call for step in steps for call in step.calls]
             if calls:
@@ -80,10 +83,9 @@ def _batch_results(call_message: ChatMessage, turn: list[ChatMessage]) -> list[d
     return [by_id.get(call_id, {}) for call_id, _ in tool_calls(call_message)]
 
 
-def _tasks(results: list[dict[str, Any]]) -> list[TaskView] | None:
-    if not results or not results[0].get("success"):
-        return None
-    return [view for item in results[0].get("tasks") or [] if (view := TaskView.from_result(item))]
+def _is_lookup(message: ChatMessage) -> bool:
+    """Whether an assistant message's tool calls read tasks for resolving (see `lookup`)."""
+    return all(call_id.startswith(LOOKUP_CALL_PREFIX) for call_id, _ in tool_calls(message))
 
 
 def _call(calls: list[ToolCallSpec], prefix: str = "offline_") -> AssistantMessage:

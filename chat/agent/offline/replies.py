@@ -4,7 +4,7 @@ Every sentence the offline agent can say is here, so its voice is in one place."
 
 from typing import Any
 
-from chat.agent.offline.context import QUESTION_PREFIX, TaskView
+from chat.agent.offline.context import QUESTION_PREFIX, TaskPage, TaskView
 from chat.agent.offline.requests import Target
 from chat.agent.offline.text import capitalise
 from todos.models import TaskStatus
@@ -28,6 +28,8 @@ MISSING_CHANGE = (
 )
 UNKNOWN_STORY = "Nice! I couldn't tell which task that was about, so I changed nothing. Say its number to mark it done."
 SHOW_TASKS_HINT = 'Say "show my tasks" to see them all.'
+UNREADABLE_TASKS = f"Sorry, I couldn't read your tasks just now. {SHOW_TASKS_HINT}"
+NO_MORE = 'That was the whole list: there are no more tasks to show. Say "show my tasks" to start again.'
 REFUSAL = (
     "I can't do that. I only look after your own tasks, one clear request at a time, "
     'like "mark task 2 as done" or "show my tasks".'
@@ -104,18 +106,17 @@ def no_such_words(task: TaskView, words: str) -> str:
     return f'{capitalise(label(task))} doesn\'t contain "{words}", so I left it as it is.'
 
 
-def count(tasks: list[TaskView], status: TaskStatus) -> str:
-    pending = sum(not task.completed for task in tasks)
-    done = len(tasks) - pending
+def count(totals: dict[str, int], status: TaskStatus) -> str:
+    pending, done = totals["pending"], totals["completed"]
     if status == "pending":
         return f"You have {_tasks(pending)} still to do."
     if status == "completed":
-        return f"You have completed {_tasks(done)}; {pending} still to do."
-    return f"You have {_tasks(len(tasks))}: {pending} to do and {done} done."
+        return f"You have completed {_tasks(done)}; {pending:,} still to do."
+    return f"You have {_tasks(totals['all'])}: {pending:,} to do and {done:,} done."
 
 
 def _tasks(number: int) -> str:
-    return f"{number} task" if number == 1 else f"{number} tasks"
+    return f"{number} task" if number == 1 else f"{number:,} tasks"
 
 
 def status_of(task: TaskView, *, asked: TaskStatus) -> str:
@@ -140,10 +141,30 @@ def describe(task: TaskView) -> str:
     return f'Task {task.number} is "{task.title}", {state}.{note}'
 
 
-def list_lines(tasks: list[TaskView], status: TaskStatus) -> str:
-    if not tasks:
+def list_page(page: TaskPage, status: TaskStatus, query: str = "") -> str:
+    """One page of a list: a heading that says which part of how many when there is more than
+    one page, the tasks, and how to see the next page."""
+    if not page.tasks:
+        if page.offset:
+            return NO_MORE
+        if query:
+            return f'You have no {"" if status == "all" else f"{status} "}tasks matching "{query}".'
         return EMPTY_LISTS[status]
-    lines = [LIST_HEADINGS[status]]
+    heading = LIST_HEADINGS[status]
+    if query:
+        heading = f'{heading.removesuffix(":")} matching "{query}":'
+    if page.offset or page.remaining:
+        first, last = page.offset + 1, page.offset + len(page.tasks)
+        heading = f"{heading.removesuffix(':')} ({first:,} to {last:,} of {last + page.remaining:,}):"
+    lines = [heading, *_task_lines(list(page.tasks), status)]
+    if page.remaining:
+        following = min(page.remaining, len(page.tasks))
+        lines.append(f'...and {page.remaining:,} more; say "show more" to see the next {following:,}.')
+    return "\n".join(lines)
+
+
+def _task_lines(tasks: list[TaskView], status: TaskStatus) -> list[str]:
+    lines = []
     for task in tasks:
         line = f"{task.number}. {task.title}"
         if task.completed and status != "completed":
@@ -151,7 +172,7 @@ def list_lines(tasks: list[TaskView], status: TaskStatus) -> str:
         if task.description:
             line += f" - {task.description}"
         lines.append(line)
-    return "\n".join(lines)
+    return lines
 
 
 UNDONE = {
@@ -183,9 +204,12 @@ def result_line(name: str, arguments: dict[str, Any], result: dict[str, Any]) ->
     if name == "undo_last_turn":
         return undone(result)
     if name == "list_tasks":
-        tasks = [view for item in result.get("tasks") or [] if (view := TaskView.from_result(item))]
+        page = TaskPage.from_result(result)
         status: TaskStatus = arguments["status"] if arguments.get("status") in ("pending", "completed") else "all"
-        return list_lines(tasks, status)
+        query = arguments.get("query")
+        if page is None:  # not a success: answered above
+            return EMPTY_LISTS[status]
+        return list_page(page, status, query if isinstance(query, str) else "")
     task = TaskView.from_result(result.get("task"))
     if task is None:
         return "Done."

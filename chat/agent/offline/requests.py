@@ -11,6 +11,7 @@ RequestKind = Literal[
     "delete",
     "update",  # title, description or replace
     "show",  # list tasks of a status
+    "show_more",  # the next page of the list last shown
     "count",  # how many tasks of a status
     "ask_status",  # is X done?
     "ask_number",  # what number is X?

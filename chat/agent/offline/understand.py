@@ -265,6 +265,17 @@ STATUS_QUESTION = _compile(
 )
 
 
+# "show more", "next page", "the rest of them", "keep going": the next page of the list last shown.
+# ("remaining" is not here: "the remaining tasks" are the pending ones.)
+MORE = _compile(
+    r"^(?:(?:and|also|ok|okay|so)\s+)?(?:(?:show|list|display|view|see|give|get|read|print|tell)\s+(?:me\s+|us\s+)?)?"
+    r"(?:(?:the\s+)?(?:next|rest)(?:\s+(?:\d+|one|ones|page|batch|few|lot|tasks?|items?|todos?))*"
+    r"(?:\s+of\s+(?:them|those|it|the\s+(?:tasks|list)|my\s+(?:tasks|list)))?"
+    r"|(?:some\s+|any\s+)?more(?:\s+(?:tasks|items|todos|of\s+them|of\s+those|of\s+(?:the|my)\s+(?:tasks|list)))?"
+    r"|keep\s+going|go\s+on|carry\s+on|continue)(?:\s+(?:please|then|too|thanks))*$"
+)
+
+
 @dataclass(frozen=True)
 class Clause:
     """One clause of a message: its text after the opening niceties, and how it was said."""
@@ -375,6 +386,7 @@ def _clause(raw: str) -> Clause | None:
             and len(words(text)) > 1
             and not _starts_command(text)
             and not _starts_marker(text)
+            and not MORE.match(lowered)  # "next page"
         ):
             text = re.sub(r"^\W*[\w']+[\s,!.:]*", "", text, count=1)
         elif match := RELAYED.match(text):  # "mom says add: ..."
@@ -390,7 +402,9 @@ def _clause(raw: str) -> Clause | None:
         text = text.strip(" \t,.;!?")
     text = _correct_head(_skip_politeness(text))
     tokens = tuple(words(text))
-    if not tokens or all(re.sub(r"(.)\1{2,}", r"\1", token) in FILLER_WORDS for token in tokens):
+    if not tokens or (
+        all(re.sub(r"(.)\1{2,}", r"\1", token) in FILLER_WORDS for token in tokens) and not MORE.match(text.lower())
+    ):
         return None
     return Clause(text=text, tokens=tokens, question=question, continued=continued, prefix=prefix)
 
@@ -882,6 +896,13 @@ def read_chat(clause: Clause, after_add: bool) -> Reading | None:
     return None
 
 
+def read_more(clause: Clause, after_add: bool) -> Reading | None:
+    """ "show more", "next page", "the rest": the next page of the list last shown."""
+    if MORE.match(clause.text.lower()):
+        return 0.95, Request("show_more")
+    return None
+
+
 LIST_ALONE = _compile(
     r"^(?:(?:all|my|the|our)\s+)*(?:(?:pending|open|remaining|outstanding|completed|finished|done|current)\s+)?"
     r"(?:tasks?|todos?|to-?dos?|to\s+dos?|(?:todo|to-do|to\s+do|task)\s+list|list|agenda)(?:\s+please)?$"
@@ -921,6 +942,7 @@ READERS: tuple[Callable[[Clause, bool], Reading | None], ...] = (
     read_story,
     read_chat,
     read_list_alone,
+    read_more,
     read_target_only,
 )
 

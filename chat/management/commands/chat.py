@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from chat.agent.clients import backend_name
+from chat.agent.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnStarted
 from chat.agent.model import ModelError
 from chat.selectors import ConversationNotFound, get_conversation
-from chat.turns import run_turn
+from chat.turns import turn_events
 from config.errors import DomainError
 
 HELP = """Chat with the todo assistant in the terminal, as a given user (uses the configured agent).
@@ -127,7 +129,7 @@ class Command(BaseCommand):
                 return conversation_id
             started_new = conversation_id is None
             try:
-                turn = run_turn(owner=user, message=message[:2000], conversation_id=conversation_id)
+                conversation_id = async_to_sync(self.tell_turn)(user, message[:2000], conversation_id, verbose=verbose)
             except ModelError as error:
                 self.stderr.write(f"error: {error.detail}")
                 conversation_id = error.conversation_id or conversation_id
@@ -135,10 +137,33 @@ class Command(BaseCommand):
             except DomainError as error:
                 self.stderr.write(f"error: {error.detail}")
                 continue
-            conversation_id = turn.conversation_id
-            if verbose:
-                for call in turn.tool_calls:
-                    self.stdout.write(self.style.HTTP_INFO(f"  {describe_call(call)}"))
-            self.stdout.write(f"assistant> {turn.reply}")
-            if started_new:
+            if started_new and conversation_id is not None:
                 self.stdout.write(self.style.HTTP_INFO(self.resume_hint(user, conversation_id)))
+
+    async def tell_turn(
+        self, user: User, message: str, conversation_id: uuid.UUID | None, *, verbose: bool
+    ) -> uuid.UUID | None:
+        """Run one turn, printing the reply as it streams (and, with --verbose, each tool call
+        as it finishes); returns the conversation's id."""
+        replying = False
+        arguments: dict[str, dict[str, Any]] = {}  # each tool call's, from its start to its end
+        async for event in turn_events(owner=user, message=message, conversation_id=conversation_id, deltas=True):
+            if isinstance(event, TurnStarted):
+                conversation_id = event.conversation_id
+            elif isinstance(event, TextDelta):
+                if not replying:
+                    self.stdout.write("assistant> ", ending="")
+                    replying = True
+                self.stdout.write(event.text, ending="")
+                self.stdout.flush()
+            elif isinstance(event, ToolCallFinished) and verbose:
+                call = {
+                    "tool_name": event.tool_name,
+                    "arguments": arguments.pop(event.call_id, {}),
+                    "result": event.result,
+                }
+                self.stdout.write(self.style.HTTP_INFO(f"  {describe_call(call)}"))
+            elif isinstance(event, ToolCallStarted):
+                arguments[event.call_id] = event.arguments
+        self.stdout.write("" if replying else "assistant> ")
+        return conversation_id

@@ -1,14 +1,15 @@
-// The chat page: plain JavaScript over the JSON API, with the session cookie and the CSRF token.
+// The chat page: plain JavaScript over the API, with the session cookie and the CSRF token.
 //
 //   GET  /api/<user_id>/conversations         the list on the left
 //   GET  /api/<user_id>/conversations/<id>    one conversation, tool calls included
-//   POST /api/<user_id>/chat                  one turn
+//   POST /api/<user_id>/chat                  one turn, streamed
 //   GET  /api/<user_id>/tasks                 the list on the right, refreshed after every turn
 //
 // A turn is shown through a "turn view" (showTurn): the user's message, then one card per tool
 // call, then the reply. `readChatResponse` is the one place that reads a chat response and
-// feeds that view; it reads the JSON body today, and is where a streamed (SSE) response will be
-// read event by event into the same view.
+// feeds that view: the turn streams (Server-Sent Events, the Vercel AI SDK's UI message stream),
+// so each tool card appears when its tool has run and the reply as it is written; an error
+// before the stream starts comes back as JSON.
 //
 // Everything the server sends is put on the page with textContent, never as HTML.
 "use strict";
@@ -96,20 +97,64 @@
     return fetch(config.chatUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream", "X-CSRFToken": csrfToken },
       body: JSON.stringify(body),
     });
   }
 
-  // Reads one chat response into `view` and returns the conversation id. The JSON body holds
-  // the whole turn; a streamed response would call the same view methods as events arrive
-  // (tool call with its result -> view.toolCall, text -> view.reply).
+  // Reads one chat response into `view` and returns the conversation id: a stream event by
+  // event (a tool card when its result arrives, the reply's text as it comes), or a JSON body
+  // (an error before the stream started, or a server that answered JSON).
   async function readChatResponse(response, view) {
     if (!response.ok) throw await apiError(response);
-    const turn = await response.json();
-    for (const call of turn.tool_calls) view.toolCall(call);
-    view.reply(turn.message);
-    return turn.conversation_id;
+    if (!(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
+      const turn = await response.json();
+      for (const call of turn.tool_calls) view.toolCall(call);
+      view.reply(turn.message);
+      return turn.conversation_id;
+    }
+    let conversationId = null;
+    let failure = null;
+    const calls = new Map(); // toolCallId -> {tool_name, arguments}
+    for await (const chunk of streamChunks(response)) {
+      const metadata = chunk.messageMetadata || {};
+      if (metadata.conversation_id) conversationId = metadata.conversation_id;
+      if (metadata.error) failure = new ApiError(metadata.error.status, metadata.error);
+      if (chunk.type === "tool-input-available") {
+        calls.set(chunk.toolCallId, { tool_name: chunk.toolName, arguments: chunk.input });
+      } else if (chunk.type === "tool-output-available") {
+        view.toolCall({ ...calls.get(chunk.toolCallId), result: chunk.output });
+      } else if (chunk.type === "text-delta") {
+        view.replyText(chunk.delta);
+      } else if (chunk.type === "error" && !failure) {
+        failure = new ApiError(500, { detail: chunk.errorText });
+      }
+    }
+    view.replyDone();
+    if (failure) throw failure;
+    return conversationId;
+  }
+
+  // The chunks of a UI message stream: one JSON object per `data:` line, until `[DONE]`.
+  async function* streamChunks(response) {
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffered += value;
+      let end;
+      while ((end = buffered.indexOf("\n\n")) >= 0) {
+        const event = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        for (const line of event.split("\n")) {
+          if (!line.startsWith("data: ")) continue;
+          const data = line.slice(6);
+          if (data === "[DONE]") return;
+          yield JSON.parse(data);
+        }
+      }
+    }
   }
 
   // --- tool calls in words ---------------------------------------------------------------------
@@ -227,13 +272,30 @@
     append(bubble("user", userText));
     const pending = append(node("li", "message pending", "Thinking\u2026"));
     pending.setAttribute("aria-hidden", "true");
+    let replyNode = null;
+    let replied = "";
     return {
       toolCall(call) {
         el.messages.insertBefore(toolCard(call), pending);
+        scrollToEnd();
+      },
+      // The reply's text as it streams in; `replyDone` announces it whole, once.
+      replyText(text) {
+        if (!replyNode) {
+          const item = bubble("assistant", "");
+          el.messages.insertBefore(item, pending);
+          replyNode = item.querySelector(".text");
+        }
+        replied += text;
+        replyNode.textContent = replied;
+        scrollToEnd();
+      },
+      replyDone() {
+        if (replied) announce(`Assistant: ${replied}`);
       },
       reply(text) {
-        el.messages.insertBefore(bubble("assistant", text), pending);
-        announce(`Assistant: ${text}`);
+        this.replyText(text);
+        this.replyDone();
       },
       fail(error) {
         const item = node("li", "message error");
@@ -339,7 +401,7 @@
 
   async function refreshTasks() {
     try {
-      renderTasks(await getJson(config.tasksUrl));
+      renderTasks((await getJson(`${config.tasksUrl}?page_size=100`)).results);  // the first 100
     } catch (error) {
       el.tasksEmpty.hidden = false;
       el.tasksEmpty.textContent = `Could not load tasks: ${error.message}`;
@@ -365,9 +427,18 @@
     return busy(async () => {
       try {
         const conversation = await getJson(`${config.conversationsUrl}/${encodeURIComponent(conversationId)}`);
+        // Its messages come oldest first, a page at a time: the last page, and the one before
+        // it when the last is short, hold the latest 50 to 200.
+        const pageSize = 100;
+        const lastPage = Math.max(1, Math.ceil(conversation.message_count / pageSize));
+        const pageUrl = (page) => `${conversation.messages_url}?page_size=${pageSize}&page=${page}`;
+        let messages = (await getJson(pageUrl(lastPage))).results;
+        if (lastPage > 1 && messages.length < pageSize / 2) {
+          messages = (await getJson(pageUrl(lastPage - 1))).results.concat(messages);
+        }
         state.conversationId = conversation.id;
         el.title.textContent = conversation.title || "Untitled conversation";
-        renderConversation(conversation);
+        renderConversation({ ...conversation, messages });
         markCurrent();
         setAddress(conversation.id, push);
         if (focus) el.title.focus();

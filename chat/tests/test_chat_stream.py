@@ -1,0 +1,185 @@
+"""`POST /api/<user_id>/chat` with `Accept: text/event-stream`: the turn as the Vercel AI SDK's
+UI message stream, parsed event by event; stored exactly as the JSON path stores it.
+
+(The SDK's own client reads the stream in `test_stream_ai_sdk.py`; streaming as it happens,
+under ASGI, is in `test_asgi_serving.py`.)"""
+
+import json
+from typing import Any
+
+import pytest
+
+from chat.models import Conversation, Message
+from chat.selectors import messages_in_order
+from chat.tests.helpers import chat
+from chat.tests.scripted_openai import error, reply, tool_calls
+from todos.models import Todo
+
+pytestmark = pytest.mark.django_db
+
+STREAM = {"HTTP_ACCEPT": "text/event-stream"}
+ADD_MILK = ("add_task", {"title": "Buy milk", "description": None})
+
+
+def events(response) -> list[Any]:
+    """The stream's events, in order: each `data:` line's JSON, and "[DONE]" as it is."""
+    assert response["Content-Type"] == "text/event-stream"
+    body = b"".join(response.streaming_content).decode()
+    assert body.endswith("\n\n")
+    parsed = []
+    for block in body.split("\n\n")[:-1]:
+        assert block.startswith("data: "), block
+        data = block.removeprefix("data: ")
+        parsed.append(data if data == "[DONE]" else json.loads(data))
+    return parsed
+
+
+def types(stream: list[Any]) -> list[str]:
+    return [event if event == "[DONE]" else event["type"] for event in stream]
+
+
+def stored_rows(conversation_id: str) -> list[tuple[str, str]]:
+    rows = messages_in_order().filter(conversation_id=conversation_id)
+    return [(row.role, row.content) for row in rows]
+
+
+def test_a_turn_streams_its_steps_tool_calls_text_and_end(api_client, user, scripted_openai):
+    scripted_openai.script(tool_calls(ADD_MILK, tokens=(100, 20)), reply("Added Buy milk.", tokens=(150, 12)))
+
+    response = chat(api_client, user, "add milk", **STREAM)
+
+    assert response.status_code == 200
+    assert response["X-Vercel-AI-UI-Message-Stream"] == "v1"
+    stream = events(response)
+    assert types(stream) == [
+        "start",
+        "start-step",
+        "tool-input-start",
+        "tool-input-available",
+        "tool-output-available",
+        "finish-step",
+        "start-step",
+        "text-start",
+        *["text-delta"] * 3,
+        "text-end",
+        "finish-step",
+        "finish",
+        "[DONE]",
+    ]
+    conversation = Conversation.objects.get(owner=user)
+    assert stream[0]["messageMetadata"]["conversation_id"] == str(conversation.pk)
+    call = stream[3]
+    assert (call["toolName"], call["input"]) == ("add_task", {"title": "Buy milk", "description": None})
+    output = stream[4]
+    assert output["toolCallId"] == call["toolCallId"]
+    assert output["output"]["task"]["title"] == "Buy milk"
+    assert "".join(event["delta"] for event in stream if event != "[DONE]" and event["type"] == "text-delta") == (
+        "Added Buy milk."
+    )
+    assert stream[-2]["messageMetadata"] == {
+        "conversation_id": str(conversation.pk),
+        "usage": {"prompt_tokens": 250, "completion_tokens": 32, "total_tokens": 282},
+    }
+
+
+def test_the_provider_is_asked_to_stream_and_the_json_path_is_not(api_client, user, scripted_openai):
+    chat(api_client, user, "hi", **STREAM)
+    chat(api_client, user, "hi again")
+
+    streamed, plain = scripted_openai.requests
+    assert (streamed["stream"], streamed["stream_options"]) == (True, {"include_usage": True})
+    assert "stream" not in plain
+
+
+def test_a_streamed_turn_is_stored_exactly_as_a_json_turn(api_client, user, other_user, scripted_openai):
+    from conftest import client_for
+
+    scripted_openai.script(tool_calls(ADD_MILK), reply("Added."), tool_calls(ADD_MILK), reply("Added."))
+    streamed = events(chat(api_client, user, "add milk", **STREAM))[0]["messageMetadata"]["conversation_id"]
+    answered = chat(client_for(other_user), other_user, "add milk").json()["conversation_id"]
+
+    def shape(conversation_id: str) -> list[tuple[str, str]]:
+        # The task's timestamps differ; everything else is the same.
+        return [
+            (role, content if role != "tool" else json.loads(content)["task"]["title"])
+            for role, content in stored_rows(conversation_id)
+        ]
+
+    assert shape(streamed) == shape(answered)
+    assert Todo.objects.filter(owner=user).count() == Todo.objects.filter(owner=other_user).count() == 1
+
+
+def test_the_offline_agent_streams_its_reply_in_pieces(api_client, user):
+    stream = events(chat(api_client, user, "add a task to buy bread", **STREAM))
+
+    deltas = [event["delta"] for event in stream if event != "[DONE]" and event["type"] == "text-delta"]
+    assert len(deltas) > 1
+    assert "".join(deltas) == Message.objects.filter(role="assistant").exclude(content="").get().content
+    assert Todo.objects.get(owner=user).title == "Buy bread"
+
+
+def test_a_streamed_turn_continues_a_conversation(api_client, user, scripted_openai):
+    first = events(chat(api_client, user, "hello", **STREAM))[0]["messageMetadata"]["conversation_id"]
+
+    second = events(chat(api_client, user, "again", first, **STREAM))
+
+    assert second[0]["messageMetadata"]["conversation_id"] == first
+    assert [role for role, _ in stored_rows(first)] == ["user", "assistant", "user", "assistant"]
+
+
+# --- errors: before the stream starts they are JSON with their status; after, its last events ---
+
+
+def test_an_invalid_request_is_answered_as_json_before_any_stream(api_client, user):
+    response = chat(api_client, user, "", **STREAM)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "message" in response.json()
+
+
+def test_an_unknown_conversation_is_a_json_404(api_client, user):
+    response = chat(api_client, user, "hi", "00000000-0000-0000-0000-000000000000", **STREAM)
+
+    assert (response.status_code, response.json()["code"]) == (404, "conversation_not_found")
+    assert not Message.objects.exists()
+
+
+def test_a_provider_failure_mid_turn_ends_the_stream_with_its_error_and_keeps_the_step(
+    api_client, user, scripted_openai
+):
+    scripted_openai.script(tool_calls(ADD_MILK), error(400, "bad request"))
+
+    stream = events(chat(api_client, user, "add milk", **STREAM))
+
+    assert types(stream)[-4:] == ["message-metadata", "error", "finish", "[DONE]"]
+    failure = stream[-4]["messageMetadata"]
+    conversation = Conversation.objects.get(owner=user)
+    assert failure["conversation_id"] == str(conversation.pk)
+    assert (failure["error"]["status"], failure["error"]["code"]) == (502, "model_error")
+    assert stream[-3]["errorText"] == failure["error"]["detail"]
+    assert "tool-output-available" in types(stream)
+    assert Todo.objects.get(owner=user).title == "Buy milk"  # the stored step stays
+
+
+def test_a_repeat_with_the_same_key_streams_the_stored_turn_and_runs_nothing_again(api_client, user, scripted_openai):
+    scripted_openai.script(tool_calls(ADD_MILK), reply("Added."))
+    first = events(chat(api_client, user, "add milk", key="stream-key", **STREAM))
+
+    again = events(chat(api_client, user, "add milk", key="stream-key", **STREAM))
+
+    assert len(scripted_openai.requests) == 2
+    assert Todo.objects.filter(owner=user).count() == 1
+    outputs = [event["output"] for event in again if event != "[DONE]" and event["type"] == "tool-output-available"]
+    assert outputs == [
+        event["output"] for event in first if event != "[DONE]" and event["type"] == "tool-output-available"
+    ]
+    assert "".join(event["delta"] for event in again if event != "[DONE]" and event["type"] == "text-delta") == "Added."
+    assert again[0]["messageMetadata"]["conversation_id"] == first[0]["messageMetadata"]["conversation_id"]
+
+
+def test_json_stays_the_default(api_client, user):
+    response = chat(api_client, user, "hello")
+
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"conversation_id", "message", "tool_calls", "usage"}

@@ -27,6 +27,8 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from serving import current_serving_command  # noqa: E402 - bench/serving.py
+
 from chat.tests.helpers import free_port  # noqa: E402
 from chat.tests.scripted_openai import ScriptedOpenAI, Step, reply, tool_calls  # noqa: E402
 
@@ -241,7 +243,7 @@ def run(root: Path, postgres: Postgres) -> None:
     env["OPENAI_BASE_URL"] = model.base_url
     log = open(root / "gunicorn.log", "wb")  # noqa: SIM115
     gunicorn = subprocess.Popen(  # noqa: S603
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"],
+        current_serving_command(),
         cwd=PROJECT,
         env=env,
         stdout=log,

@@ -1,7 +1,8 @@
 """Throughput through gunicorn with a slow model (figures 4 and 5 of `make bench`).
 
 Starts a scripted OpenAI-compatible server that answers every call after MODEL_DELAY
-seconds, starts `gunicorn -c config/gunicorn.py config.wsgi` against DATABASE_URL, then
+seconds, starts `gunicorn -c config/gunicorn.py` (the serving it names, bench/serving.py)
+against DATABASE_URL, then
 16 clients post chat turns for 10 s. Prints one JSON object.
 """
 
@@ -21,6 +22,8 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+
+from serving import current_serving_command  # noqa: E402 - bench/serving.py
 
 from chat.tests.helpers import free_port  # noqa: E402
 
@@ -111,7 +114,7 @@ def main() -> None:
         [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=PROJECT, env=environment, check=True
     )
     gunicorn = subprocess.Popen(  # noqa: S603
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"],
+        current_serving_command(),
         cwd=PROJECT,
         env=environment,
         stdout=subprocess.DEVNULL,

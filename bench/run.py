@@ -1,4 +1,5 @@
-"""`make bench`: runs the benchmarks on SQLite and PostgreSQL and prints a table of figures.
+"""`make bench`: runs the benchmarks on SQLite and PostgreSQL and prints a table of figures,
+then the serving benchmarks (bench/serving.py: old and new serving side by side) and theirs.
 
 PostgreSQL is used at BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432),
 in a scratch database `todo_bench` that is created afresh; it is skipped if unreachable.
@@ -130,6 +131,12 @@ def main() -> None:
     print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+
+    print("\nThe prompt's token budget (bench/prompt_budget.py):\n", flush=True)
+    subprocess.run([sys.executable, "bench/prompt_budget.py"], cwd=PROJECT, check=True)  # noqa: S603
+
+    print("\nServing, old (gthread WSGI) and new side by side on PostgreSQL (bench/serving.py):\n", flush=True)
+    subprocess.run([sys.executable, "bench/serving.py"], cwd=PROJECT, check=True)  # noqa: S603
 
 
 if __name__ == "__main__":

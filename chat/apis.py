@@ -78,7 +78,7 @@ class ChatApi(AsyncApiView):
         # Only a message counts against the chat rate; reading how to send one costs nothing.
         return super().get_throttles() if self.request.method == "POST" else []
 
-    @extend_schema(responses=ChatFormSerializer)
+    @extend_schema(responses={(200, "application/json"): ChatFormSerializer})
     async def get(self, request: Request, user_id: UUID) -> Response:
         """How to use this endpoint, and the caller's latest conversation to continue (so the
         browsable API shows its form under a description, not under an error)."""
@@ -110,17 +110,23 @@ class ChatApi(AsyncApiView):
                     "`tool-output-available`, `text-delta`, `finish` ...), the last `[DONE]`."
                 ),
             ),
-            502: OpenApiResponse(ChatProviderErrorSerializer, description="The model provider returned an error."),
-            503: OpenApiResponse(
+            (502, "application/json"): OpenApiResponse(
+                ChatProviderErrorSerializer, description="The model provider returned an error."
+            ),
+            (503, "application/json"): OpenApiResponse(
                 ChatUnavailableSerializer,
                 description=(
                     "The model provider is unreachable or rate-limited, or the database is unavailable "
                     "(see Retry-After; `database_unavailable_may_have_run`: retry with the same Idempotency-Key)."
                 ),
             ),
-            504: OpenApiResponse(ChatProviderErrorSerializer, description="The model provider timed out."),
-            409: error_response(RequestInProgress, "Same Idempotency-Key still in progress."),
-            422: error_response(IdempotencyKeyReused, "Idempotency-Key used for another request."),
+            (504, "application/json"): OpenApiResponse(
+                ChatProviderErrorSerializer, description="The model provider timed out."
+            ),
+            (409, "application/json"): error_response(RequestInProgress, "Same Idempotency-Key still in progress."),
+            (422, "application/json"): error_response(
+                IdempotencyKeyReused, "Idempotency-Key used for another request."
+            ),
         },
     )
     async def post(self, request: Request, user_id: UUID) -> HttpResponseBase:

@@ -14,6 +14,7 @@ from its record. A step whose lease was lost since cannot be stored, so its tool
 only the holder of the current lease stores a step or an outcome.
 """
 
+import asyncio
 import hashlib
 import json
 import re
@@ -29,16 +30,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat.agent.clients import build_model
-from chat.agent.events import (
-    Event,
-    StepFinished,
-    StepStarted,
-    TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnFinished,
-    TurnStarted,
-)
+from chat.agent.events import Event, TurnFinished, TurnStarted, told_again
 from chat.agent.model import ModelClient, Usage
 from chat.models import IdempotentRequest, Turn
 from chat.persistence import StepNotStored, start_turn
@@ -163,8 +155,11 @@ async def turn_once_events(
         lease=turn_model.longest_step,
     )
     if claim.response_status is not None:
-        for event in _told_again(_replay(claim), turn_id=claim.turn_id, deltas=deltas):
+        stored = _replay(claim)
+        yield TurnStarted(stored.conversation_id, claim.turn_id or 0)
+        for event in told_again(tool_calls=stored.tool_calls, reply=stored.reply, deltas=deltas):
             yield event
+        yield TurnFinished(stored.conversation_id, stored.reply, stored.tool_calls, Usage(**stored.usage))
         return
     lease = KeyLease(claim)
     turn: Turn | None = None
@@ -182,6 +177,10 @@ async def turn_once_events(
             yield event
     except StepNotStored:
         raise RequestInProgress() from None
+    except asyncio.CancelledError:
+        # The process is stopping mid-turn: a retry continues the turn at once.
+        await asyncio.shield(in_database(lease.release))
+        raise
     except (DatabaseUnavailable, *DATABASE_ERRORS) as error:  # type: ignore[misc]  # mypy: a tuple built at import
         # Nothing is stored as the outcome: a repeat continues the turn from its last stored step.
         await in_database(lease.release)
@@ -213,20 +212,6 @@ def run_turn_once(
     return async_to_sync(collect)(
         turn_once_events(owner=owner, key=key, message=message, conversation_id=conversation_id, model=model)
     )
-
-
-def _told_again(turn: ChatTurn, *, turn_id: int | None, deltas: bool) -> list[Event]:
-    """A stored turn's answer as the events of a turn that runs no tool again."""
-    events: list[Event] = [TurnStarted(turn.conversation_id, turn_id or 0), StepStarted()]
-    for index, call in enumerate(turn.tool_calls):
-        call_id = f"stored_{index}"
-        events.append(ToolCallStarted(call_id, call["tool_name"], call["arguments"]))
-        events.append(ToolCallFinished(call_id, call["tool_name"], call["result"]))
-    if deltas:
-        events.append(TextDelta(turn.reply))
-    events.append(StepFinished())
-    events.append(TurnFinished(turn.conversation_id, turn.reply, turn.tool_calls, Usage(**turn.usage)))
-    return events
 
 
 def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> str:

@@ -29,6 +29,10 @@ from config.errors import DomainError, ServerError
 
 logger = logging.getLogger(__name__)
 
+# An SSE comment (clients ignore it) that keeps a quiet stream's connection open.
+HEARTBEAT = b": keep-alive\n\n"
+HEARTBEAT_SECONDS = 15.0
+
 # Turns running on after their request was cancelled: the event loop keeps only weak references.
 _running: set[asyncio.Task[None]] = set()
 
@@ -66,6 +70,9 @@ async def detached(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
             async for event in events:
                 queue.put_nowait(event)
         except BaseException as error:  # noqa: BLE001 - handed to the reader, who raises it
+            if not isinstance(error, DomainError | asyncio.CancelledError):
+                # The reader (its request) may be gone: a bug must be logged here.
+                logger.exception("chat turn failed")
             queue.put_nowait(_Raised(error))
         else:
             queue.put_nowait(_End())
@@ -96,8 +103,37 @@ async def told(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
     except Exception:
         if not started:
             raise
-        logger.exception("chat turn failed while streaming")
-        yield TurnFailed(ServerError.status_code, ServerError().body())
+        yield TurnFailed(ServerError.status_code, ServerError().body())  # logged where it happened
+
+
+async def turns_finished(*, timeout: float) -> None:
+    """Wait (up to `timeout` seconds) for the turns still running after their requests ended,
+    so a process that stops lets them finish and be stored."""
+    if _running:
+        await asyncio.wait(set(_running), timeout=timeout)
+
+
+async def with_heartbeats(chunks: AsyncIterator[bytes], *, every: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
+    """`chunks`, with an SSE comment sent whenever nothing was for `every` seconds (a model
+    call can take minutes; proxies close a connection that stays silent much less)."""
+    pending: asyncio.Task[bytes] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(chunks))
+            done, _ = await asyncio.wait({pending}, timeout=every)
+            if not done:
+                yield HEARTBEAT
+                continue
+            try:
+                chunk = pending.result()
+            except StopAsyncIteration:
+                return
+            pending = None
+            yield chunk
+    finally:
+        if pending is not None:
+            pending.cancel()
 
 
 async def event_stream_response(events: AsyncIterator[Event]) -> StreamingHttpResponse:
@@ -112,4 +148,4 @@ async def event_stream_response(events: AsyncIterator[Event]) -> StreamingHttpRe
         async for event in stream:
             yield event
 
-    return StreamingHttpResponse(aencode(all_events()), headers=HEADERS)
+    return StreamingHttpResponse(with_heartbeats(aencode(all_events())), headers=HEADERS)

@@ -12,6 +12,7 @@ The turn is async: its database work runs through `config.database.in_database`,
 thread or connection is held while the model is called.
 """
 
+import asyncio
 import logging
 import time
 import uuid
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat.agent.clients import build_model
-from chat.agent.events import Event, TextDelta, TurnFinished, TurnStarted
+from chat.agent.events import Event, TurnFinished, TurnStarted, told_again
 from chat.agent.model import ChatMessage, ModelClient
 from chat.agent.prompt import system_prompt
 from chat.agent.runner import AgentFailed, AgentTurn, HistoryWindow, run_agent
@@ -92,8 +93,8 @@ async def turn_events(
 
     Raises `ConversationNotFound` (before any event), a `ModelError` naming the conversation, or
     `DatabaseUnavailableMayHaveRun` (a database error before the turn is stored goes up as it is)."""
-    turn = await in_database(start_turn, owner=owner, message=message, conversation_id=conversation_id)
-    async for event in continued_turn_events(owner=owner, turn=turn, model=model, deltas=deltas):
+    turn, begun = await in_database(_begin, owner=owner, message=message, conversation_id=conversation_id)
+    async for event in _turn_events(owner=owner, turn=turn, begun=begun, model=model, deltas=deltas):
         yield event
 
 
@@ -107,6 +108,20 @@ async def continued_turn_events(
 ) -> AsyncIterator[Event]:
     """Run `turn` on from its last stored step; `fence` (an idempotency key's claim) is renewed
     with every step, which fails with `StepNotStored` once another process runs the turn."""
+    async for event in _turn_events(owner=owner, turn=turn, begun=None, model=model, fence=fence, deltas=deltas):
+        yield event
+
+
+async def _turn_events(
+    *,
+    owner: User,
+    turn: Turn,
+    begun: tuple[AgentTurn, list[ChatMessage]] | None,
+    model: ModelClient | None,
+    deltas: bool,
+    fence: Fence | None = None,
+) -> AsyncIterator[Event]:
+    """`turn` run on, from `begun` (a new turn and its history) or from its record."""
     started = time.perf_counter()
     conversation = turn.conversation
     model = model or build_model()
@@ -114,7 +129,13 @@ async def continued_turn_events(
     yield TurnStarted(conversation.pk, turn.pk)
     try:
         try:
-            agent_turn, history = await in_database(_resume, turn)
+            agent_turn, history = begun if begun is not None else await in_database(_resume, turn)
+            # What the turn did before (a turn continued after its request died) is told first.
+            stored_reply = agent_turn.reply if agent_turn.finished else None
+            for event in told_again(
+                tool_calls=[run.as_dict() for run in agent_turn.tool_runs], reply=stored_reply, deltas=deltas
+            ):
+                yield event
             if not agent_turn.finished:
                 recorder = TurnRecorder(turn=turn, owner=owner, fence=fence)
                 toolbox = Toolbox(owner, recorder)
@@ -130,8 +151,6 @@ async def continued_turn_events(
                     deltas=deltas,
                 ):
                     yield event
-            elif deltas:
-                yield TextDelta(agent_turn.reply)
         except AgentFailed as failure:
             agent_turn, outcome = failure.turn, failure.error.code
             await in_database(set_status, turn, Turn.Status.FAILED)
@@ -140,6 +159,11 @@ async def continued_turn_events(
             outcome = DatabaseUnavailableMayHaveRun.code
             await in_database(_mark_interrupted, turn)
             raise DatabaseUnavailableMayHaveRun(conversation_id=conversation.pk) from error
+        except asyncio.CancelledError:
+            # The process is stopping mid-turn (past its grace period): what completed is stored.
+            outcome = "interrupted"
+            await asyncio.shield(in_database(_mark_interrupted, turn))
+            raise
         outcome = "ok"
     finally:
         log_turn(
@@ -158,6 +182,19 @@ async def continued_turn_events(
     )
 
 
+def _begin(
+    *, owner: User, message: str, conversation_id: uuid.UUID | None
+) -> tuple[Turn, tuple[AgentTurn, list[ChatMessage]]]:
+    """Store a new turn and read the history before it, in one unit of database work."""
+    turn = start_turn(owner=owner, message=message, conversation_id=conversation_id)
+    history = [] if conversation_id is None else _history(turn)
+    return turn, (AgentTurn(messages=[{"role": "user", "content": message}]), history)
+
+
+def _history(turn: Turn) -> list[ChatMessage]:
+    return history_for(conversation=turn.conversation, budget=settings.CHAT_CONTEXT_TOKENS, before=turn)
+
+
 def _resume(turn: Turn) -> tuple[AgentTurn, list[ChatMessage]]:
     """What `turn` stored so far, its status brought up to date, and the history before it."""
     agent_turn = stored_turn(turn)
@@ -167,7 +204,7 @@ def _resume(turn: Turn) -> tuple[AgentTurn, list[ChatMessage]]:
         return agent_turn, []
     if turn.status != Turn.Status.RUNNING:
         set_status(turn, Turn.Status.RUNNING)
-    return agent_turn, history_for(conversation=turn.conversation, budget=settings.CHAT_CONTEXT_TOKENS, before=turn)
+    return agent_turn, _history(turn)
 
 
 def history_window(history: list[ChatMessage], *, system_prompt: str, tools: list[dict[str, Any]]) -> HistoryWindow:

@@ -69,7 +69,6 @@ class ChunkMapper:
 
     def __init__(self) -> None:
         self.started = False
-        self.steps = 0
         self.text_blocks = 0
         self.open_text: str | None = None  # the id of the text block being streamed
 
@@ -87,7 +86,6 @@ class ChunkMapper:
                     {"type": "start", "messageMetadata": {"conversation_id": str(conversation_id), "turn_id": turn_id}}
                 )
             case StepStarted():
-                self.steps += 1
                 out.append({"type": "start-step"})
             case TextDelta(text=text):
                 out += self._text(text)
@@ -133,23 +131,10 @@ class ChunkMapper:
         return [chunk]
 
     def _untold(self, finished: TurnFinished) -> list[Chunk]:
-        """What `TurnFinished` holds that no earlier event told: a turn answered from its record
-        (finished before this request) runs no step, and its tool calls and reply come only
-        here, as one step; a reply no `TextDelta` told goes as one text block."""
-        out: list[Chunk] = []
-        replayed = self.steps == 0 and bool(finished.tool_calls or finished.reply)
-        if replayed:
-            out.append({"type": "start-step"})
-            for number, call in enumerate(finished.tool_calls, start=1):
-                call_id = f"call-{number}"
-                out += _tool_input(call_id, call["tool_name"], call["arguments"])
-                out.append({"type": "tool-output-available", "toolCallId": call_id, "output": call["result"]})
-        if self.text_blocks == 0:
-            out += self._text(finished.reply)
-            out += self._close_text()
-        if replayed:
-            out.append({"type": "finish-step"})
-        return out
+        """A reply no `TextDelta` told (events collected without deltas) goes as one text block."""
+        if self.text_blocks or not finished.reply:
+            return []
+        return [*self._text(finished.reply), *self._close_text()]
 
 
 def _tool_input(call_id: str, tool_name: str, arguments: dict[str, Any]) -> list[Chunk]:

@@ -1,5 +1,6 @@
 """The ASGI application: what `gunicorn -c config/gunicorn.py` serves (uvicorn workers), and
-`make run` in development.
+`make run` in development. At shutdown it lets the chat turns whose clients left finish
+(`config.lifespan`).
 
 Database work of the async chat path runs in `DATABASE_POOL_SIZE` shared threads
 (`config.database`), so a process never needs more connections than its pool holds. With
@@ -13,13 +14,18 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
 
 from config.database import serve_from_threads  # noqa: E402  (after Django is set up)
 
 serve_from_threads(settings.DATABASE_POOL_SIZE)
 
+from config.lifespan import Application, FinishingTurns  # noqa: E402
+
+served: Application = django_application
 if settings.DEBUG:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    application = ASGIStaticFilesHandler(application)
+    served = ASGIStaticFilesHandler(django_application)
+
+application = FinishingTurns(served)

@@ -20,7 +20,7 @@ from functools import partial
 from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import connections
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,8 +44,19 @@ def _released(work: Callable[[], R]) -> R:
     try:
         return work()
     finally:
-        # CONN_MAX_AGE is 0 when serving ASGI: this gives the connection back to the pool.
-        close_old_connections()
+        _give_back_connections()
+
+
+def _give_back_connections() -> None:
+    """A pooled connection goes back to the pool; another (SQLite's) stays with its thread,
+    one per thread of `_threads`, unless it broke."""
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            continue
+        if getattr(connection, "pool", None) is not None:
+            connection.close()
+        elif connection.errors_occurred and not connection.is_usable():
+            connection.close()
 
 
 async def in_database(work: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

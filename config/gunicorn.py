@@ -14,6 +14,10 @@ wsgi_app = "config.asgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "uvicorn_worker.UvicornWorker"
+# Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new connections
+# across them: an event loop accepts every connection waiting on a shared socket at once, so
+# one worker would take a burst of keep-alive clients and keep them all.
+reuse_port = True
 # The heartbeat of an async worker comes from its event loop, not from requests, so a long
 # model call does not get the worker killed; this only catches a wedged worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))

@@ -187,6 +187,8 @@ SIMPLE_JWT = {
 }
 
 SPECTACULAR_SETTINGS = {
+    # Responses are JSON; the chat endpoint declares its stream (text/event-stream) itself.
+    "RENDERER_WHITELIST": ["rest_framework.renderers.JSONRenderer"],
     "TITLE": "Todo assistant API",
     "DESCRIPTION": "Manage todos over REST or by chatting with an agent.",
     "VERSION": "1.0.0",
@@ -235,5 +237,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per model call; the `chat.turn` line already counts them.
+        "httpx2": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
 }

@@ -88,3 +88,19 @@ Event = (
     | TurnFinished
     | TurnFailed
 )
+
+
+def told_again(*, tool_calls: list[dict[str, Any]], reply: str | None, deltas: bool) -> list[Event]:
+    """What a turn already did, told again as events (no tool runs again): its stored tool calls
+    (`{tool_name, arguments, result}`) as one step, and its `reply` when it has one."""
+    events: list[Event] = []
+    if tool_calls:
+        events.append(StepStarted())
+        for index, call in enumerate(tool_calls):
+            call_id = f"stored_{index}"
+            events.append(ToolCallStarted(call_id, call["tool_name"], call["arguments"]))
+            events.append(ToolCallFinished(call_id, call["tool_name"], call["result"]))
+        events.append(StepFinished())
+    if reply is not None and deltas:
+        events += [StepStarted(), TextDelta(reply), StepFinished()]
+    return events

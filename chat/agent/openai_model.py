@@ -2,6 +2,7 @@
 any OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`; streamed
 (`stream=True`) when the reply's text is wanted in pieces."""
 
+import asyncio
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -139,7 +140,17 @@ class OpenAIModel:
                     stream_cls=openai.AsyncStream[ChatCompletionChunk],
                 )
                 message = _StreamedMessage()
-                async for chunk in chunks:
+                # The SDK's timeout is per read: a stream that trickles is bounded here, as a
+                # whole, by the same number of seconds.
+                loop = asyncio.get_running_loop()
+                deadline, pieces = loop.time() + self.provider.timeout, aiter(chunks)
+                while True:
+                    try:
+                        chunk = await asyncio.wait_for(anext(pieces), deadline - loop.time())
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError as error:
+                        raise ModelTimeout() from error
                     text = message.add(chunk)
                     if text:
                         yield text
@@ -175,8 +186,10 @@ class _StreamedMessage:
 
     def __init__(self) -> None:
         self.text: list[str] = []
-        self.calls: dict[int, dict[str, str]] = {}
+        self.calls: list[dict[str, str]] = []
+        self.slots: dict[int, dict[str, str]] = {}  # the call each index is filling now
         self.usage = Usage()
+        self.finished = False
 
     def add(self, chunk: ChatCompletionChunk) -> str:
         """Take one chunk in; returns its new text."""
@@ -184,9 +197,16 @@ class _StreamedMessage:
             self.usage = _usage(chunk.usage)
         if not chunk.choices:
             return ""
-        delta = chunk.choices[0].delta
+        choice = chunk.choices[0]
+        self.finished = self.finished or choice.finish_reason is not None
+        delta = choice.delta
         for call in delta.tool_calls or ():
-            part = self.calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+            part = self.slots.get(call.index)
+            if part is None or (call.id and part["id"] and call.id != part["id"]):
+                # A new call (some servers, Ollama among them, give every call index 0).
+                part = {"id": "", "name": "", "arguments": ""}
+                self.slots[call.index] = part
+                self.calls.append(part)
             if call.id:
                 part["id"] = call.id
             if call.function is not None:
@@ -198,10 +218,9 @@ class _StreamedMessage:
         return ""
 
     def whole(self) -> AssistantMessage:
-        calls = tuple(
-            ToolCall(id=part["id"], name=part["name"], arguments=part["arguments"])
-            for _, part in sorted(self.calls.items())
-        )
+        if not self.finished:
+            raise ModelProviderError("The language model provider's stream ended before its message did.")
+        calls = tuple(ToolCall(id=part["id"], name=part["name"], arguments=part["arguments"]) for part in self.calls)
         return AssistantMessage(content="".join(self.text), tool_calls=calls, usage=self.usage)
 
 

@@ -122,6 +122,11 @@ def assert_valid_history(messages: list[dict[str, Any]]) -> None:
             index += len(ids)
 
 
+class _Server(ThreadingHTTPServer):
+    # Tests send dozens of requests at once; the default backlog of 5 refuses some.
+    request_queue_size = 128
+
+
 class ScriptedOpenAI:
     def __init__(self, fallback: Callable[[dict[str, Any]], Step] | None = None, port: int = 0) -> None:
         self.steps: deque[Step] = deque()
@@ -130,7 +135,7 @@ class ScriptedOpenAI:
         self.busy_seconds = 0.0
         self.fallback = fallback or (lambda request: reply("OK"))
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server = _Server(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -28,20 +28,27 @@ POOL_SIZE = 3
 
 
 @pytest.fixture
-def server(scripted_openai, tmp_path) -> Iterator[str]:
+def gunicorn(scripted_openai, tmp_path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """The production server: its process and base URL."""
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
         env = server_environment(scripted_openai, DATABASE_POOL_SIZE=str(POOL_SIZE))
         process, base_url = spawn_gunicorn(env, log)
         try:
             wait_until_serving(process, base_url, str(log_path))
-            yield base_url
+            yield process, base_url
         finally:
             process.terminate()
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture
+def server(gunicorn) -> str:
+    _, base_url = gunicorn
+    return str(base_url)
 
 
 def post_chat(base_url: str, user: Any, message: str, *, stream: bool) -> http.client.HTTPConnection:
@@ -111,6 +118,22 @@ def backend_pid() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         return int(cursor.fetchone()[0])
+
+
+def test_a_server_that_stops_lets_the_turns_of_gone_clients_finish(gunicorn, scripted_openai):
+    process, base_url = gunicorn
+    user = UserFactory()
+    scripted_openai.script(tool_calls(ADD_MILK), reply("Added Buy milk.", delay=1.5))
+
+    conn = post_chat(base_url, user, "add milk", stream=True)
+    assert wait_for(lambda: Todo.objects.filter(owner=user).exists())
+    conn.close()
+    process.terminate()  # gunicorn stops its workers gracefully (SIGTERM)
+    process.wait(timeout=30)
+
+    turn = Turn.objects.get(conversation__owner=user)
+    assert turn.status == "completed"
+    assert Message.objects.filter(turn=turn, role="assistant").exclude(content="").get().content == "Added Buy milk."
 
 
 def service_connections(*, besides: int) -> int:

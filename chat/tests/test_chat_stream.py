@@ -12,7 +12,7 @@ import pytest
 from chat.models import Conversation, Message
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat
-from chat.tests.scripted_openai import error, reply, tool_calls
+from chat.tests.scripted_openai import Step, error, reply, tool_calls
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,46 @@ def test_json_stays_the_default(api_client, user):
 
     assert response["Content-Type"] == "application/json"
     assert set(response.json()) == {"conversation_id", "message", "tool_calls", "usage"}
+
+
+# --- the provider's stream, put together -----------------------------------------------------
+
+
+def sse(*chunks: dict[str, Any], done: bool = True) -> str:
+    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+    lines = [f"data: {json.dumps({**base, **chunk})}\n\n" for chunk in chunks]
+    return "".join(lines) + ("data: [DONE]\n\n" if done else "")
+
+
+def call_delta(call_id: str, arguments: str, finish: str | None = None) -> dict[str, Any]:
+    """A whole tool call in one chunk, at index 0 (as Ollama sends every call)."""
+    call = {"index": 0, "id": call_id, "type": "function", "function": {"name": "add_task", "arguments": arguments}}
+    return {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": finish}]}
+
+
+def test_calls_streamed_at_one_index_with_their_own_ids_stay_apart(api_client, user, scripted_openai):
+    scripted_openai.script(
+        Step(
+            body=sse(
+                call_delta("call_a", '{"title": "Milk", "description": null}'),
+                call_delta("call_b", '{"title": "Eggs", "description": null}', finish="tool_calls"),
+            ),
+            content_type="text/event-stream",
+        ),
+        reply("Added both."),
+    )
+
+    events(chat(api_client, user, "add milk and eggs", **STREAM))
+
+    assert sorted(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Eggs", "Milk"]
+
+
+def test_a_provider_stream_cut_before_its_end_is_an_error_not_a_reply(api_client, user, scripted_openai):
+    text = {"choices": [{"index": 0, "delta": {"content": "Added ta"}, "finish_reason": None}]}
+    scripted_openai.script(Step(body=sse(text, done=False), content_type="text/event-stream"))
+
+    stream = events(chat(api_client, user, "add milk", **STREAM))
+
+    assert types(stream)[-4:] == ["message-metadata", "error", "finish", "[DONE]"]
+    assert stream[-4]["messageMetadata"]["error"]["code"] == "model_error"
+    assert not Message.objects.filter(role="assistant").exists()  # the cut reply is not stored

@@ -29,6 +29,7 @@ from chat.agent.events import (
     TurnFailed,
     TurnFinished,
     TurnStarted,
+    told_again,
 )
 from chat.agent.model import Usage
 from chat.models import Conversation
@@ -264,20 +265,18 @@ def test_the_sdk_reads_a_failed_turn_as_its_error_with_the_body_in_the_metadata(
 
 
 def test_the_sdk_reads_a_turn_answered_from_its_record(encoded_turn):
+    calls = [{"tool_name": "add_task", "arguments": {"title": "Buy milk"}, "result": ADDED}]
     encoded_turn.events = [
         TurnStarted(conversation_id=CONVERSATION, turn_id=5),
-        TurnFinished(
-            conversation_id=CONVERSATION,
-            reply="Added task 1.",
-            tool_calls=[{"tool_name": "add_task", "arguments": {"title": "Buy milk"}, "result": ADDED}],
-        ),
+        *told_again(tool_calls=calls, reply="Added task 1.", deltas=True),
+        TurnFinished(conversation_id=CONVERSATION, reply="Added task 1.", tool_calls=calls),
     ]
 
     read = read_stream(url_of(encoded_turn), "add buy milk", token="t")
 
     assert read["errors"] == []
-    step, added, reply = read["message"]["parts"]
-    assert step == {"type": "step-start"}
+    step, added, second_step, reply = read["message"]["parts"]
+    assert step == second_step == {"type": "step-start"}
     assert (added["type"], added["state"], added["input"], added["output"]) == (
         "tool-add_task",
         "output-available",

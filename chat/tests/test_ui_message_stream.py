@@ -15,6 +15,7 @@ from chat.agent.events import (
     TurnFailed,
     TurnFinished,
     TurnStarted,
+    told_again,
 )
 from chat.agent.model import Usage
 from chat.ui_message_stream import DONE, HEADERS, aencode, encode, encode_chunk
@@ -192,9 +193,10 @@ def test_a_turn_that_fails_before_it_starts_still_starts_the_message():
     }
 
 
-def test_a_turn_answered_from_its_record_tells_its_calls_and_reply_as_one_step():
+def test_a_turn_answered_from_its_record_tells_its_calls_then_its_reply():
     finished = added_turn()[-1]
-    chunks = chunks_of([TurnStarted(conversation_id=CONVERSATION, turn_id=4), finished])
+    stored = told_again(tool_calls=finished.tool_calls, reply=finished.reply, deltas=True)
+    chunks = chunks_of([TurnStarted(conversation_id=CONVERSATION, turn_id=4), *stored, finished])
 
     assert types(chunks) == [
         "start",
@@ -202,6 +204,8 @@ def test_a_turn_answered_from_its_record_tells_its_calls_and_reply_as_one_step()
         "tool-input-start",
         "tool-input-available",
         "tool-output-available",
+        "finish-step",
+        "start-step",
         "text-start",
         "text-delta",
         "text-end",
@@ -211,7 +215,14 @@ def test_a_turn_answered_from_its_record_tells_its_calls_and_reply_as_one_step()
     ]
     assert chunks[3]["input"] == {"title": "Buy milk"} and chunks[4]["output"] == ADDED
     assert chunks[3]["toolCallId"] == chunks[4]["toolCallId"]
-    assert chunks[6]["delta"] == "Added task 1 “Buy milk”."
+    assert chunks[8]["delta"] == "Added task 1 “Buy milk”."
+
+
+def test_a_reply_no_delta_told_goes_as_one_text_block():
+    finished = added_turn()[-1]
+    chunks = chunks_of([TurnStarted(conversation_id=CONVERSATION, turn_id=4), finished])
+
+    assert types(chunks) == ["start", "text-start", "text-delta", "text-end", "finish", "[DONE]"]
 
 
 def test_a_stream_cut_off_mid_text_closes_its_block_and_ends():

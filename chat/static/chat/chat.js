@@ -115,8 +115,10 @@
     }
     let conversationId = null;
     let failure = null;
+    let finished = false;
     const calls = new Map(); // toolCallId -> {tool_name, arguments}
     for await (const chunk of streamChunks(response)) {
+      if (chunk.type === "finish") finished = true;
       const metadata = chunk.messageMetadata || {};
       if (metadata.conversation_id) conversationId = metadata.conversation_id;
       if (metadata.error) failure = new ApiError(metadata.error.status, metadata.error);
@@ -131,6 +133,13 @@
       }
     }
     view.replyDone();
+    if (!failure && !finished) {
+      // The connection was cut before the turn's end (it still runs on, and is stored).
+      failure = new ApiError(0, {
+        detail: "The connection was lost before the reply was complete; reload to see the rest.",
+        conversation_id: conversationId,
+      });
+    }
     if (failure) throw failure;
     return conversationId;
   }

@@ -98,15 +98,15 @@ def main() -> None:
                 )
             )
         sizes = turns["prompt_size"]
+        budget = turns["context_tokens"]
         rows.append(
             (
                 f"3. Prompt sent at turn 1 / 50 / 200 ({name})",
-                " / ".join(f"{sizes[turn]['messages']} msgs, {sizes[turn]['chars']} chars" for turn in sizes),
-                "levels off",
-                "met"
-                if sizes["turn_50"] == sizes["turn_200"]
-                or sizes["turn_200"]["chars"] <= sizes["turn_50"]["chars"] * 1.1
-                else "MISSED",
+                " / ".join(
+                    f"{sizes[turn]['messages']} msgs, {sizes[turn]['tokens']:,} tokens (estimated)" for turn in sizes
+                ),
+                f"within CHAT_CONTEXT_TOKENS ({budget:,})",
+                "met" if all(size["tokens"] <= budget for size in sizes.values()) else "MISSED",
             )
         )
         rows.append(

@@ -121,7 +121,10 @@ def server_time_per_turn(backend: str, model_server: ScriptedOpenAI) -> dict[str
 
 
 def prompt_size_by_turn(server: ScriptedOpenAI) -> dict[str, dict[str, int]]:
-    """Figure 3: what the model is sent at turns 1, 50 and 200 of one conversation."""
+    """Figure 3: what the model is sent at turns 1, 50 and 200 of one conversation (its
+    estimated tokens, tools included, as the budget counts them)."""
+    from chat.context_window import prompt_tokens
+
     settings.AGENT_BACKEND = "openai"
     user = new_user("prompt")
     client = client_for(user)
@@ -135,6 +138,7 @@ def prompt_size_by_turn(server: ScriptedOpenAI) -> dict[str, dict[str, int]]:
             sizes[f"turn_{turn}"] = {
                 "messages": len(request["messages"]),
                 "chars": len(json.dumps(request["messages"])),
+                "tokens": prompt_tokens(request["messages"], request.get("tools") or []),
             }
     return sizes
 
@@ -164,6 +168,7 @@ def main() -> None:
                 "openai": server_time_per_turn("openai", server),
             },
             "prompt_size": prompt_size_by_turn(server),
+            "context_tokens": settings.CHAT_CONTEXT_TOKENS,
         }
     finally:
         server.stop()

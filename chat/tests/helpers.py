@@ -36,6 +36,27 @@ def chat(
     return client.post(chat_url(user), data, format="json", **extra)
 
 
+def parse_sse(stream: bytes) -> list[Any]:
+    """The events of a UI message stream: each a single `data:` line, then a blank line;
+    `[DONE]` as the string, everything else as parsed JSON."""
+    import json
+
+    text = stream.decode()
+    assert text.endswith("\n\n")
+    events: list[Any] = []
+    for block in text[:-2].split("\n\n"):
+        lines = block.split("\n")
+        assert len(lines) == 1 and lines[0].startswith("data: "), block
+        data = lines[0].removeprefix("data: ")
+        events.append(data if data == "[DONE]" else json.loads(data))
+    return events
+
+
+def chunk_types(chunks: list[Any]) -> list[str]:
+    """Each chunk's `type` (and `[DONE]` as it is)."""
+    return [chunk if isinstance(chunk, str) else chunk["type"] for chunk in chunks]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (for a server to start on, or to refuse)."""
     with socket.socket() as probe:

@@ -11,7 +11,8 @@ import pytest
 
 from chat.models import Conversation, Message
 from chat.selectors import messages_in_order
-from chat.tests.helpers import chat
+from chat.tests.helpers import chat, parse_sse
+from chat.tests.helpers import chunk_types as types
 from chat.tests.scripted_openai import Step, error, reply, tool_calls
 from todos.models import Todo
 
@@ -24,18 +25,7 @@ ADD_MILK = ("add_task", {"title": "Buy milk", "description": None})
 def events(response) -> list[Any]:
     """The stream's events, in order: each `data:` line's JSON, and "[DONE]" as it is."""
     assert response["Content-Type"] == "text/event-stream"
-    body = b"".join(response.streaming_content).decode()
-    assert body.endswith("\n\n")
-    parsed = []
-    for block in body.split("\n\n")[:-1]:
-        assert block.startswith("data: "), block
-        data = block.removeprefix("data: ")
-        parsed.append(data if data == "[DONE]" else json.loads(data))
-    return parsed
-
-
-def types(stream: list[Any]) -> list[str]:
-    return [event if event == "[DONE]" else event["type"] for event in stream]
+    return parse_sse(b"".join(response.streaming_content))
 
 
 def stored_rows(conversation_id: str) -> list[tuple[str, str]]:

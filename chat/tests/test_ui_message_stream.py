@@ -3,7 +3,6 @@ text blocks opened and closed around other events, a failure told before the str
 `[DONE]` last. (The SDK's own client reads it in `test_stream_ai_sdk.py`.)"""
 
 import asyncio
-import json
 import uuid
 
 from chat.agent.events import (
@@ -18,6 +17,8 @@ from chat.agent.events import (
     told_again,
 )
 from chat.agent.model import Usage
+from chat.tests.helpers import chunk_types as types
+from chat.tests.helpers import parse_sse
 from chat.ui_message_stream import DONE, HEADERS, aencode, encode, encode_chunk
 
 CONVERSATION = uuid.UUID("6f1c1a8e-3c1e-4a51-9a55-0d5b1e6a2b10")
@@ -25,26 +26,8 @@ ADDED = {"success": True, "task": {"id": 1, "title": "Buy milk", "description": 
 NOT_FOUND = {"success": False, "error": "Task 7 not found.", "code": "task_not_found", "task_id": 7}
 
 
-def parse_sse(stream: bytes) -> list[dict | str]:
-    """The events of an SSE body: each a single `data:` line, then a blank line; `[DONE]` as
-    the string, everything else as parsed JSON."""
-    text = stream.decode()
-    assert text.endswith("\n\n")
-    events: list[dict | str] = []
-    for block in text[:-2].split("\n\n"):
-        lines = block.split("\n")
-        assert len(lines) == 1 and lines[0].startswith("data: "), block
-        data = lines[0].removeprefix("data: ")
-        events.append(data if data == "[DONE]" else json.loads(data))
-    return events
-
-
 def chunks_of(events) -> list[dict | str]:
     return parse_sse(b"".join(encode(events)))
-
-
-def types(chunks: list[dict | str]) -> list[str]:
-    return [chunk if isinstance(chunk, str) else chunk["type"] for chunk in chunks]
 
 
 def added_turn() -> list:

@@ -106,11 +106,18 @@ async def told(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
         yield TurnFailed(ServerError.status_code, ServerError().body())  # logged where it happened
 
 
-async def turns_finished(*, timeout: float) -> None:
+async def turns_finished(*, timeout: float, cancel_timeout: float) -> None:
     """Wait (up to `timeout` seconds) for the turns still running after their requests ended,
-    so a process that stops lets them finish and be stored."""
-    if _running:
-        await asyncio.wait(set(_running), timeout=timeout)
+    so a process that stops lets them finish and be stored; cancel those still running then,
+    and give them `cancel_timeout` seconds to record it (the turn interrupted, its key given
+    back) while the event loop and the database threads still run."""
+    if not _running:
+        return
+    _, pending = await asyncio.wait(set(_running), timeout=timeout)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=cancel_timeout)
 
 
 async def with_heartbeats(chunks: AsyncIterator[bytes], *, every: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:

@@ -10,18 +10,22 @@ database, so any number of instances can share one PostgreSQL.
 
 import os
 
+from config.lifespan import GRACEFUL_TIMEOUT_SECONDS
+
 wsgi_app = "config.asgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "uvicorn_worker.UvicornWorker"
-# Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new connections
-# across them: an event loop accepts every connection waiting on a shared socket at once, so
-# one worker would take a burst of keep-alive clients and keep them all.
-reuse_port = True
+worker_class = "config.uvicorn_worker.UvicornWorker"
+# Each worker listens on its own TCP socket (SO_REUSEPORT) and the kernel spreads new
+# connections across them: an event loop accepts every connection waiting on a shared socket
+# at once, so one worker would take a burst of keep-alive clients and keep them all. Not for
+# a Unix socket (no SO_REUSEPORT) or sockets systemd hands over (LISTEN_FDS).
+reuse_port = not bind.startswith(("unix:", "fd://")) and "LISTEN_FDS" not in os.environ
 # The heartbeat of an async worker comes from its event loop, not from requests, so a long
 # model call does not get the worker killed; this only catches a wedged worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
-graceful_timeout = 30
+# A stopping worker's requests, then the turns its clients left, fit in this (config/lifespan.py).
+graceful_timeout = GRACEFUL_TIMEOUT_SECONDS
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = 50

@@ -117,32 +117,40 @@
     let failure = null;
     let finished = false;
     const calls = new Map(); // toolCallId -> {tool_name, arguments}
-    for await (const chunk of streamChunks(response)) {
-      if (chunk.type === "finish") finished = true;
-      const metadata = chunk.messageMetadata || {};
-      if (metadata.conversation_id) conversationId = metadata.conversation_id;
-      if (metadata.error) failure = new ApiError(metadata.error.status, metadata.error);
-      if (chunk.type === "tool-input-available") {
-        calls.set(chunk.toolCallId, { tool_name: chunk.toolName, arguments: chunk.input });
-      } else if (chunk.type === "tool-output-available") {
-        view.toolCall({ ...calls.get(chunk.toolCallId), result: chunk.output });
-      } else if (chunk.type === "text-delta") {
-        view.replyText(chunk.delta);
-      } else if (chunk.type === "error" && !failure) {
-        failure = new ApiError(500, { detail: chunk.errorText });
+    try {
+      for await (const chunk of streamChunks(response)) {
+        if (chunk.type === "finish") finished = true;
+        const metadata = chunk.messageMetadata || {};
+        if (metadata.conversation_id) conversationId = metadata.conversation_id;
+        if (metadata.error) failure = new ApiError(metadata.error.status, metadata.error);
+        if (chunk.type === "tool-input-available") {
+          calls.set(chunk.toolCallId, { tool_name: chunk.toolName, arguments: chunk.input });
+        } else if (chunk.type === "tool-output-available") {
+          view.toolCall({ ...calls.get(chunk.toolCallId), result: chunk.output });
+        } else if (chunk.type === "text-delta") {
+          view.replyText(chunk.delta);
+        } else if (chunk.type === "error" && !failure) {
+          failure = new ApiError(500, { detail: chunk.errorText });
+        }
       }
+    } catch {
+      // The connection broke mid-stream (the browser throws rather than ending the body).
     }
     view.replyDone();
     if (!failure && !finished) {
-      // The connection was cut before the turn's end (it still runs on, and is stored).
+      // Cut before the turn's end: the turn runs on and is stored; sending again would repeat it.
       failure = new ApiError(0, {
         detail: "The connection was lost before the reply was complete; reload to see the rest.",
+        code: STREAM_LOST,
         conversation_id: conversationId,
       });
     }
     if (failure) throw failure;
     return conversationId;
   }
+
+  const STREAM_LOST = "stream_lost";
+  const failureLabel = (error) => (error.code === STREAM_LOST ? "Interrupted" : "Not sent");
 
   // The chunks of a UI message stream: one JSON object per `data:` line, until `[DONE]`.
   async function* streamChunks(response) {
@@ -309,7 +317,7 @@
       fail(error) {
         const item = node("li", "message error");
         item.setAttribute("role", "alert");
-        item.append(node("strong", "", "Not sent: "), node("span", "", error.message));
+        item.append(node("strong", "", `${failureLabel(error)}: `), node("span", "", error.message));
         if (error.status === 401 || error.status === 403) {
           const link = node("a", "", "Log in again");
           link.href = `${config.loginUrl}?next=${encodeURIComponent(location.pathname + location.search)}`;
@@ -476,9 +484,10 @@
     } catch (error) {
       const failure = error instanceof ApiError ? error : new Error(`The server could not be reached (${error.message}).`);
       view.fail(failure);
-      announce(`Not sent: ${failure.message}`);
+      announce(`${failureLabel(failure)}: ${failure.message}`);
       if (failure.conversationId) state.conversationId = failure.conversationId;
-      if (!el.input.value) el.input.value = text; // nothing is lost: send it again
+      // Nothing is lost: the message is offered again, unless its turn started and runs on.
+      if (!el.input.value && failure.code !== STREAM_LOST) el.input.value = text;
     } finally {
       view.finish();
       await Promise.all([refreshTasks(), refreshConversations()]);

@@ -22,7 +22,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -185,9 +185,11 @@ async def _turn_events(
 def _begin(
     *, owner: User, message: str, conversation_id: uuid.UUID | None
 ) -> tuple[Turn, tuple[AgentTurn, list[ChatMessage]]]:
-    """Store a new turn and read the history before it, in one unit of database work."""
-    turn = start_turn(owner=owner, message=message, conversation_id=conversation_id)
-    history = [] if conversation_id is None else _history(turn)
+    """Store a new turn and read the history before it, in one unit of database work: if the
+    read fails, the turn is not stored either."""
+    with transaction.atomic():
+        turn = start_turn(owner=owner, message=message, conversation_id=conversation_id)
+        history = [] if conversation_id is None else _history(turn)
     return turn, (AgentTurn(messages=[{"role": "user", "content": message}]), history)
 
 

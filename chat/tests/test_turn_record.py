@@ -390,3 +390,18 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(api_
     assert again.status_code == 200
     assert idempotency._unreleased == []
     assert Todo.objects.count() == 1
+
+
+def test_a_database_outage_reading_the_history_stores_nothing_of_the_new_turn(api_client, user, monkeypatch):
+    """The turn's start and the history before it are one unit: "nothing was changed" holds."""
+    conversation_id = chat(api_client, user, "hello").json()["conversation_id"]
+
+    def down(**kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr("chat.turns.history_for", down)
+    response = chat(api_client, user, "add milk", conversation_id)
+
+    assert (response.status_code, response.json()["code"]) == (503, "database_unavailable")
+    assert Turn.objects.filter(conversation_id=conversation_id).count() == 1
+    assert not Message.objects.filter(content="add milk").exists()

@@ -28,10 +28,10 @@ class AsyncApiView(GenericAPIView):
         self.headers = self.default_response_headers
         try:
             await in_database(self.initial, drf_request, *args, **kwargs)
-            method = drf_request.method.lower() if drf_request.method else ""
-            handler = getattr(self, method, self.http_method_not_allowed)
-            if method not in self.http_method_names:
-                handler = self.http_method_not_allowed
+            method = (drf_request.method or "").lower()
+            handler = self.http_method_not_allowed
+            if method in self.http_method_names:
+                handler = getattr(self, method, self.http_method_not_allowed)
             response = handler(drf_request, *args, **kwargs)
             if inspect.isawaitable(response):
                 response = await response

@@ -71,3 +71,21 @@ def tool_turn(
 def chat_turn(user_message: str, reply: str) -> list[ChatMessage]:
     """A turn without tools: the user's message and the assistant's reply."""
     return [{"role": "user", "content": user_message}, {"role": "assistant", "content": reply}]
+
+
+def add_task_turns(conversation: Conversation, titles: list[str], *, first_id: int = 1) -> Conversation:
+    """Store one whole turn per title, each adding it as a task (ids from `first_id`): "add
+    <title in lower case>", the `add_task` call, its result, "Added <title in lower case>."."""
+    for task_id, title in enumerate(titles, start=first_id):
+        add_turn(
+            conversation,
+            tool_turn(
+                f"add {title.lower()}",
+                name="add_task",
+                arguments={"title": title},
+                result={"success": True, "task": {"id": task_id, "title": title}},
+                reply=f"Added {title.lower()}.",
+                call_id=f"call_{task_id}",
+            ),
+        )
+    return conversation

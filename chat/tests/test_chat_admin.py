@@ -9,7 +9,15 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message, Turn
-from chat.tests.factories import ConversationFactory, MessageFactory, add_turn, chat_turn, tool_call, tool_turn
+from chat.tests.factories import (
+    ConversationFactory,
+    MessageFactory,
+    add_task_turns,
+    add_turn,
+    chat_turn,
+    tool_call,
+    tool_turn,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,20 +184,8 @@ def test_admin_is_read_only(staff_client, conversations):
 
 
 def long_conversation(turns: int) -> Conversation:
-    conversation = ConversationFactory.create(title="Errands")
-    for number in range(1, turns + 1):
-        add_turn(
-            conversation,
-            tool_turn(
-                f"add errand {number}",
-                name="add_task",
-                arguments={"title": f"Errand {number}"},
-                result={"success": True, "task": {"id": number, "title": f"Errand {number}"}},
-                reply=f"Added errand {number}.",
-                call_id=f"call_{number}",
-            ),
-        )
-    return conversation
+    titles = [f"Errand {number}" for number in range(1, turns + 1)]
+    return add_task_turns(ConversationFactory.create(title="Errands"), titles)
 
 
 def test_long_conversation_is_paged_by_turn(staff_client, django_assert_max_num_queries):

@@ -9,27 +9,16 @@ from chat.context_window import estimate_tokens
 from chat.models import Conversation
 from chat.persistence import start_turn
 from chat.selectors import history_for
-from chat.tests.factories import ConversationFactory, add_turn, chat_turn, tool_turn
+from chat.tests.factories import ConversationFactory, add_task_turns, add_turn, chat_turn, tool_turn
 from chat.tests.scripted_openai import assert_valid_history
 
 pytestmark = pytest.mark.django_db
 
 
 def long_conversation(user, turns: int) -> Conversation:
-    conversation = ConversationFactory.create(owner=user)
-    for number in range(turns):
-        add_turn(
-            conversation,
-            tool_turn(
-                f"add task {number}",
-                name="add_task",
-                arguments={"title": f"Task {number}"},
-                result={"success": True, "task": {"id": number, "title": f"Task {number}"}},
-                reply=f"Added task {number}.",
-                call_id=f"c{number}",
-            ),
-        )
-    return conversation
+    """Turns "add task 0", "add task 1" ... each adding that task."""
+    titles = [f"Task {number}" for number in range(turns)]
+    return add_task_turns(ConversationFactory.create(owner=user), titles, first_id=0)
 
 
 def test_the_newest_whole_turns_within_the_budget(user):

@@ -1,0 +1,247 @@
+"""The data a turn carries, typed: messages, tool calls and tool results.
+
+A model's reply enters as an `AssistantMessage` whose `ToolCall`s are parsed once, where the
+reply enters (the model client); tools answer with a `ToolResult`, a small union with one
+JSON shape each (`result_json` / `parse_result`), which is what a model reads and what the chat
+response and the record hold. Nothing in the middle is a `dict[str, Any]`: the OpenAI wire
+format exists in the OpenAI client, and the stored form at the database column.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict
+
+
+class InvalidArguments(Exception):
+    """A tool call's arguments do not fit the tool's declaration; the message says how."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.total_tokens + other.total_tokens,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+def parse_arguments(arguments_json: str) -> dict[str, Any]:
+    """A tool call's JSON arguments as an object (empty text is no arguments). Raises
+    `InvalidArguments` for anything else."""
+    if not arguments_json.strip():
+        return {}
+    try:
+        arguments = json.loads(arguments_json)
+    except (ValueError, RecursionError) as error:
+        raise InvalidArguments("The arguments are not valid JSON.") from error
+    if not isinstance(arguments, dict):
+        raise InvalidArguments("The arguments must be a JSON object.")
+    return arguments
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call a model asked for. `arguments_json` is kept verbatim (it is stored and sent
+    back to the provider as it came); `arguments` is it parsed, once, or None when it is not a
+    JSON object (the tool then answers `invalid_arguments`)."""
+
+    id: str
+    name: str
+    arguments_json: str
+    arguments: dict[str, Any] | None = field(default=None, compare=False)
+
+    @classmethod
+    def parse(cls, *, id: str, name: str, arguments_json: str) -> "ToolCall":
+        try:
+            arguments: dict[str, Any] | None = parse_arguments(arguments_json)
+        except InvalidArguments:
+            arguments = None
+        return cls(id=id, name=name, arguments_json=arguments_json, arguments=arguments)
+
+    @classmethod
+    def of(cls, *, id: str, name: str, arguments: Mapping[str, Any]) -> "ToolCall":
+        """A call made in process (the offline agent, tests), from its arguments."""
+        return cls(id=id, name=name, arguments_json=json.dumps(dict(arguments)), arguments=dict(arguments))
+
+
+class TaskData(TypedDict, total=False):
+    """A task as the REST API and the tools show it: `id` is the owner's task number."""
+
+    id: int
+    title: str
+    description: str
+    completed: bool
+    created_at: str
+    updated_at: str
+
+
+class TaskTotals(TypedDict):
+    all: int
+    pending: int
+    completed: int
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """A tool changed or read one task; `task` is how it is now (as it was, if deleted)."""
+
+    task: TaskData
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of `list_tasks`: the tasks, where the page starts and what is left."""
+
+    tasks: tuple[TaskData, ...]
+    offset: int = 0
+    next_offset: int | None = None
+    remaining: int = 0
+    matching: int = 0
+    totals: TaskTotals = field(default_factory=lambda: TaskTotals(all=0, pending=0, completed=0))
+
+
+UndoneAction = Literal["add", "complete", "reopen", "update", "delete"]
+
+
+@dataclass(frozen=True)
+class UndoneChange:
+    action: str
+    task: TaskData
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What an undo reverted, in the order the changes were first made."""
+
+    undone: tuple[UndoneChange, ...]
+
+
+@dataclass(frozen=True)
+class ToolFailure:
+    """A tool call that changed nothing; `code` is stable, `error` is for people and models."""
+
+    error: str
+    code: str
+    task_id: int | None = None
+
+
+ToolResult = TaskResult | TaskPage | UndoResult | ToolFailure
+
+
+def result_json(result: ToolResult) -> dict[str, Any]:
+    """The result's JSON shape: what a model reads, the chat response shows and the record holds."""
+    if isinstance(result, TaskResult):
+        return {"success": True, "task": dict(result.task)}
+    if isinstance(result, TaskPage):
+        return {
+            "success": True,
+            "tasks": [dict(task) for task in result.tasks],
+            "offset": result.offset,
+            "next_offset": result.next_offset,
+            "remaining": result.remaining,
+            "matching": result.matching,
+            "totals": dict(result.totals),
+        }
+    if isinstance(result, UndoResult):
+        return {"success": True, "undone": [{"action": item.action, "task": dict(item.task)} for item in result.undone]}
+    failure: dict[str, Any] = {"success": False, "error": result.error, "code": result.code}
+    if result.task_id is not None:
+        failure["task_id"] = result.task_id
+    return failure
+
+
+def _task(value: object) -> TaskData | None:
+    if not isinstance(value, dict) or not isinstance(value.get("id"), int):
+        return None
+    return TaskData(**{key: item for key, item in value.items() if key in TaskData.__annotations__})
+
+
+def parse_result(data: object) -> ToolResult:
+    """A stored or received result's JSON read back (a shape it does not know is a failure)."""
+    if not isinstance(data, dict):
+        return ToolFailure(error="The tool's result is unreadable.", code="unreadable_result")
+    if not data.get("success"):
+        task_id = data.get("task_id")
+        return ToolFailure(
+            error=str(data.get("error") or "The tool failed."),
+            code=str(data.get("code") or "tool_failed"),
+            task_id=task_id if isinstance(task_id, int) else None,
+        )
+    if isinstance(data.get("tasks"), list):
+        totals = data["totals"] if isinstance(data.get("totals"), dict) else {}
+        tasks = tuple(task for item in data["tasks"] if (task := _task(item)) is not None)
+        next_offset = data.get("next_offset")
+        return TaskPage(
+            tasks=tasks,
+            offset=_int(data.get("offset")),
+            next_offset=next_offset if isinstance(next_offset, int) else None,
+            remaining=_int(data.get("remaining")),
+            matching=_int(data.get("matching"), default=len(tasks)),
+            totals=TaskTotals(
+                all=_int(totals.get("all"), default=len(tasks)),
+                pending=_int(totals.get("pending")),
+                completed=_int(totals.get("completed")),
+            ),
+        )
+    if isinstance(data.get("undone"), list):
+        undone = tuple(
+            UndoneChange(action=str(item.get("action", "")), task=task)
+            for item in data["undone"]
+            if isinstance(item, dict) and (task := _task(item.get("task"))) is not None
+        )
+        return UndoResult(undone=undone)
+    task = _task(data.get("task"))
+    if task is None:
+        return ToolFailure(error="The tool's result is unreadable.", code="unreadable_result")
+    return TaskResult(task=task)
+
+
+def _int(value: object, *, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+@dataclass(frozen=True)
+class SystemMessage:
+    content: str
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    content: str
+
+
+@dataclass(frozen=True)
+class AssistantMessage:
+    """What a model answered: text, tool calls, or both. `state` is structured data a model
+    computed in process (the offline agent) keeps with its message for its next turn: stored
+    with the message, never sent to a provider."""
+
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    usage: Usage = field(default_factory=Usage, compare=False)
+    state: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ToolMessage:
+    """A tool call's result, answering the call `call_id` (of the tool `name`)."""
+
+    call_id: str
+    name: str
+    result: ToolResult
+
+
+ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage

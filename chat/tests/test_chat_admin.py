@@ -300,7 +300,7 @@ def test_a_tool_call_without_a_stored_result_is_marked_failed(staff_client):
     ids=["added", "error", "empty-list", "list", "undo"],
 )
 def test_tool_results_read_as_one_line(result, line):
-    from chat.admin import tool_result
+    from chat.transcript import tool_result
 
     tool = "list_tasks" if "tasks" in result else "add_task"
     assert tool_result(tool, json.dumps(result))[0] == line

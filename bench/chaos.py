@@ -27,7 +27,7 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from serving import current_serving_command  # noqa: E402 - bench/serving.py
+from serving_processes import current_serving_command  # noqa: E402 - bench/serving_processes.py
 
 from chat.tests.helpers import free_port  # noqa: E402
 from chat.tests.scripted_openai import ScriptedOpenAI, Step, reply, tool_calls  # noqa: E402

@@ -23,7 +23,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from serving import current_serving_command  # noqa: E402 - bench/serving.py
+from serving_processes import current_serving_command  # noqa: E402 - bench/serving_processes.py
 
 from chat.tests.helpers import free_port  # noqa: E402
 

@@ -18,8 +18,11 @@ from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from chat import evaluation
 from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ModelUnavailable
+from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
+from chat.evaluation.report import format_tool_call, percentile
+from chat.evaluation.run import TimedModel, TurnLike, run_scenario
+from chat.evaluation.scenarios import Step, parse_scenarios
 from chat.models import Conversation
 from chat.tests.scripted_openai import error, reply, tool_calls
 from todos.models import Todo
@@ -311,7 +314,7 @@ class ScriptedModel(LocalModel):
 
 
 def test_the_timed_model_is_a_model_client_that_adds_up_its_stream():
-    timed = evaluation.TimedModel(ScriptedModel(AssistantMessage(content="hi there"), ModelUnavailable()))
+    timed = TimedModel(ScriptedModel(AssistantMessage(content="hi there"), ModelUnavailable()))
 
     async def parts() -> list[Any]:
         return [part async for part in timed.stream([], [], deltas=True)]
@@ -325,19 +328,19 @@ def test_the_timed_model_is_a_model_client_that_adds_up_its_stream():
 
 
 def test_the_fresh_user_is_removed_even_when_a_turn_crashes():
-    scenario = evaluation.parse_scenarios(data={"scenarios": [{"name": "s", "steps": [ADD_MILK]}]}, source="x")[0]
+    scenario = parse_scenarios(data={"scenarios": [{"name": "s", "steps": [ADD_MILK]}]}, source="x")[0]
 
-    def crashing_turn(**kwargs: Any) -> evaluation.TurnLike:
+    def crashing_turn(**kwargs: Any) -> TurnLike:
         assert User.objects.filter(pk=kwargs["owner"].pk).exists()
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
-        evaluation.run_scenario(scenario=scenario, model=evaluation.TimedModel(ScriptedModel()), run_turn=crashing_turn)
+        run_scenario(scenario=scenario, model=TimedModel(ScriptedModel()), run_turn=crashing_turn)
     assert not User.objects.exists()
 
 
 def test_check_step_compares_state_case_insensitively():
-    step = evaluation.parse_scenarios(
+    step = parse_scenarios(
         data={
             "scenarios": [
                 {
@@ -348,30 +351,30 @@ def test_check_step_compares_state_case_insensitively():
         },
         source="x",
     )[0].steps[0]
-    done = evaluation.StoredTask(title="Buy milk", description="oat milk", completed=True)
-    pending = evaluation.StoredTask(title="Buy milk", description="", completed=False)
+    done = StoredTask(title="Buy milk", description="oat milk", completed=True)
+    pending = StoredTask(title="Buy milk", description="", completed=False)
 
-    assert evaluation.check_step(step=step, outcome=evaluation.TurnOutcome(), tasks={1: done}) == []
-    assert evaluation.check_step(step=step, outcome=evaluation.TurnOutcome(), tasks={1: pending}) == [
+    assert check_step(step=step, outcome=TurnOutcome(), tasks={1: done}) == []
+    assert check_step(step=step, outcome=TurnOutcome(), tasks={1: pending}) == [
         "task 1 description '' does not contain 'Oat'",
         "task 1 should be completed but is pending",
     ]
 
 
 def test_a_failed_tool_call_is_not_a_change():
-    step = evaluation.Step(say="x", tools=())
+    step = Step(say="x", tools=())
     failed = {"tool_name": "delete_task", "arguments": {"task_id": 9}, "result": {"success": False, "error": "no"}}
     listed = {"tool_name": "list_tasks", "arguments": {}, "result": {"success": True, "tasks": []}}
 
-    outcome = evaluation.TurnOutcome(tool_calls=(failed, listed))
+    outcome = TurnOutcome(tool_calls=(failed, listed))
 
-    assert evaluation.check_step(step=step, outcome=outcome, tasks={}) == []
-    assert evaluation.format_tool_call(failed) == 'delete_task({"task_id": 9}) -> error: no'
+    assert check_step(step=step, outcome=outcome, tasks={}) == []
+    assert format_tool_call(failed) == 'delete_task({"task_id": 9}) -> error: no'
 
 
 def test_percentiles_are_nearest_rank():
     values = [float(value) for value in range(1, 101)]
 
-    assert evaluation.percentile(values, 95) == 95.0
-    assert evaluation.percentile([3.0], 95) == 3.0
-    assert evaluation.percentile([], 95) == 0.0
+    assert percentile(values, 95) == 95.0
+    assert percentile([3.0], 95) == 3.0
+    assert percentile([], 95) == 0.0

@@ -8,7 +8,9 @@ import pytest
 from django.conf import settings
 
 from chat.agent.offline import OfflineModel
-from chat.evaluation import TimedModel, load_scenarios, run_scenario, summarize
+from chat.evaluation.report import summarize
+from chat.evaluation.run import TimedModel, run_scenario
+from chat.evaluation.scenarios import load_scenarios
 from chat.turns import run_turn
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """`manage.py evaluate_agent FILE [FILE ...]`: score the agent on scenario files.
 
-The checks and the scoring are in `chat.evaluation`; this command loads the files, picks the
-backend, prints and sets the exit status.
+The parsing, running, checks and report are in the `chat.evaluation` package; this command
+loads the files, picks the backend, prints through its `Reporter` and sets the exit status.
 """
 
 import logging
@@ -12,8 +12,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
-from chat import evaluation
 from chat.agent.clients import backend_name, build_model
+from chat.evaluation.report import Reporter, summarize
+from chat.evaluation.run import ScenarioResult, TimedModel, run_scenario
+from chat.evaluation.scenarios import Scenario, ScenarioFileError, load_scenarios
 from chat.turns import run_turn  # the turn service the chat API runs
 
 
@@ -51,77 +53,36 @@ class Command(BaseCommand):
             raise CommandError(f"--min-score must be a fraction between 0 and 1 (such as 0.95), not {min_score}.")
         paths: list[Path] = options["paths"]
         try:
-            scenarios = [scenario for path in paths for scenario in evaluation.load_scenarios(path=path)]
-        except evaluation.ScenarioFileError as error:
+            scenarios = [scenario for path in paths for scenario in load_scenarios(path=path)]
+        except ScenarioFileError as error:
             raise CommandError(str(error)) from None
         backend: str = options["backend"] or backend_name()
-        self.verbose: bool = options["verbose"]
-        self.label_files = len(paths) > 1
+        reporter = Reporter(out=self.stdout, style=self.style, verbose=options["verbose"], label_files=len(paths) > 1)
 
         # The turn service logs a line per turn at INFO: a hundred of them would bury the
         # report. Warnings and errors (an unexpected model-client failure) still show.
         previous_disable = logging.root.manager.disable
         logging.disable(logging.INFO)
         try:
-            results = self._run(scenarios=scenarios, backend=backend)
+            results = self._run(scenarios=scenarios, backend=backend, reporter=reporter)
         finally:
             logging.disable(previous_disable)
-        summary = evaluation.summarize(results=results)
-        self._write_scores(results=results, summary=summary)
+        summary = summarize(results=results)
+        reporter.scores(results=results, summary=summary)
         if summary.score < min_score:
             raise CommandError(f"The score {summary.score:.1%} is below --min-score {min_score:.1%}.")
 
-    def _run(self, *, scenarios: list[evaluation.Scenario], backend: str) -> list[evaluation.ScenarioResult]:
+    def _run(self, *, scenarios: list[Scenario], backend: str, reporter: Reporter) -> list[ScenarioResult]:
         with override_settings(AGENT_BACKEND=backend):
-            model = evaluation.TimedModel(build_model())
+            model = TimedModel(build_model())
             steps = sum(len(scenario.steps) for scenario in scenarios)
             self.stdout.write(
                 f"Scoring {len(scenarios)} scenarios ({steps} steps) with the {model.backend} agent "
                 f"(model {model.model})."
             )
-            results: list[evaluation.ScenarioResult] = []
-            for scenario in scenarios:
-                results.append(
-                    evaluation.run_scenario(
-                        scenario=scenario,
-                        model=model,
-                        run_turn=run_turn,
-                        on_step=partial(self._write_step, scenario),
-                    )
+            return [
+                run_scenario(
+                    scenario=scenario, model=model, run_turn=run_turn, on_step=partial(reporter.step, scenario)
                 )
-        return results
-
-    def _label(self, scenario: evaluation.Scenario) -> str:
-        return f"{scenario.source}: {scenario.name}" if self.label_files else scenario.name
-
-    def _write_step(self, scenario: evaluation.Scenario, result: evaluation.StepResult) -> None:
-        """Called as each step finishes, so a slow provider's run shows its progress."""
-        if result.passed and not self.verbose:
-            return
-        where = f"{self._label(scenario)} step {result.index}/{len(scenario.steps)}: {result.step.say!r}"
-        if result.passed:
-            self.stdout.write(self.style.SUCCESS("PASS") + f" {where}")
-            return
-        self.stdout.write(self.style.ERROR("FAIL") + f" {where}")
-        for failure in result.failures:
-            self.stdout.write(f"    - {failure}")
-        outcome = result.outcome
-        if outcome.error is None:
-            self.stdout.write(f"    reply: {evaluation.format_reply(outcome.reply)}")
-        calls = [evaluation.format_tool_call(call) for call in outcome.tool_calls]
-        self.stdout.write(f"    tool calls: {'; '.join(calls) if calls else 'none'}")
-
-    def _write_scores(self, *, results: list[evaluation.ScenarioResult], summary: evaluation.Summary) -> None:
-        width = max(len(self._label(result.scenario)) for result in results)
-        self.stdout.write("")
-        for result in results:
-            self.stdout.write(
-                f"{self._label(result.scenario):<{width}}  {result.passed:>3}/{result.total:<3}  "
-                f"{result.passed / result.total:6.1%}"
-            )
-        total = f"{'TOTAL':<{width}}  {summary.passed:>3}/{summary.total:<3}  {summary.score:6.1%}"
-        self.stdout.write(self.style.MIGRATE_HEADING(total))
-        self.stdout.write(
-            f"Agent time per message (inside the model client): median {summary.median_ms:.2f} ms, "
-            f"p95 {summary.p95_ms:.2f} ms ({summary.total} messages)."
-        )
+                for scenario in scenarios
+            ]

@@ -1,0 +1,118 @@
+"""Judging one step: the turn's outcome and the user's tasks after it against the step's
+expectations. Nothing here touches the database."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chat.evaluation.scenarios import Step, TaskExpectation
+
+# The tools that change data: with `"tools": []` none of them may succeed in the turn.
+MUTATING_TOOLS = frozenset({"add_task", "complete_task", "reopen_task", "delete_task", "update_task", "undo_last_turn"})
+# Shown of a reply or of tool arguments in a failure line, so one runaway reply stays readable.
+SHOWN_CHARS = 300
+
+
+@dataclass(frozen=True)
+class StoredTask:
+    """A task as the checks see it: what the database holds after the turn."""
+
+    title: str
+    description: str
+    completed: bool
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What one message produced: the reply and tool calls, or the error that ended the turn."""
+
+    reply: str = ""
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+    error: str | None = None
+    agent_ms: float = 0.0  # time spent inside the model client's `complete()` calls
+
+
+def check_step(*, step: Step, outcome: TurnOutcome, tasks: Mapping[int, StoredTask]) -> list[str]:
+    """Why the step fails (an empty list when it passes). `tasks`: the user's tasks by number."""
+    failures: list[str] = []
+    if outcome.error is not None:
+        failures.append(f"the turn failed: {outcome.error}")
+    else:
+        failures += _check_tools(step=step, tool_calls=outcome.tool_calls)
+    failures += _check_state(step=step, tasks=tasks)
+    if outcome.error is None:
+        failures += _check_reply(step=step, reply=outcome.reply)
+    return failures
+
+
+def _check_tools(*, step: Step, tool_calls: Sequence[Mapping[str, Any]]) -> list[str]:
+    if step.tools is None:
+        return []
+    called = [str(call.get("tool_name")) for call in tool_calls]
+    if not step.tools:
+        changed = [
+            call["tool_name"] for call in tool_calls if call.get("tool_name") in MUTATING_TOOLS and succeeded(call)
+        ]
+        return [f"expected no change, but {name} succeeded" for name in changed]
+    shown = ", ".join(called) or "none"
+    return [f"expected a call to {name}; called: {shown}" for name in step.tools if name not in called]
+
+
+def succeeded(call: Mapping[str, Any]) -> bool:
+    result = call.get("result")
+    return isinstance(result, Mapping) and result.get("success") is True
+
+
+def _check_state(*, step: Step, tasks: Mapping[int, StoredTask]) -> list[str]:
+    failures: list[str] = []
+    for number, expected in step.state.items():
+        task = tasks.get(number)
+        if expected is None:
+            if task is not None:
+                failures.append(f"task {number} should not exist, but it does: {shown(task.title)}")
+            continue
+        if task is None:
+            failures.append(f"task {number} does not exist (expected {_describe(expected)})")
+            continue
+        if expected.title is not None and expected.title.lower() not in task.title.lower():
+            failures.append(f"task {number} title {shown(task.title)} does not contain {expected.title!r}")
+        if expected.description is not None and expected.description.lower() not in task.description.lower():
+            failures.append(
+                f"task {number} description {shown(task.description)} does not contain {expected.description!r}"
+            )
+        if expected.completed is not None and expected.completed != task.completed:
+            failures.append(f"task {number} should be {_status(expected.completed)} but is {_status(task.completed)}")
+    return failures
+
+
+def _describe(expected: TaskExpectation) -> str:
+    parts = [
+        f"{key} containing {value!r}"
+        for key, value in (("title", expected.title), ("description", expected.description))
+        if value is not None
+    ]
+    if expected.completed is not None:
+        parts.append(_status(expected.completed))
+    return ", ".join(parts) or "it to exist"
+
+
+def _status(completed: bool) -> str:
+    return "completed" if completed else "pending"
+
+
+def _check_reply(*, step: Step, reply: str) -> list[str]:
+    text = reply.lower()
+    failures = [f"reply lacks {wanted!r}" for wanted in step.reply_has if wanted.lower() not in text]
+    failures += [f"reply contains {unwanted!r}" for unwanted in step.reply_lacks if unwanted.lower() in text]
+    if step.reply_any and not any(wanted.lower() in text for wanted in step.reply_any):
+        failures.append(f"reply contains none of {', '.join(map(repr, step.reply_any))}")
+    return failures
+
+
+def shown(text: str) -> str:
+    """`text` quoted for a report line, cut at `SHOWN_CHARS`."""
+    return repr(clipped(text))
+
+
+def clipped(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"

@@ -1,0 +1,160 @@
+"""Running a scenario: its steps as turns of one conversation of a fresh user, through the turn
+service, each judged as it ends, with the time spent inside the model client measured."""
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from accounts.models import User
+from chat.agent.model import AssistantMessage, ChatMessage, ModelClient
+from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
+from chat.evaluation.scenarios import Scenario, Step
+from config.errors import DomainError
+from todos.selectors import tasks_for
+
+
+@dataclass(frozen=True)
+class StepResult:
+    index: int  # 1-based, as shown to people
+    step: Step
+    outcome: TurnOutcome
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    scenario: Scenario
+    steps: tuple[StepResult, ...]
+
+    @property
+    def passed(self) -> int:
+        return sum(result.passed for result in self.steps)
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+
+class TimedModel:
+    """A `ModelClient` that adds up the time spent in the wrapped client's `stream()`.
+
+    This is "the agent's time" the evaluation reports: the model's own work, without the
+    database work of the turn around it. Other attributes are the wrapped client's.
+    """
+
+    def __init__(self, model: ModelClient) -> None:
+        self._model = model
+        self.backend = model.backend
+        self.model = model.model
+        self._seconds = 0.0
+
+    async def stream(
+        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+    ) -> AsyncIterator[str | AssistantMessage]:
+        parts = self._model.stream(messages, tools, deltas=deltas)
+        while True:
+            started = time.perf_counter()
+            try:
+                part = await anext(parts)
+            except StopAsyncIteration:
+                return
+            finally:
+                self._seconds += time.perf_counter() - started
+            yield part
+
+    @property
+    def longest_step(self) -> timedelta:
+        return self._model.longest_step
+
+    def take_ms(self) -> float:
+        """The time spent in `stream()` since the last call, in milliseconds."""
+        seconds, self._seconds = self._seconds, 0.0
+        return seconds * 1000
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_model":  # not set yet (copy, pickle): do not recurse
+            raise AttributeError(name)
+        return getattr(self._model, name)
+
+
+class TurnLike(Protocol):
+    """What the evaluation reads of a chat turn (`ChatTurn`)."""
+
+    @property
+    def conversation_id(self) -> uuid.UUID: ...
+
+    @property
+    def reply(self) -> str: ...
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]: ...
+
+
+class TurnFunction(Protocol):
+    """The turn service, with the model to use."""
+
+    def __call__(
+        self, *, owner: User, message: str, conversation_id: uuid.UUID | None, model: ModelClient
+    ) -> TurnLike: ...
+
+
+def run_scenario(
+    *,
+    scenario: Scenario,
+    model: TimedModel,
+    run_turn: TurnFunction,
+    on_step: Callable[[StepResult], None] | None = None,
+) -> ScenarioResult:
+    """Play the scenario as one conversation of a fresh user, deleted afterwards (with its
+    tasks and conversations, by cascade) whatever happens. A `DomainError` from a turn (the
+    model provider failed) fails that step, and the scenario goes on."""
+    user = User.objects.create_user(username=f"agent-eval-{uuid.uuid4().hex}", password=None)
+    results: list[StepResult] = []
+    try:
+        conversation_id: uuid.UUID | None = None
+        for index, step in enumerate(scenario.steps, 1):
+            model.take_ms()
+            try:
+                turn = run_turn(owner=user, message=step.say, conversation_id=conversation_id, model=model)
+            except DomainError as error:
+                outcome = TurnOutcome(error=_error_text(error), agent_ms=model.take_ms())
+                conversation_id = _conversation_of(error) or conversation_id
+            else:
+                conversation_id = turn.conversation_id
+                outcome = TurnOutcome(reply=turn.reply, tool_calls=tuple(turn.tool_calls), agent_ms=model.take_ms())
+            failures = check_step(step=step, outcome=outcome, tasks=stored_tasks(owner=user))
+            result = StepResult(index=index, step=step, outcome=outcome, failures=tuple(failures))
+            results.append(result)
+            if on_step is not None:
+                on_step(result)
+    finally:
+        user.delete()
+    return ScenarioResult(scenario=scenario, steps=tuple(results))
+
+
+def stored_tasks(*, owner: User) -> dict[int, StoredTask]:
+    return {
+        task.number: StoredTask(title=task.title, description=task.description, completed=task.completed)
+        for task in tasks_for(owner=owner)
+    }
+
+
+def _error_text(error: DomainError) -> str:
+    detail = error.detail.get("detail", error.detail) if isinstance(error.detail, dict) else error.detail
+    return f"{error.code}: {detail}"
+
+
+def _conversation_of(error: DomainError) -> uuid.UUID | None:
+    """The conversation a failed turn was stored in, which the turn service names in the
+    error's body (for the API client to retry into it)."""
+    try:
+        return uuid.UUID(str(error.body()["conversation_id"]))
+    except (KeyError, ValueError):
+        return None

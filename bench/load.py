@@ -1,7 +1,7 @@
 """Throughput through gunicorn with a slow model (figures 4 and 5 of `make bench`).
 
 Starts a scripted OpenAI-compatible server that answers every call after MODEL_DELAY
-seconds, starts `gunicorn -c config/gunicorn.py` (the serving it names, bench/serving.py)
+seconds, starts `gunicorn -c config/gunicorn.py` (the serving it names, bench/serving_processes.py)
 against DATABASE_URL, then
 16 clients post chat turns for 10 s. Prints one JSON object.
 """

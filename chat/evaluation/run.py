@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from accounts.models import User
 from chat.agent.model import AssistantMessage, ChatMessage, ModelClient
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
+from chat.evaluation.reset import reset_to_expected
 from chat.evaluation.scenarios import Scenario, Step
 from config.errors import DomainError
 from todos.selectors import tasks_for
@@ -111,10 +112,12 @@ def run_scenario(
     model: TimedModel,
     run_turn: TurnFunction,
     on_step: Callable[[StepResult], None] | None = None,
+    reset_after_miss: bool = False,
 ) -> ScenarioResult:
     """Play the scenario as one conversation of a fresh user, deleted afterwards (with its
     tasks and conversations, by cascade) whatever happens. A `DomainError` from a turn (the
-    model provider failed) fails that step, and the scenario goes on."""
+    model provider failed) fails that step, and the scenario goes on. With `reset_after_miss`,
+    a missed step's expected tasks are put in place before the next (each message counts alone)."""
     user = User.objects.create_user(username=f"agent-eval-{uuid.uuid4().hex}", password=None)
     results: list[StepResult] = []
     try:
@@ -132,6 +135,8 @@ def run_scenario(
             failures = check_step(step=step, outcome=outcome, tasks=stored_tasks(owner=user))
             result = StepResult(index=index, step=step, outcome=outcome, failures=tuple(failures))
             results.append(result)
+            if reset_after_miss and failures:
+                reset_to_expected(owner=user, step=step)
             if on_step is not None:
                 on_step(result)
     finally:

@@ -18,7 +18,16 @@ pytestmark = pytest.mark.django_db
 MIN_SCORE = 0.95
 # Sets written after the agent, without its code, scored once as they came and then kept as a
 # floor: their scores may only go up.
-FLOORS = {"unseen_c": 0.75, "unseen_d": 0.75, "unseen_e": 0.85, "unseen_f": 0.65}
+FLOORS = {
+    "unseen_c": 0.75,
+    "unseen_d": 0.75,
+    "unseen_e": 0.85,
+    "unseen_f": 0.65,
+    # First sight, scored as conversations: 46.8 %, 35.0 %, 54.4 % (BENCHMARKS.md).
+    "persona_g": 0.46,
+    "persona_h": 0.35,
+    "persona_i": 0.54,
+}
 SCENARIO_FILES = sorted((Path(__file__).parent / "agent_scenarios").glob("*.json"))
 DEV_SET = Path(settings.BASE_DIR).parent / "shared" / "agent-eval" / "dev_set.json"
 

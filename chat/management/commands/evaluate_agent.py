@@ -45,6 +45,12 @@ class Command(BaseCommand):
             help="Fail (exit status 1) when passed steps / all steps is below this fraction, e.g. 0.95 "
             "(default: 0, never fail).",
         )
+        parser.add_argument(
+            "--reset-after-miss",
+            action="store_true",
+            help="Score message by message: after a missed step, set the tasks to what it expected "
+            "before the next step (default: score as a conversation, where a miss can carry on).",
+        )
         parser.add_argument("--verbose", action="store_true", help="Print a PASS line for passing steps too.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -64,7 +70,9 @@ class Command(BaseCommand):
         previous_disable = logging.root.manager.disable
         logging.disable(logging.INFO)
         try:
-            results = self._run(scenarios=scenarios, backend=backend, reporter=reporter)
+            results = self._run(
+                scenarios=scenarios, backend=backend, reporter=reporter, reset_after_miss=options["reset_after_miss"]
+            )
         finally:
             logging.disable(previous_disable)
         summary = summarize(results=results)
@@ -72,7 +80,9 @@ class Command(BaseCommand):
         if summary.score < min_score:
             raise CommandError(f"The score {summary.score:.1%} is below --min-score {min_score:.1%}.")
 
-    def _run(self, *, scenarios: list[Scenario], backend: str, reporter: Reporter) -> list[ScenarioResult]:
+    def _run(
+        self, *, scenarios: list[Scenario], backend: str, reporter: Reporter, reset_after_miss: bool
+    ) -> list[ScenarioResult]:
         with override_settings(AGENT_BACKEND=backend):
             model = TimedModel(build_model())
             steps = sum(len(scenario.steps) for scenario in scenarios)
@@ -82,7 +92,11 @@ class Command(BaseCommand):
             )
             return [
                 run_scenario(
-                    scenario=scenario, model=model, run_turn=run_turn, on_step=partial(reporter.step, scenario)
+                    scenario=scenario,
+                    model=model,
+                    run_turn=run_turn,
+                    on_step=partial(reporter.step, scenario),
+                    reset_after_miss=reset_after_miss,
                 )
                 for scenario in scenarios
             ]

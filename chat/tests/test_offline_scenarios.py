@@ -24,9 +24,9 @@ FLOORS = {
     "unseen_e": 0.85,
     "unseen_f": 0.65,
     # First sight, scored as conversations: 46.8 %, 35.0 %, 54.4 % (BENCHMARKS.md).
-    "persona_g": 0.46,
-    "persona_h": 0.35,
-    "persona_i": 0.54,
+    "persona_g": 0.467,
+    "persona_h": 0.349,
+    "persona_i": 0.543,
 }
 SCENARIO_FILES = sorted((Path(__file__).parent / "agent_scenarios").glob("*.json"))
 DEV_SET = Path(settings.BASE_DIR).parent / "shared" / "agent-eval" / "dev_set.json"

@@ -14,9 +14,9 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts.permissions import IsPathUser, authenticated_user
 from chat import selectors
-from chat.agent.tools import NothingToUndo
 from chat.conversations import delete_conversation
-from chat.idempotency import IDEMPOTENCY_KEY, IdempotencyKeyReused, RequestInProgress, turn_once_events
+from chat.errors import IdempotencyKeyReused, NothingToUndo, RequestInProgress
+from chat.idempotency import IDEMPOTENCY_KEY, turn_once_events
 from chat.models import Conversation, Message
 from chat.renderers import ChatBrowsableAPIRenderer
 from chat.serializers import (
@@ -37,7 +37,7 @@ from config.async_api import AsyncApiView
 from config.database import in_database
 from config.pagination import PageSizePagination
 from config.schema import error_response, error_serializer
-from todos.services import UndoConflict
+from todos.errors import UndoConflict
 
 
 class ChatFormSerializer(serializers.Serializer):

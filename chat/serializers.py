@@ -3,9 +3,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from chat.agent.model import ModelError
+from chat.errors import ModelError
 from chat.models import Conversation, Message
-from config.outages import DatabaseUnavailable
+from config.errors import DatabaseUnavailable
 from config.schema import codes_of, error_serializer
 from todos.serializers import TaskSerializer
 

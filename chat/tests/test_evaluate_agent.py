@@ -19,7 +19,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from chat import evaluation
-from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ModelUnavailable
+from chat.agent.model import AssistantMessage, ChatMessage, LocalModel
+from chat.errors import ModelUnavailable
 from chat.models import Conversation
 from chat.tests.scripted_openai import error, reply, tool_calls
 from todos.models import Todo

@@ -21,6 +21,15 @@ class ChatRequestSerializer(serializers.Serializer):
     )
 
 
+class ChatFormSerializer(serializers.Serializer):
+    """What `GET` on the chat endpoint says: how to use it, and where the caller left off."""
+
+    detail = serializers.CharField()
+    conversation_id = serializers.UUIDField(
+        allow_null=True, help_text="The caller's most recently active conversation, or null when there is none."
+    )
+
+
 class ToolCallSerializer(serializers.Serializer):
     tool_name = serializers.CharField()
     arguments = serializers.DictField()

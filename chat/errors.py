@@ -18,7 +18,9 @@ UNKNOWN_TOOL = "unknown_tool"
 TOOL_FAILED = "tool_failed"
 # A stored tool call whose result never was: whether the tool ran is unknown.
 INTERRUPTED = "interrupted"
-TOOL_RESULT_CODES = (INVALID_ARGUMENTS, UNKNOWN_TOOL, TOOL_FAILED, INTERRUPTED)
+# A stored tool result that cannot be read back (`chat.agent.messages`).
+UNREADABLE_RESULT = "unreadable_result"
+TOOL_RESULT_CODES = (INVALID_ARGUMENTS, UNKNOWN_TOOL, TOOL_FAILED, INTERRUPTED, UNREADABLE_RESULT)
 
 
 class ModelError(DomainError):

@@ -13,8 +13,9 @@ Two kinds of declared errors:
 - `HttpError`, a DRF `APIException`: conditions only the HTTP layer knows (the database is
   unreachable, a body over Django's limits, a server error, a refused request).
 
-Adding an error is one class in its app's `errors.py`; `config/tests/test_error_codes.py`
-checks that its code is new and that its body carries it.
+Adding an error is one class in its app's `errors.py` (and its code's row in the README's
+table of codes); the OpenAPI schema lists its code under its status by itself, and
+`config/tests/test_declared_errors.py` checks that the code is new and that its body carries it.
 """
 
 import uuid

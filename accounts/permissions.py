@@ -1,5 +1,5 @@
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -14,6 +14,13 @@ class IsPathUser(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.pk == view.kwargs.get("user_id"))
+
+
+# Base for every `/api/<user_id>/...` view (tasks and chat alike): authenticated, and only the
+# path's user. Combine it with DRF's generic views: `class X(OwnerApi, ListAPIView)`. (A comment,
+# not a docstring: drf-spectacular would show a docstring as the description of every such view.)
+class OwnerApi(APIView):
+    permission_classes = [IsAuthenticated, IsPathUser]
 
 
 def authenticated_user(request: Request) -> User:

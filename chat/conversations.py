@@ -3,8 +3,8 @@
 import uuid
 
 from accounts.models import User
+from chat.errors import ConversationNotFound
 from chat.models import TITLE_MAX_LENGTH, Conversation
-from chat.selectors import ConversationNotFound
 
 
 def conversation_title(message: str) -> str:

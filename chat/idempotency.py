@@ -32,44 +32,19 @@ from accounts.models import User
 from chat.agent.clients import build_model
 from chat.agent.events import Event, TurnFinished, TurnStarted, told_again
 from chat.agent.model import ModelClient, Usage
+from chat.errors import IdempotencyKeyReused, RequestInProgress, StoredError
 from chat.models import IdempotentRequest, Turn
 from chat.persistence import StepNotStored, start_turn
 from chat.turns import ChatTurn, collect, continued_turn_events
 from config.database import in_database
-from config.errors import DomainError, InvalidInput, ServerError
-from config.outages import (
-    DATABASE_ERRORS,
-    DatabaseUnavailable,
-    DatabaseUnavailableMayHaveRun,
-    close_broken_connections,
-)
+from config.errors import DatabaseUnavailable, DatabaseUnavailableMayHaveRun, DomainError, InvalidInput, ServerError
+from config.outages import DATABASE_ERRORS, close_broken_connections
 
 IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
 # `response_status` of a stored turn (errors store their own status).
 TURN_STORED = 200
 # A released lease: older than any lease, so the next repeat takes the key over at once.
 RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-class RequestInProgress(DomainError):
-    status_code = 409
-    code = "request_in_progress"
-    default_detail = "A request with this Idempotency-Key is still in progress. Retry later to get its response."
-
-
-class IdempotencyKeyReused(DomainError):
-    status_code = 422
-    code = "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was already used for a different request."
-
-
-class StoredError(DomainError):
-    """The error a key's first request ended with, raised again exactly as it was answered."""
-
-    def __init__(self, *, status_code: int, body: dict[str, Any]) -> None:
-        super().__init__(body)
-        self.status_code = status_code
-        self.code = str(body.get("code", DomainError.code))
 
 
 class KeyLease:

@@ -23,8 +23,9 @@ from accounts.models import User
 from chat.agent.model import ChatMessage, Usage
 from chat.agent.runner import AgentTurn, Step
 from chat.conversations import start_conversation
+from chat.errors import ConversationNotFound
 from chat.models import Conversation, Message, TaskChange, Turn
-from chat.selectors import ConversationNotFound, repaired, turn_messages
+from chat.selectors import repaired, turn_messages
 from config.database import in_database
 from todos.models import Todo
 from todos.services import TaskSnapshot

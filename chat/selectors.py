@@ -8,8 +8,8 @@ from django.db.models.functions import RowNumber
 from accounts.models import User
 from chat.agent.model import ChatMessage
 from chat.context_window import estimate_tokens, fit_history
+from chat.errors import INTERRUPTED, ConversationNotFound
 from chat.models import Conversation, Message, Turn
-from config.errors import NotFound
 
 HISTORY_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "name")
 # The order of a conversation's messages: turns as they started, steps as they completed.
@@ -19,13 +19,8 @@ MESSAGE_ORDER = ("turn_id", "step", "index")
 INTERRUPTED_RESULT = {
     "success": False,
     "error": "The turn was interrupted before this tool's result was stored; it may or may not have run.",
-    "code": "interrupted",
+    "code": INTERRUPTED,
 }
-
-
-class ConversationNotFound(NotFound):
-    code = "conversation_not_found"
-    default_detail = "Conversation not found."
 
 
 def messages_in_order() -> QuerySet[Message]:

@@ -3,9 +3,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from chat.agent.model import ModelError
+from chat.errors import ModelError
 from chat.models import Conversation, Message
-from config.outages import DatabaseUnavailable
+from config.errors import DatabaseUnavailable
 from config.schema import codes_of, error_serializer
 from todos.serializers import TaskSerializer
 
@@ -18,6 +18,15 @@ class ChatRequestSerializer(serializers.Serializer):
     )
     conversation_id = serializers.UUIDField(
         required=False, allow_null=True, help_text="Continue this conversation; omit to start a new one."
+    )
+
+
+class ChatFormSerializer(serializers.Serializer):
+    """What `GET` on the chat endpoint says: how to use it, and where the caller left off."""
+
+    detail = serializers.CharField()
+    conversation_id = serializers.UUIDField(
+        allow_null=True, help_text="The caller's most recently active conversation, or null when there is none."
     )
 
 

@@ -25,7 +25,7 @@ from rest_framework.renderers import BaseRenderer
 from chat.agent.events import Event, TurnFailed
 from chat.ui_message_stream import HEADERS, aencode, encode
 from config.database import serving_async
-from config.errors import DomainError, ServerError
+from config.errors import DeclaredError, ServerError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ async def detached(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
             async for event in events:
                 queue.put_nowait(event)
         except BaseException as error:  # noqa: BLE001 - handed to the reader, who raises it
-            if not isinstance(error, DomainError | asyncio.CancelledError):
+            if not isinstance(error, DeclaredError | asyncio.CancelledError):
                 # The reader (its request) may be gone: a bug must be logged here.
                 logger.exception("chat turn failed")
             queue.put_nowait(_Raised(error))
@@ -96,7 +96,7 @@ async def told(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
         async for event in events:
             started = True
             yield event
-    except DomainError as error:
+    except DeclaredError as error:
         if not started:
             raise
         yield TurnFailed(error.status_code, error.body())

@@ -38,7 +38,8 @@ from chat.persistence import Fence, TurnRecorder, set_status, start_turn, stored
 from chat.selectors import history_for
 from chat.turn_log import log_turn
 from config.database import in_database
-from config.outages import DATABASE_ERRORS, DatabaseUnavailableMayHaveRun, close_broken_connections
+from config.errors import DatabaseUnavailableMayHaveRun
+from config.outages import DATABASE_ERRORS, close_broken_connections
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from accounts.models import User
-from chat.agent.tools import NothingToUndo
+from chat.errors import ConversationNotFound, NothingToUndo
 from chat.models import Conversation, TaskChange, Turn
-from chat.selectors import ConversationNotFound
 from todos import services
 from todos.models import Todo
 

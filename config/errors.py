@@ -1,30 +1,75 @@
-"""The domain error family. Services raise these; they never import DRF.
+"""Every error response, declared: the base of the error family and the generic errors.
 
-Each error carries the HTTP status and the stable, machine-readable `code` that one handler
-(`config.exception_handler`) turns into the JSON error body `{"detail": "...", "code": "..."}`.
+An error class declares its response and nothing else renders it: its `status_code`, its stable,
+machine-readable `code`, the instance attributes it adds to the body (`data_fields`, e.g.
+`conversation_id`) and its `Retry-After` (`retry_after`). `DeclaredError.body()` and
+`headers()` build every error response from those declarations, and one handler
+(`config.exception_handler`) answers with them: `{"detail": "...", "code": "...", ...data}`.
 Field errors (a `detail` dict) keep DRF's shape, `{"field": ["message"]}`.
+
+Two kinds of declared errors:
+- `DomainError`: what services raise (a task not found, invalid input, a model provider's
+  failure). Services never import DRF; each app declares its own in `<app>/errors.py`.
+- `HttpError`, a DRF `APIException`: conditions only the HTTP layer knows (the database is
+  unreachable, a body over Django's limits, a server error, a refused request).
+
+Adding an error is one class in its app's `errors.py` (and its code's row in the README's
+table of codes); the OpenAPI schema lists its code under its status by itself, and
+`config/tests/test_declared_errors.py` checks that the code is new and that its body carries it.
 """
 
-from typing import Any
+import uuid
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from rest_framework.exceptions import APIException
+
+# Seconds a client should wait before retrying a request the database was unavailable for.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
-class DomainError(Exception):
-    status_code: int = 400
-    code: str = "error"
-    default_detail: str = "The request could not be processed."
+class DeclaredError(Exception):
+    """What an error response is made of, declared by its class; rendered only here."""
+
+    status_code: int
+    code: str
+    default_detail: Any
+    detail: Any
+    # The instance attributes that go into the body (when not None), in this order.
+    data_fields: ClassVar[tuple[str, ...]] = ()
+    # Seconds for the `Retry-After` header, when the client should retry.
+    retry_after: ClassVar[int | None] = None
+
+    def data(self) -> dict[str, Any]:
+        """The declared data fields that have a value, as JSON values."""
+        data = {}
+        for name in self.data_fields:
+            value = getattr(self, name, None)
+            if value is not None:
+                data[name] = str(value) if isinstance(value, uuid.UUID) else value
+        return data
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the response: field errors as they are, else detail, code and data."""
+        if isinstance(self.detail, dict):
+            return dict(self.detail)
+        return {"detail": str(self.detail), "code": self.code, **self.data()}
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+class DomainError(DeclaredError):
+    """An error a service raises; the base of every app's `errors.py`."""
+
+    status_code = 400
+    code = "error"
+    default_detail = "The request could not be processed."
 
     def __init__(self, detail: str | dict[str, Any] | None = None) -> None:
         self.detail = detail if detail is not None else self.default_detail
         super().__init__(self.detail)
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body of the error response: field errors as they are, else detail and code."""
-        if isinstance(self.detail, dict):
-            return self.detail
-        return {"detail": self.detail, "code": self.code}
 
 
 class NotFound(DomainError):
@@ -41,7 +86,18 @@ class InvalidInput(DomainError):
     default_detail = "Invalid input."
 
 
-class ServerError(DomainError):
+class HttpError(DeclaredError, APIException):
+    """A condition only the HTTP layer knows; never raised by a service."""
+
+    status_code = 500
+    code = "error"
+    default_detail = "A server error occurred."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail if detail is not None else self.default_detail, self.code)
+
+
+class ServerError(HttpError):
     """An unexpected failure: the one body every 500 response carries."""
 
     status_code = 500
@@ -49,7 +105,7 @@ class ServerError(DomainError):
     default_detail = "A server error occurred."
 
 
-class BadRequest(DomainError):
+class BadRequest(HttpError):
     """A request Django refuses before any view reads it (a `SuspiciousOperation`, a bad Host)."""
 
     status_code = 400
@@ -57,11 +113,37 @@ class BadRequest(DomainError):
     default_detail = "Bad request."
 
 
-class RequestLimitExceeded(DomainError):
+class DatabaseUnavailable(HttpError):
+    """The database is unreachable and the request changed nothing: retry it (`config.outages`)."""
+
+    status_code = 503
+    code = "database_unavailable"
+    default_detail = "The database is unavailable; nothing was changed. Please retry shortly."
+    retry_after = DATABASE_RETRY_AFTER_SECONDS
+
+
+class DatabaseUnavailableMayHaveRun(DatabaseUnavailable):
+    """The database went away after a chat turn had started: retrying with the same
+    `Idempotency-Key` continues the turn stored in `conversation_id`."""
+
+    code = "database_unavailable_may_have_run"
+    default_detail = (
+        "The database became unavailable during the chat turn: part of it may have run. Retry with the "
+        "same Idempotency-Key to continue it; no tool that already ran runs again."
+    )
+    data_fields = ("conversation_id",)
+
+    def __init__(self, detail: str | None = None, *, conversation_id: uuid.UUID | None = None) -> None:
+        super().__init__(detail)
+        self.conversation_id = conversation_id
+
+
+class RequestLimitExceeded(HttpError):
     """A request over one of Django's limits on a body; the message names the limit in force."""
 
-    limit_setting = ""
-    message = ""
+    status_code = 400
+    limit_setting: ClassVar[str] = ""
+    message: ClassVar[str] = ""
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail or self.message.format(limit=getattr(settings, self.limit_setting)))
@@ -85,7 +167,7 @@ class TooManyFiles(RequestLimitExceeded):
     limit_setting, message = "DATA_UPLOAD_MAX_NUMBER_FILES", "The form has more than {limit} files."
 
 
-def request_error(exception: BaseException) -> DomainError | None:
+def request_error(exception: BaseException) -> HttpError | None:
     """The error for a request that breaks one of Django's limits on a body (raised where the
     body is read: by DRF's parsers in a view, by a form or the CSRF check elsewhere)."""
     if isinstance(exception, RequestDataTooBig):
@@ -95,3 +177,14 @@ def request_error(exception: BaseException) -> DomainError | None:
     if isinstance(exception, TooManyFilesSent):
         return TooManyFiles()
     return None
+
+
+def declared_errors(base: type[DeclaredError] = DeclaredError) -> list[type[DeclaredError]]:
+    """Every error class below `base` that declares a code of its own (an abstract base such as
+    `HttpError`, or `StoredError` whose code is the stored one, declares none)."""
+    found = []
+    for error in base.__subclasses__():
+        if "code" in vars(error) and error not in (DomainError, HttpError):
+            found.append(error)
+        found += declared_errors(error)
+    return found

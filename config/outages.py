@@ -9,15 +9,10 @@ Two codes tell the client what it needs to know to retry safely:
 
 After such an error the broken connection is closed, so the next request opens a fresh one
 once the database is back (with `CONN_HEALTH_CHECKS` as a second guard): the service recovers
-by itself.
+by itself. The two errors are declared in `config.errors`.
 """
 
-import uuid
-from typing import Any
-
 from django.db import InterfaceError, OperationalError, connections
-
-from config.errors import DomainError
 
 # What a lost or refused database connection raises (Django wraps the driver's errors in these).
 DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
@@ -27,33 +22,6 @@ try:  # the driver's own, should one escape Django's wrapper
     DATABASE_ERRORS += (psycopg.OperationalError, psycopg.InterfaceError)
 except ImportError:  # pragma: no cover - SQLite-only installs
     pass
-
-RETRY_AFTER_SECONDS = 5
-
-
-class DatabaseUnavailable(DomainError):
-    status_code = 503
-    code = "database_unavailable"
-    default_detail = "The database is unavailable; nothing was changed. Please retry shortly."
-    retry_after = RETRY_AFTER_SECONDS
-
-
-class DatabaseUnavailableMayHaveRun(DatabaseUnavailable):
-    code = "database_unavailable_may_have_run"
-    default_detail = (
-        "The database became unavailable during the chat turn: part of it may have run. Retry with the "
-        "same Idempotency-Key to continue it; no tool that already ran runs again."
-    )
-
-    def __init__(self, detail: str | None = None, *, conversation_id: uuid.UUID | None = None) -> None:
-        super().__init__(detail)
-        self.conversation_id = conversation_id
-
-    def body(self) -> dict[str, Any]:
-        body = super().body()
-        if self.conversation_id is not None:
-            body["conversation_id"] = str(self.conversation_id)
-        return body
 
 
 def is_database_outage(error: BaseException) -> bool:

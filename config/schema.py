@@ -2,7 +2,7 @@
 
 Every error body is `{"detail": "...", "code": "..."}` (field errors keep DRF's shape,
 `{"field": ["..."]}`); each documented error response lists the codes its status can carry,
-gathered from the domain errors (`config.errors.DomainError` subclasses) and DRF's own.
+gathered from the declared errors (`config.errors.declared_errors`) and DRF's own.
 """
 
 from functools import cache
@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from config.errors import DomainError
+from config.errors import DeclaredError, declared_errors
 
 # The codes DRF and simplejwt give their own errors, by status (field errors carry none).
 FRAMEWORK_CODES: dict[int, tuple[str, ...]] = {
@@ -49,24 +49,15 @@ ERRORS = {
 }
 
 
-def _domain_errors(base: type[DomainError] = DomainError) -> list[type[DomainError]]:
-    found = []
-    for error in base.__subclasses__():
-        if error.code != DomainError.code:  # an error replayed with its stored code has none of its own
-            found.append(error)
-        found += _domain_errors(error)
-    return found
-
-
-def codes_of(base: type[DomainError]) -> tuple[str, ...]:
+def codes_of(base: type[DeclaredError]) -> tuple[str, ...]:
     """The codes of `base` and of every error derived from it, sorted."""
-    return tuple(sorted({error.code for error in [base, *_domain_errors(base)]}))
+    return tuple(sorted({error.code for error in [base, *declared_errors(base)]}))
 
 
 def error_codes(status: int) -> list[str]:
     """Every code an error response with this status can carry, sorted."""
     codes = set(FRAMEWORK_CODES.get(status, ()))
-    codes |= {error.code for error in _domain_errors() if error.status_code == status}
+    codes |= {error.code for error in declared_errors() if error.status_code == status}
     return sorted(codes)
 
 
@@ -86,7 +77,7 @@ def error_serializer(name: str, codes: tuple[str, ...], *, with_conversation: bo
     return type(name, (serializers.Serializer,), {**fields, "__module__": __name__})
 
 
-def error_response(error: type[DomainError], description: str) -> OpenApiResponse:
+def error_response(error: type[DeclaredError], description: str) -> OpenApiResponse:
     """The documented response for one domain error."""
     return OpenApiResponse(error_serializer(f"{error.__name__}Error", (error.code,)), description=description)
 

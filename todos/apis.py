@@ -4,22 +4,14 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.permissions import IsPathUser, authenticated_user
+from accounts.permissions import OwnerApi, authenticated_user
 from config.pagination import PageSizePagination
 from todos import services
 from todos.models import Todo
 from todos.serializers import TaskCreateSerializer, TaskInputSerializer, TaskListQuerySerializer, TaskSerializer
-
-
-class OwnerApi(APIView):
-    """Base for every `/api/<user_id>/...` view: authenticated, and only the path's user."""
-
-    permission_classes = [IsAuthenticated, IsPathUser]
 
 
 class TaskListApi(OwnerApi, GenericAPIView):

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from accounts.models import User
-from config.errors import DomainError, InvalidInput, NotFound
+from todos.errors import InvalidTaskInput, TaskNotFound, UndoConflict
 from todos.models import (
     DESCRIPTION_MAX_LENGTH,
     QUERY_MAX_LENGTH,
@@ -30,30 +30,6 @@ from todos.models import (
     Todo,
 )
 from todos.selectors import TaskPage, task_page, tasks_for
-
-
-class TaskNotFound(NotFound):
-    code = "task_not_found"
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-        super().__init__(f"Task {number} not found.")
-
-
-class InvalidTaskInput(InvalidInput):
-    pass
-
-
-class UndoConflict(DomainError):
-    """A task is no longer as the change to undo left it (changed, deleted or recreated since)."""
-
-    status_code = 409
-    code = "undo_conflict"
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-        super().__init__(f"Task {number} has changed since, so the change cannot be undone.")
-
 
 # The fields a snapshot compares: what a user can change.
 SNAPSHOT_FIELDS = ("title", "description", "completed")

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
+from chat.errors import TOOL_FAILED, UNREADABLE_RESULT
+
 
 class InvalidArguments(Exception):
     """A tool call's arguments do not fit the tool's declaration; the message says how."""
@@ -172,12 +174,12 @@ def _task(value: object) -> TaskData | None:
 def parse_result(data: object) -> ToolResult:
     """A stored or received result's JSON read back (a shape it does not know is a failure)."""
     if not isinstance(data, dict):
-        return ToolFailure(error="The tool's result is unreadable.", code="unreadable_result")
+        return ToolFailure(error="The tool's result is unreadable.", code=UNREADABLE_RESULT)
     if not data.get("success"):
         task_id = data.get("task_id")
         return ToolFailure(
             error=str(data.get("error") or "The tool failed."),
-            code=str(data.get("code") or "tool_failed"),
+            code=str(data.get("code") or TOOL_FAILED),
             task_id=task_id if isinstance(task_id, int) else None,
         )
     if isinstance(data.get("tasks"), list):
@@ -205,7 +207,7 @@ def parse_result(data: object) -> ToolResult:
         return UndoResult(undone=undone)
     task = _task(data.get("task"))
     if task is None:
-        return ToolFailure(error="The tool's result is unreadable.", code="unreadable_result")
+        return ToolFailure(error="The tool's result is unreadable.", code=UNREADABLE_RESULT)
     return TaskResult(task=task)
 
 

@@ -7,13 +7,10 @@ streamed in word-sized pieces.
 """
 
 import re
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypedDict
-
-from config.errors import DomainError
 
 
 class ChatMessage(TypedDict, total=False):
@@ -138,48 +135,3 @@ class LocalModel:
             for piece in _PIECE.findall(message.content):
                 yield piece
         yield message
-
-
-class ModelError(DomainError):
-    """The model provider failed; the turn cannot go on.
-
-    `conversation_id`, once the turn knows it, goes into the error body, so the client can
-    retry into the conversation that holds what the turn did before the failure."""
-
-    status_code = 502
-    code = "model_error"
-    default_detail = "The language model provider returned an error."
-    conversation_id: uuid.UUID | None = None
-
-    def in_conversation(self, conversation_id: uuid.UUID) -> "ModelError":
-        """The same error, naming the conversation the turn belongs to."""
-        error = type(self)(self.detail)
-        error.conversation_id = conversation_id
-        return error
-
-    def body(self) -> dict[str, Any]:
-        body = super().body()
-        if self.conversation_id is not None:
-            body["conversation_id"] = str(self.conversation_id)
-        return body
-
-
-class ModelProviderError(ModelError):
-    pass
-
-
-class ModelUnavailable(ModelError):
-    status_code = 503
-    code = "model_unavailable"
-    default_detail = "The language model provider is unavailable. Please try again shortly."
-
-
-class ModelRateLimited(ModelUnavailable):
-    code = "model_rate_limited"
-    default_detail = "The language model provider's rate limit is exceeded. Please try again shortly."
-
-
-class ModelTimeout(ModelError):
-    status_code = 504
-    code = "model_timeout"
-    default_detail = "The language model provider did not answer in time."

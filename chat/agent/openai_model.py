@@ -19,13 +19,10 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from chat.agent.model import (
     AssistantMessage,
     ChatMessage,
-    ModelProviderError,
-    ModelRateLimited,
-    ModelTimeout,
-    ModelUnavailable,
     ToolCall,
     Usage,
 )
+from chat.errors import ModelProviderError, ModelRateLimited, ModelTimeout, ModelUnavailable
 from config.database import serving_async
 
 # The longest wait the openai SDK accepts from a Retry-After header before a retry.

@@ -21,13 +21,12 @@ from chat.agent.model import (
     AssistantMessage,
     ChatMessage,
     ModelClient,
-    ModelError,
-    ModelProviderError,
     Usage,
     clean_text,
 )
 from chat.agent.tool_registry import InvalidArguments, parse_arguments
 from chat.agent.tools import Toolbox
+from chat.errors import ModelError, ModelProviderError
 from config.database import in_database
 
 logger = logging.getLogger(__name__)

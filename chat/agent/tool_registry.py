@@ -46,18 +46,13 @@ from django.db import InterfaceError, OperationalError
 
 from accounts.models import User
 from chat.agent.model import clean_text
+from chat.errors import INVALID_ARGUMENTS, TOOL_FAILED, UNKNOWN_TOOL
 from config.errors import DomainError
 
 ToolResult = dict[str, Any]
 ToolFunction = Callable[..., ToolResult]
 
 logger = logging.getLogger(__name__)
-
-# The codes of failed tool results the tool layer itself produces; a service's `DomainError`
-# brings its own (`task_not_found`, `invalid`, ...).
-INVALID_ARGUMENTS = "invalid_arguments"
-UNKNOWN_TOOL = "unknown_tool"
-TOOL_FAILED = "tool_failed"
 
 MAX_ARGUMENT_DEPTH = 8
 

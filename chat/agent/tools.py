@@ -26,17 +26,13 @@ from typing import Annotated, Any, Protocol
 from accounts.models import User
 from chat.agent import tool_registry
 from chat.agent.tool_registry import InvalidArguments, Length, ToolRegistry, ToolResult
+from chat.errors import NothingToUndo
 from config.errors import DomainError
 from todos import services
+from todos.errors import TaskNotFound, UndoConflict
 from todos.models import DESCRIPTION_MAX_LENGTH, QUERY_MAX_LENGTH, TITLE_MAX_LENGTH, TaskStatus, Todo
 from todos.serializers import TaskSerializer
 from todos.services import TaskSnapshot
-
-
-class NothingToUndo(DomainError):
-    status_code = 409
-    code = "nothing_to_undo"
-    default_detail = "There is no earlier change in this conversation to undo."
 
 
 class TurnBinding(Protocol):
@@ -69,7 +65,7 @@ class NoTurn:
 
 def _error_details(error: DomainError) -> dict[str, Any]:
     # The number a "not found" or an undo conflict names, so a client need not read it from the message.
-    if isinstance(error, services.TaskNotFound | services.UndoConflict):
+    if isinstance(error, TaskNotFound | UndoConflict):
         return {"task_id": error.number}
     return {}
 

@@ -13,7 +13,7 @@ from chat.agent.model import AssistantMessage, ChatMessage, ModelClient
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
 from chat.evaluation.reset import reset_to_expected
 from chat.evaluation.scenarios import Scenario, Step
-from config.errors import DomainError
+from config.errors import DeclaredError
 from todos.selectors import tasks_for
 
 
@@ -115,7 +115,7 @@ def run_scenario(
     reset_after_miss: bool = False,
 ) -> ScenarioResult:
     """Play the scenario as one conversation of a fresh user, deleted afterwards (with its
-    tasks and conversations, by cascade) whatever happens. A `DomainError` from a turn (the
+    tasks and conversations, by cascade) whatever happens. A declared error from a turn (the
     model provider failed) fails that step, and the scenario goes on. With `reset_after_miss`,
     a missed step's expected tasks are put in place before the next (each message counts alone)."""
     user = User.objects.create_user(username=f"agent-eval-{uuid.uuid4().hex}", password=None)
@@ -126,7 +126,7 @@ def run_scenario(
             model.take_ms()
             try:
                 turn = run_turn(owner=user, message=step.say, conversation_id=conversation_id, model=model)
-            except DomainError as error:
+            except DeclaredError as error:
                 outcome = TurnOutcome(error=_error_text(error), agent_ms=model.take_ms())
                 conversation_id = _conversation_of(error) or conversation_id
             else:
@@ -151,12 +151,12 @@ def stored_tasks(*, owner: User) -> dict[int, StoredTask]:
     }
 
 
-def _error_text(error: DomainError) -> str:
+def _error_text(error: DeclaredError) -> str:
     detail = error.detail.get("detail", error.detail) if isinstance(error.detail, dict) else error.detail
     return f"{error.code}: {detail}"
 
 
-def _conversation_of(error: DomainError) -> uuid.UUID | None:
+def _conversation_of(error: DeclaredError) -> uuid.UUID | None:
     """The conversation a failed turn was stored in, which the turn service names in the
     error's body (for the API client to retry into it)."""
     try:

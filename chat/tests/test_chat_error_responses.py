@@ -7,16 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from chat.agent.model import (
-    AssistantMessage,
-    ChatMessage,
-    LocalModel,
-    ModelError,
-    ModelProviderError,
-    ModelRateLimited,
-    ModelTimeout,
-    ModelUnavailable,
-)
+from chat.agent.model import AssistantMessage, ChatMessage, LocalModel
+from chat.errors import ModelError, ModelProviderError, ModelRateLimited, ModelTimeout, ModelUnavailable
 from chat.models import Conversation
 from chat.tests.helpers import chat
 

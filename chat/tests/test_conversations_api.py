@@ -84,6 +84,17 @@ def test_list_is_paginated(api_client, user):
     assert api_client.get(conversations_url(user), {"page": 3}).status_code == 404
 
 
+def test_list_pages_as_the_other_lists_do_with_a_page_size_up_to_100(api_client, user):
+    now = timezone.now()
+    for n in range(25):
+        set_updated_at(ConversationFactory(owner=user, title=f"c{n:02}"), now - timedelta(minutes=n))
+
+    small = api_client.get(conversations_url(user), {"page_size": 10, "page": 3}).json()
+    assert [item["title"] for item in small["results"]] == [f"c{n:02}" for n in range(20, 25)]
+    assert small["next"] is None and "page_size=10" in small["previous"]
+    assert len(api_client.get(conversations_url(user), {"page_size": 1000}).json()["results"]) == 25
+
+
 def test_list_shows_only_own_conversations(api_client, user, other_user):
     ConversationFactory(owner=other_user, title="theirs")
     ConversationFactory(owner=user, title="mine")

@@ -18,7 +18,8 @@ from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ModelUnavailable
+from chat.agent.model import AssistantMessage, ChatMessage, LocalModel
+from chat.errors import ModelUnavailable
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
 from chat.evaluation.report import format_tool_call, percentile
 from chat.evaluation.run import TimedModel, TurnLike, run_scenario

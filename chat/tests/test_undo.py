@@ -8,7 +8,7 @@ import pytest
 from chat.models import Conversation, TaskChange, Turn
 from chat.tests.scripted_model import ScriptedModel, calls, say
 from chat.turns import run_turn
-from todos import services
+from todos import errors, services
 from todos.models import TaskCounter, Todo
 from todos.tests.factories import TodoFactory
 
@@ -48,7 +48,7 @@ def test_reopen_marks_a_completed_task_as_not_done_and_leaves_an_open_one_open(u
 
 
 def test_reopen_of_an_unknown_task_is_task_not_found(user):
-    with pytest.raises(services.TaskNotFound):
+    with pytest.raises(errors.TaskNotFound):
         services.reopen_task(owner=user, number=3)
 
 
@@ -70,7 +70,7 @@ def test_revert_never_hands_out_a_number_that_was_not_used(user):
     TodoFactory(owner=user)
     snapshot = {"title": "Forged", "description": "", "completed": False}
 
-    with pytest.raises(services.UndoConflict):
+    with pytest.raises(errors.UndoConflict):
         services.revert_task(owner=user, number=5, expected=None, to=snapshot)
     assert list(Todo.objects.filter(owner=user).values_list("number", flat=True)) == [1]
 
@@ -81,7 +81,7 @@ def test_revert_refuses_a_task_that_changed_since(user):
     after = services.task_snapshot(services.update_task(owner=user, number=1, title="New"))
     services.update_task(owner=user, number=1, title="Newer")
 
-    with pytest.raises(services.UndoConflict) as refused:
+    with pytest.raises(errors.UndoConflict) as refused:
         services.revert_task(owner=user, number=1, expected=after, to=before)
     assert (refused.value.status_code, refused.value.code, refused.value.number) == (409, "undo_conflict", 1)
     assert tasks_of(user) == {1: ("Newer", False)}

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from todos import services
+from todos import errors, services
 from todos.models import TASK_STATUSES, Todo
 from todos.tests.factories import TodoFactory
 
@@ -16,7 +16,7 @@ def test_add_task_strips_and_numbers(user):
 
 @pytest.mark.parametrize("title", ["", "   ", None, 42, "x" * 201, "nul\x00byte"])
 def test_add_task_rejects_bad_titles(user, title):
-    with pytest.raises(services.InvalidTaskInput) as error:
+    with pytest.raises(errors.InvalidTaskInput) as error:
         services.add_task(owner=user, title=title)
     assert "title" in error.value.detail
     assert not Todo.objects.exists()
@@ -24,7 +24,7 @@ def test_add_task_rejects_bad_titles(user, title):
 
 @pytest.mark.parametrize("description", ["y" * 1001, "nul\x00byte", 7])
 def test_add_task_rejects_bad_descriptions(user, description):
-    with pytest.raises(services.InvalidTaskInput):
+    with pytest.raises(errors.InvalidTaskInput):
         services.add_task(owner=user, title="ok", description=description)
     assert not Todo.objects.exists()
 
@@ -38,7 +38,7 @@ def test_list_tasks_takes_every_status(user, status):
 
 
 def test_list_tasks_rejects_unknown_status(user):
-    with pytest.raises(services.InvalidTaskInput):
+    with pytest.raises(errors.InvalidTaskInput):
         services.list_tasks(owner=user, status="later")
 
 
@@ -67,7 +67,7 @@ def test_delete_task_returns_what_was_removed(user):
 def test_operations_never_touch_another_owner(operation):
     owner, stranger = UserFactory(), UserFactory()
     TodoFactory(owner=owner, title="private")
-    with pytest.raises(services.TaskNotFound):
+    with pytest.raises(errors.TaskNotFound):
         getattr(services, operation)(owner=stranger, number=1)
     task = Todo.objects.get()
     assert (task.owner, task.title, task.completed) == (owner, "private", False)
@@ -76,5 +76,5 @@ def test_operations_never_touch_another_owner(operation):
 @pytest.mark.parametrize("number", [0, -1, 2**31, 10**30, True, "1"])
 def test_impossible_numbers_are_not_found(user, number):
     TodoFactory(owner=user)
-    with pytest.raises(services.TaskNotFound):
+    with pytest.raises(errors.TaskNotFound):
         services.get_task(owner=user, number=number)

@@ -13,10 +13,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from chat.agent.clients import backend_name
 from chat.agent.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnStarted
-from chat.agent.model import ModelError
-from chat.selectors import ConversationNotFound, get_conversation
+from chat.errors import ConversationNotFound, ModelError
+from chat.selectors import get_conversation
 from chat.turns import turn_events
-from config.errors import DomainError
+from config.errors import DeclaredError
 
 HELP = """Chat with the todo assistant in the terminal, as a given user (uses the configured agent).
 
@@ -134,7 +134,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"error: {error.detail}")
                 conversation_id = error.conversation_id or conversation_id
                 continue
-            except DomainError as error:
+            except DeclaredError as error:
                 self.stderr.write(f"error: {error.detail}")
                 continue
             if started_new and conversation_id is not None:

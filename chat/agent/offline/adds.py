@@ -3,9 +3,7 @@ with an optional note, and the marks that say a clause is something to add ("nee
 
 import re
 
-from chat.agent.offline.lexicon import (
-    STOP_WORDS,
-)
+from chat.agent.offline.lexicon import STOP_WORDS
 from chat.agent.offline.reading import QUOTED, TASK_VERB_SET, pattern, unquote
 from chat.agent.offline.requests import Request
 from chat.agent.offline.text import capitalise, words
@@ -21,26 +19,22 @@ ADD_MARKER = pattern(
     r"|^(?:and\s+|also\s+)?(?:these|this|(?:\w+\s+)?more)(?:\s+\w+){0,3}\s*:\s*"
 )
 
-
 ADD_PREAMBLE = pattern(
     r"^(?:(?:a|an|another|one\s+more|the|some|this)\s+)?(?:new\s+)?(?:(?:task|todo|to-do|item|reminder|entry|note)s?\b"
     r"\s*(?:for\s+me\s*)?)?(?:(?:to|on|in|onto)\s+(?:my|the)\s+(?:(?:todo|to-do|task|shopping)\s+)?list\b\s*)?"
     r"(?:(?:called|named|titled|saying|that\s+says|to|for|about)\b|:|-)?\s*"
 )
 
-
 LIST_HEADER = pattern(
     r"^.*\b(?:following|these|those|list)\b.*$|^(?:(?:these|this|those|the\s+following|following|(?:\w+\s+)?(?:more\s+)?(?:things|items|tasks|todos)"
     r"|\w+(?:\s+more)?|(?:\w+\s+)?more)(?:\s+(?:too|as\s+well|also|to\s+my\s+list|on\s+my\s+list|for\s+me))*)$"
 )
-
 
 DESCRIPTION = pattern(
     r"^(?P<title>.+?)\s*,?\s*(?:\bwith\s+(?:a\s+|the\s+|some\s+)?(?:notes?|description|details|comment)"
     r"(?:\s+of|\s+saying|\s+that\s+says)?\s*:?|[-(]\s*(?:notes?|description|details)\s*:|\b(?:note|notes"
     r"|description|details)\s*:)\s*(?P<description>.+?)\)?$"
 )
-
 
 TITLE_TRAILER = pattern(
     r"(?:\s+(?:to|on|onto|in)\s+(?:my|the)\s+(?:(?:todo|to-do|task|shopping)\s+)?list|\s+on\s+there|\s+for\s+me|\s+too"

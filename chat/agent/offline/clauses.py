@@ -4,9 +4,7 @@ each stripped of what opens it without meaning (fillers, greetings, "my wife say
 import re
 
 from chat.agent.offline.adds import ADD_MARKER
-from chat.agent.offline.lexicon import (
-    FILLER_WORDS,
-)
+from chat.agent.offline.lexicon import FILLER_WORDS
 from chat.agent.offline.politeness import skip_politeness
 from chat.agent.offline.reading import COMMANDS, MORE, QUOTED, Clause, pattern
 from chat.agent.offline.requests import Target
@@ -17,12 +15,10 @@ SENTENCE_BREAK = pattern(
     r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)\s+(?=\S)|\n+"
 )
 
-
 COMMAND_AHEAD = (
     r"(?=(?:mark|delete|remove|rm|tick|cross|complete|rename|change|update|edit|show|list|get\s+rid|undo|erase|replace\s+['\"]|swap\s+['\"]"
     r"|call\s+(?:it|that|this)\b|name\s+(?:it|that)\b|check\s+off)\b)"
 )
-
 
 CLAUSE_BREAK = pattern(
     r"\s*;\s*|\s*,?\s*\band\s+then\s+|\s*,\s*then\s+|\s+then\s+(?=\w)|\s+(?:-+|—)\s+(?!(?:notes?|description|details)\b)"
@@ -34,7 +30,6 @@ CLAUSE_BREAK = pattern(
     r"(?:\d|it\b|them\b|those\b|that\b))"
 )
 
-
 OPENING_PHRASES = pattern(
     r"^(?:(?:can|could|would|will)\s+you(?:\s+please|\s+kindly|\s+just)*|would\s+you\s+mind(?:\s+terribly)?"
     r"|i\s+(?:want|need|would\s+like|'d\s+like)\s+you\s+to|help\s+me|let'?s|go\s+ahead\s+and|quick\s+one\s*:?"
@@ -42,12 +37,10 @@ OPENING_PHRASES = pattern(
     r"|for\s+today|oh\s+wait|by\s+the\s+way)\b[\s,:!.]*"
 )
 
-
 RELAYED = pattern(
     r"^(?:my\s+)?\w+(?:\s+\w+)?\s+(?:says|said|wants\s+me\s+to|asked\s+me\s+to|told\s+me\s+to)\s*:?\s+"
     r"(?=(?:add|put|remind|delete|remove|mark|change|rename)\b)"
 )
-
 
 PREFIX_TARGET = pattern(r"^(?:in|for|on)?\s*(?:task|#|number|item)\s*#?\s*(?P<number>\w+)\s*[:,]\s*(?=\S)")
 
@@ -71,7 +64,6 @@ def clauses_of(text: str) -> list[Clause]:
 
 
 HEAD_VOCABULARY = COMMANDS | frozenset({"remind", "remember", "forget", "need", "gotta"})
-
 
 TEXTING_TO = pattern(r"\b(me|need|have|got|want|going|able|try)\s+2\s+(?=[a-z])")
 

@@ -14,7 +14,6 @@ POLITE_WORDS = {
     "really", "appreciate", "wonder", "wondering", "able", "dear", "assistant", "hey", "hi",
 }  # fmt: skip
 
-
 REQUEST_MARKER = pattern(
     r"\b(?:if\s+you\s+(?:could|can|would|will|don't\s+mind)|(?:could|can|would|will)\s+you|would\s+you\s+mind"
     r"|you\s+(?:could|can|might)|please|kindly|might\s+i|may\s+i|could\s+i|can\s+i)\b"

@@ -1,9 +1,7 @@
 """Readers of short clauses: chat (greetings, thanks, help, cancel), "show more", a list asked
 for by its name alone, and a clause that only names a task."""
 
-from chat.agent.offline.lexicon import (
-    STOP_WORDS,
-)
+from chat.agent.offline.lexicon import STOP_WORDS
 from chat.agent.offline.reading import MORE, Clause, Reading, pattern
 from chat.agent.offline.requests import Request
 from chat.agent.offline.targets import read_status, read_target
@@ -14,15 +12,12 @@ GREETING = pattern(
     r"|how\s+are\s+you|how's\s+it\s+going|what's\s+up|sup)\b"
 )
 
-
 THANKS = pattern(r"\b(?:thanks|thank\s+you|cheers|much\s+appreciated|you're\s+a\s+(?:star|lifesaver|legend))\b")
-
 
 HELP = pattern(
     r"^(?:help|what\s+can\s+you\s+do|what\s+do\s+you\s+do|how\s+does\s+this\s+work|how\s+do\s+i\s+use|commands"
     r"|who\s+are\s+you|what\s+are\s+you|what\s+can\s+i\s+(?:say|ask)|what\s+are\s+your\s+(?:features|commands))\b"
 )
-
 
 CANCEL = pattern(r"^(?:never\s*mind|nvm|cancel|forget\s+it|neither|none(?:\s+of\s+them)?|no|nope|nothing|stop)$")
 
@@ -30,9 +25,9 @@ CANCEL = pattern(r"^(?:never\s*mind|nvm|cancel|forget\s+it|neither|none(?:\s+of\
 def read_chat(clause: Clause, after_add: bool) -> Reading | None:
     lowered = clause.text.lower()
     if HELP.match(lowered):
-        return Tier.INNER_ADD, Request("chat", topic="help")
+        return Tier.HELP, Request("chat", topic="help")
     if CANCEL.match(lowered):
-        return Tier.WEAK_COMMAND, Request("chat", topic="cancel")
+        return Tier.CANCEL, Request("chat", topic="cancel")
     if THANKS.search(lowered):
         return Tier.CHAT, Request("chat", topic="thanks")
     if GREETING.match(lowered):
@@ -43,7 +38,7 @@ def read_chat(clause: Clause, after_add: bool) -> Reading | None:
 def read_more(clause: Clause, after_add: bool) -> Reading | None:
     """ "show more", "next page", "the rest": the next page of the list last shown."""
     if MORE.match(clause.text.lower()):
-        return Tier.NOTE_EDIT, Request("show_more")
+        return Tier.MORE, Request("show_more")
     return None
 
 
@@ -57,7 +52,7 @@ LIST_ALONE = pattern(
 def read_list_alone(clause: Clause, after_add: bool) -> Reading | None:
     """ "tasks", "my todo list", "pending": a list asked for by its name alone."""
     if LIST_ALONE.match(clause.text.lower()):
-        return Tier.MARKED_ADD, Request("show", status=read_status(list(clause.tokens)))
+        return Tier.LIST_BY_NAME, Request("show", status=read_status(list(clause.tokens)))
     return None
 
 
@@ -70,6 +65,6 @@ def read_target_only(clause: Clause, after_add: bool) -> Reading | None:
         return None
     extra = [token for token in clause.tokens if token not in STOP_WORDS and token not in target.words]
     if clause.question and target.numbers and not extra:
-        return Tier.STORY, Request("ask_task", target=target)  # "2?"
+        return Tier.NUMBER_ALONE, Request("ask_task", target=target)  # "2?"
     score = Tier.TARGET if not extra or target.numbers or target.ordinal or target.last_added else Tier.VAGUE_TARGET
     return score, Request("target", target=target, title=clause.text)

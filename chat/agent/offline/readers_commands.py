@@ -34,26 +34,15 @@ from chat.agent.offline.tiers import Tier
 
 SUFFIX_TARGET = pattern(r"\s+(?:in|on|for|of)\s+(?:task|#|number|item)\s*#?\s*(?P<number>\w+)$")
 
-
 REPLACE_NOTE = pattern(r"^(?:the\s+)?\w+\s+(?:on|of|for|in)\s+(?P<target>.+?)\s+with\s*:?\s*(?P<value>.+)$")
 
 
 def read_command(clause: Clause, after_add: bool) -> Reading | None:
     """A clause that opens with a command verb: add, mark, delete, rename, show..."""
+    if (phrasal := _read_phrasal(clause)) is not None:
+        return phrasal
     text, tokens = clause.text, clause.tokens
     lowered = text.lower()
-    if lowered.startswith(("get rid of", "take off")):
-        return Tier.COMMAND, Request(
-            "delete", target=read_target(without_first(text, 3 if lowered.startswith("get") else 2))
-        )
-    if re.match(r"^take\s+.+\s+off\b", lowered):
-        return Tier.COMMAND, Request("delete", target=read_target(re.sub(r"^take\s+|\s+off\b.*$", "", lowered)))
-    if re.match(r"^(?:note|write|jot|scribble)\s+(?:this\s+|that\s+|it\s+)?down\b", lowered):
-        return Tier.COMMAND, read_add(
-            re.sub(r"^\w+\s+(?:this\s+|that\s+|it\s+)?down\b\s*:?\s*", "", text, flags=re.IGNORECASE)
-        )
-    if tokens[0] in {"count", "tally"}:
-        return Tier.QUESTION, Request("count", status=read_status(list(tokens)))
     head = command_head(clause)
     if head is None:
         return None
@@ -70,7 +59,7 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
         if not re.search(r"\boff\b", lowered):
             target = read_target(rest)  # "tick 3", "tick them"; "check the oven" is a task
             if head != "cross" and (target.numbers or target.pronoun):
-                return Tier.LIST_QUESTION, Request("complete", target=target)
+                return Tier.TICK_NUMBER, Request("complete", target=target)
             return None
         return Tier.COMMAND, Request("complete", target=read_target(re.sub(r"\boff\b", " ", rest)))
     if head in {"mark", "flag", "set", "make"} and (
@@ -78,7 +67,7 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
     ):
         return Tier.COMMAND, Request("complete", target=read_target(_before_done(rest)))
     if head in {"mark", "flag"}:
-        return Tier.WEAK_COMMAND, Request("complete", target=read_target(rest))
+        return Tier.MARK_ALONE, Request("complete", target=read_target(rest))
     if head in COMPLETE_VERBS:
         if head == "done" and len(tokens) == 1:
             return None
@@ -89,26 +78,51 @@ def read_command(clause: Clause, after_add: bool) -> Reading | None:
         if head == "cancel" and not read_target(rest).named:
             return None
         target = read_target(re.sub(r"^(?:out|off|away)\b", "", rest))
-        return (Tier.COMMAND if target.named or not rest else Tier.STORY), Request("delete", target=target)
+        return (Tier.COMMAND if target.named or not rest else Tier.VAGUE_COMMAND), Request("delete", target=target)
     if head in UPDATE_VERBS:
         return _read_update(head, rest)
-    if head in SHOW_VERBS and re.search(r"\bhow\s+(?:many|much)\b", lowered):
+    if head in SHOW_VERBS:
+        return _read_show(head, clause, rest)
+    if head in UNDO_WORDS:
+        return Tier.UNDO_VERB, Request("undo")
+    return None
+
+
+def _read_phrasal(clause: Clause) -> Reading | None:
+    """Commands of more than one word: "get rid of X", "take X off", "note this down: X"; "count"."""
+    text, tokens = clause.text, clause.tokens
+    lowered = text.lower()
+    if lowered.startswith(("get rid of", "take off")):
+        return Tier.COMMAND, Request(
+            "delete", target=read_target(without_first(text, 3 if lowered.startswith("get") else 2))
+        )
+    if re.match(r"^take\s+.+\s+off\b", lowered):
+        return Tier.COMMAND, Request("delete", target=read_target(re.sub(r"^take\s+|\s+off\b.*$", "", lowered)))
+    if re.match(r"^(?:note|write|jot|scribble)\s+(?:this\s+|that\s+|it\s+)?down\b", lowered):
+        return Tier.COMMAND, read_add(
+            re.sub(r"^\w+\s+(?:this\s+|that\s+|it\s+)?down\b\s*:?\s*", "", text, flags=re.IGNORECASE)
+        )
+    if tokens[0] in {"count", "tally"}:
+        return Tier.QUESTION, Request("count", status=read_status(list(tokens)))
+    return None
+
+
+def _read_show(head: str, clause: Clause, rest: str) -> Reading | None:
+    """ "show my tasks", "list what's left", "show me task 2", "read me task one's note"."""
+    tokens, lowered = clause.tokens, clause.text.lower()
+    if re.search(r"\bhow\s+(?:many|much)\b", lowered):
         return Tier.COMMAND, Request("count", status=read_status(list(tokens)))
-    if head in SHOW_VERBS and set(tokens) & NOTE_FIELDS:
+    if set(tokens) & NOTE_FIELDS:
         target = read_target(" ".join(word for word in words(rest) if word not in NOTE_FIELDS and word != "me"))
         if target.named:
             return Tier.QUESTION, Request("ask_note", target=target)  # "read me task one's note"
-    if head in SHOW_VERBS:
-        if head in {"give", "tell", "read", "print"} and not (set(tokens) & (LIST_NOUNS | {"me"})):
-            return None
-        subject = [word for word in words(rest) if not is_word(word, LIST_VOCABULARY) and word not in NEGATIONS]
-        target = read_target(" ".join(subject))
-        if target.numbers or target.words:
-            return Tier.QUESTION, Request("ask_task", target=target)  # "show me task 2 with its note"
-        return Tier.COMMAND, Request("show", status=read_status(list(tokens)))
-    if head in UNDO_WORDS:
-        return Tier.NOTE_EDIT, Request("undo")
-    return None
+    if head in {"give", "tell", "read", "print"} and not (set(tokens) & (LIST_NOUNS | {"me"})):
+        return None
+    subject = [word for word in words(rest) if not is_word(word, LIST_VOCABULARY) and word not in NEGATIONS]
+    target = read_target(" ".join(subject))
+    if target.numbers or target.words:
+        return Tier.QUESTION, Request("ask_task", target=target)  # "show me task 2 with its note"
+    return Tier.COMMAND, Request("show", status=read_status(list(tokens)))
 
 
 def _before_done(text: str) -> str:
@@ -140,7 +154,7 @@ def _read_update(head: str, rest: str) -> Reading | None:
     parts = _split_to(rest)
     if parts is None:
         if head in {"rename", "retitle"}:
-            return Tier.WEAK_COMMAND, Request("update", target=read_target(rest))
+            return Tier.RENAME_ALONE, Request("update", target=read_target(rest))
         return None
     left, value = parts
     left_words = words(left)

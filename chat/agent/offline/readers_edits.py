@@ -4,11 +4,7 @@ not Y", "X needs details: Y", "#4's done as well", "done with 9 and 11"."""
 import re
 from dataclasses import replace
 
-from chat.agent.offline.lexicon import (
-    ADD_VERBS,
-    NEGATIONS,
-    NOTE_FIELDS,
-)
+from chat.agent.offline.lexicon import ADD_VERBS, NEGATIONS, NOTE_FIELDS
 from chat.agent.offline.readers_commands import SUFFIX_TARGET
 from chat.agent.offline.reading import DONE, FIELDS, Clause, Reading, command_head, pattern, unquote
 from chat.agent.offline.requests import Request, Target
@@ -22,17 +18,14 @@ SUFFIX_DONE = pattern(
     r"(?:\s+(?:too|as\s+well|also|now|already|then|yay))*(?:\s*[,;]\s+(?:did|finished|got|and)\b.*)?$"
 )
 
-
 AND_SO_IS = pattern(
     r"^(?P<first>.+?)\s+(?:is|are|'s)\s+(?:done|finished|complete|completed)\s*,?\s+and\s+so\s+(?:is|are)\s+(?P<second>.+)$"
 )
-
 
 DONE_WITH = pattern(
     r"^(?:i'?m\s+|i\s+am\s+|i'?ve\s+|i\s+have\s+|i\s+|all\s+)?(?:just\s+|already\s+|finally\s+)?(?:done|finished|completed)"
     r"\s+(?:with\s+)?(?P<target>.+)$"
 )
-
 
 CALL_IT = pattern(
     r"^(?:call|name|rename|retitle)\s+(?P<target>it|that|this|(?:task\s+|number\s+|#)?\d+)(?:\s+one)?\s*(?:to\s+|as\s+|:\s*)?"
@@ -42,30 +35,25 @@ CALL_IT = pattern(
     r"|^make\s+(?P<target_make>it|that|this|(?:task\s+|number\s+|#)?\d+)\s+(?P<value_make>['\"].+)$"
 )
 
-
 CORRECTION = pattern(
     r"^(?:no,?\s+|sorry,?\s+|oops,?\s+)*(?:i\s+meant|meant|it'?s|it\s+is|it\s+should\s+be|should\s+be|make\s+it"
     r"|change\s+it\s+to)\s+(?:to\s+say\s+)?(?P<new>.+?)\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>.+)$"
 )
-
 
 NOT_NEEDED = pattern(
     r"^(?P<target>.+?)\s+(?:can\s+go|can\s+be\s+(?:deleted|removed|binned)|isn'?t\s+needed|is\s+not\s+needed"
     r"|is\s+no\s+longer\s+needed|(?:is|are)\s+cancell?ed|got\s+cancell?ed)(?:\s+(?:now|too|as\s+well))?$"
 )
 
-
 BARE_NOTE = pattern(
     r"^(?:put|add|write|stick)\s+(?:it|that|this)\s+(?:in|on|into)\s+(?:the|its|a)\s+notes?\s*:?\s*(?P<value_it>.+)$|"
     r"^(?:add|put|attach|leave)\s+(?:a\s+|the\s+)?(?:notes?|details|comment)\s*(?::|saying|that\s+says)?\s*(?P<value>.+)$"
 )
 
-
 FOR_TARGET_NOTE = pattern(
     r"^(?:for|on|re|about)\s+(?P<target>.+?)\s*[,:]\s*(?:(?:jot|write|note|put)\s+down|add\s+(?:a\s+)?note"
     r"|note)?\s*:?\s*(?P<value>.+)$"
 )
-
 
 NEEDS_NOTE = pattern(
     r"^(?P<target>.+?)\s+(?:please\s+)?(?:put|add|leave|write)\s+a\s+note\s+(?:that|saying|:)\s*(?P<value>.+)$|"
@@ -73,13 +61,11 @@ NEEDS_NOTE = pattern(
     r"(?:notes?|details|description|comment)\s*:?\s*(?P<value_needs>.+)$"
 )
 
-
 ADD_NOTE = pattern(
     r"^(?:add|put|attach|give|write|set|leave|stick)\s+(?:a\s+|the\s+|some\s+|this\s+)?(?:\w+\s+){0,2}?(?:notes?|details"
     r"|description|comment)\s+(?:to|on|for)\s+(?P<target>.+?)\s*(?::|,?\s*\bsaying\b(?:\s+that)?|\bthat\s+says\b|\s+says?\b)"
     r"\s*(?P<value>.+)$"
 )
-
 
 NOTE_ON = pattern(
     r"^(?:notes?|details|description)\s+(?P<target_number>(?:task\s+|#|number\s+)?\d+)\s*:\s*(?P<value_number>.+)$|"
@@ -87,7 +73,6 @@ NOTE_ON = pattern(
     r"|^(?!(?:mental|quick|side|short|little|small)\s)(?P<target_first>.+?)(?:'s)?\s+(?:notes?|description|details)\s*:\s*"
     r"(?P<value_first>.+)$"
 )
-
 
 CLEAR_NOTE = pattern(
     r"^(?:remove|clear|delete|erase|drop|wipe|empty|rm|scrap|ditch|bin)\s+(?:out\s+)?(?:the\s+|its\s+|that\s+)?"
@@ -125,7 +110,7 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
     if match := NOT_NEEDED.match(text):
         target = read_target(match["target"])
         if target.named:
-            return Tier.QUESTION, Request("delete", target=target)
+            return Tier.NOT_NEEDED, Request("delete", target=target)
     if match := CLEAR_NOTE.match(text):
         target = read_target(match["target"] or "it")
         return Tier.NOTE_EDIT, Request("update", target=target, description="")
@@ -142,7 +127,7 @@ def read_edit_phrases(clause: Clause, after_add: bool) -> Reading | None:
         value = match["value"] or match["value_it"]
         return Tier.EDIT, Request("update", target=Target(pronoun=True), description=unquote(value))
     if (match := FOR_TARGET_NOTE.match(text)) and (target := read_target(match["target"])).named:
-        return Tier.INNER_ADD, Request("update", target=target, description=unquote(match["value"]))
+        return Tier.NOTE_FOR, Request("update", target=target, description=unquote(match["value"]))
     return None
 
 
@@ -156,15 +141,15 @@ def read_done_phrases(clause: Clause, after_add: bool) -> Reading | None:
         return None
     text = clause.text
     if set(clause.tokens) <= DONE | {"as", "now", "too", "all", "also", "yes", "finally"}:
-        return Tier.STORY, Request("complete")  # "task 5 - done": the target comes from the clause before
+        return Tier.BARE_DONE, Request("complete")  # "task 5 - done": the target comes from the clause before
     if match := AND_SO_IS.match(text):
         both = read_target(f"{match['first']}, {match['second']}")
         if both.named:
-            return Tier.QUESTION, Request("complete", target=replace(both, plural=True))
+            return Tier.DONE_PHRASE, Request("complete", target=replace(both, plural=True))
     if match := DONE_WITH.match(text):
-        return Tier.QUESTION, Request("complete", target=read_target(match["target"]))
+        return Tier.DONE_PHRASE, Request("complete", target=read_target(match["target"]))
     if match := SUFFIX_DONE.match(text):
         target = read_target(match["target"])
         if target.named:
-            return Tier.TASK_QUESTION, Request("complete", target=target)
+            return Tier.DONE_SUFFIX, Request("complete", target=target)
     return None

@@ -3,12 +3,7 @@ what number is it, what does its note say)."""
 
 import re
 
-from chat.agent.offline.lexicon import (
-    LIST_NOUNS,
-    NOTE_FIELDS,
-    QUESTION_OPENERS,
-    REQUEST_OPENERS,
-)
+from chat.agent.offline.lexicon import LIST_NOUNS, NOTE_FIELDS, QUESTION_OPENERS, REQUEST_OPENERS
 from chat.agent.offline.readers_chat import HELP
 from chat.agent.offline.readers_stories import is_past
 from chat.agent.offline.reading import Clause, Reading, pattern
@@ -21,20 +16,16 @@ HAVE_ON_LIST = pattern(
     r"(?:\w+\s+)?list$|^(?:is|are)\s+(?P<what2>.+?)\s+still\s+(?:on|in)\s+(?:(?:my|the)\s+(?:\w+\s+)?list|there)$"
 )
 
-
 DID_I_FINISH = pattern(r"^did\s+(?:i|we)\s+(?:already\s+)?(?:finish|complete|do|tick\s+off|check\s+off)\s+(.+)$")
-
 
 NUMBER_QUESTION = pattern(
     r"\b(?:what|which)(?:'s|\s+is)?\s+(?:the\s+)?(?:number|no|#|id)\b|\bwhich\s+(?:task|one)\s+(?:number\s+)?is\b"
     r"|\bwhat\s+number\b"
 )
 
-
 TASK_QUESTION = pattern(
     r"\b(?:look\s+like|say|says|about|details\s+of)\b|^what(?:'s|\s+is|\s+was)\s+(?:on\s+)?(?:task|#|number)"
 )
-
 
 STATUS_QUESTION = pattern(
     r"\b(?:done|complete|completed|finished|open|pending|still\s+(?:open|pending|to\s+do|there)|outstanding|left"
@@ -60,7 +51,7 @@ def read_question(clause: Clause, after_add: bool) -> Reading | None:
     text = clause.text
     lowered = text.lower()
     if HELP.match(lowered):
-        return Tier.COMMAND, Request("chat", topic="help")
+        return Tier.HELP_QUESTION, Request("chat", topic="help")
     if match := HAVE_ON_LIST.match(lowered):  # "do I still have scantrons on my list?", "is X still on my list?"
         asked = read_target(match["what"] or match["what2"] or "")
         if asked.words or asked.numbers:

@@ -4,12 +4,7 @@ sent to the user, repeats, due dates and priorities)."""
 import re
 
 from chat.agent.offline.adds import ADD_MARKER
-from chat.agent.offline.lexicon import (
-    ADD_VERBS,
-    CONTACT_VERBS,
-    DUE_WORDS,
-    UPDATE_VERBS,
-)
+from chat.agent.offline.lexicon import ADD_VERBS, CONTACT_VERBS, DUE_WORDS, UPDATE_VERBS
 from chat.agent.offline.reading import PRIORITY, Clause, Reading, command_head, one_of, pattern
 from chat.agent.offline.requests import Request
 from chat.agent.offline.targets import read_target
@@ -18,13 +13,11 @@ from chat.agent.offline.tiers import Tier
 
 DUE_REQUEST = pattern(r"\b(?:due\s+date|deadline|overdue|due\s+(?:by|on|next|this|tomorrow|today))\b")
 
-
 REOPEN_WORDS = pattern(
     r"\b(?:reopen|re-open|un-?mark|un-?check|un-?tick|un-?complete|un-?finish|mark|set|make|flag|change|put|move|as|back"
     r"|not|yet|done|complete|completed|finished|undone|incomplete|unfinished|pending|open|to\s*do|uncompleted|again"
     r"|please|now|after\s+all)\b"
 )
-
 
 REMINDER_REQUEST = pattern(
     rf"\b(?:{one_of(CONTACT_VERBS)})\s+me\b|\bsend\s+me\b"
@@ -34,12 +27,10 @@ REMINDER_REQUEST = pattern(
     r"|\bset\s+(?:a|an|up\s+a|up\s+an)\s+(?:reminder|alarm|timer)\b"
 )
 
-
 UNDO = pattern(
     r"\b(?:undo|revert|undelete|restore|roll\s+back)\b|\b(?:bring|put|get)\s+(?:it|that|them|this)\s+back\b"
     r"|\btake\s+(?:that|it)\s+back\b"
 )
-
 
 REOPEN = pattern(
     r"\b(?:mark(?:ed)?|tick(?:ed)?|check(?:ed)?)\s+(?:it\s+|that\s+)?(?:as\s+)?(?:done|complete|completed|off)\s+"

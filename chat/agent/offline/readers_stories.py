@@ -4,13 +4,7 @@ tomorrow") and stories ("finally fixed the sink", "missed yoga")."""
 import re
 
 from chat.agent.offline.adds import ADD_MARKER, LIST_HEADER, read_add
-from chat.agent.offline.lexicon import (
-    IRREGULAR_PAST,
-    NEGATIONS,
-    POSTPONE_WORDS,
-    TASK_VERBS,
-    UNFINISHED_PAST,
-)
+from chat.agent.offline.lexicon import IRREGULAR_PAST, NEGATIONS, POSTPONE_WORDS, TASK_VERBS, UNFINISHED_PAST
 from chat.agent.offline.reading import TASK_VERB_SET, Clause, Reading, pattern
 from chat.agent.offline.requests import Request
 from chat.agent.offline.targets import read_target
@@ -22,11 +16,9 @@ INNER_MARKER = pattern(
     r"|\b(?:i|we)\s+(?:still\s+|also\s+|really\s+)*(?:must|should|gotta)\s+(?!(?:be|have\s+been)\b)"
 )
 
-
 HAVE_DUE = pattern(
     r"^(?:i|we)\s+(?:have|'ve\s+got|got)\s+(?P<task>(?:a|an|my|the|this|some|two|three)\s+.+?\bdue\b.*)$"
 )
-
 
 UNFINISHED_PHRASE = pattern(
     r"\bbefore\s+(?:i|we)\s+could\b|\bslipped\s+my\s+mind\b|\b(?:was|were)\s+going\s+to\b|\b(?:meant|planned|wanted"
@@ -40,12 +32,10 @@ UNFINISHED_PHRASE = pattern(
     r"|\bon\s+hold\b|\bneeds?\s+(?:a\s+|an\s+)?(?:new|another|more)\b"
 )
 
-
 REMIND_AT = pattern(
     r"^(?:please\s+)?remind\s+me\s+(?P<when>(?:at|on|by|in|tomorrow|tonight|today|this|next|every)\b.*?)\s+"
     r"(?:to|about)\s+(?P<what>.+)$"
 )
-
 
 WENT_TO_DO = pattern(r"\bwent\s+to\s+(?:" + "|".join(sorted(TASK_VERBS)) + r")\b")
 
@@ -54,7 +44,7 @@ def read_add_markers(clause: Clause, after_add: bool) -> Reading | None:
     """Implicit adds: "need to X", "gotta X", "todo: X", "+ X", "also X" after an add."""
     text = clause.text
     if match := REMIND_AT.match(text):  # "remind me at 6pm to leave": the task, with its time
-        return Tier.LIST_QUESTION, read_add(f"{match['what']} {match['when']}")
+        return Tier.REMIND_AT, read_add(f"{match['what']} {match['when']}")
     if match := ADD_MARKER.match(text):
         rest = text[match.end() :]
         if again := ADD_MARKER.match(rest):  # "I need to remember to X"
@@ -71,7 +61,7 @@ def read_add_markers(clause: Clause, after_add: bool) -> Reading | None:
         return Tier.INNER_ADD, read_add(match["task"])
     told = any(is_past(token) for token in clause.tokens) or bool(set(clause.tokens) & NEGATIONS)
     if after_add and not told and (clause.continued or re.search(r"\b(?:too|as\s+well)$", text, re.IGNORECASE)):
-        return Tier.WEAK_COMMAND, read_add(text)  # "also X", "Vet checkup for Biscuit next week too."
+        return Tier.ALSO_ADD, read_add(text)  # "also X", "Vet checkup for Biscuit next week too."
     lead, colon, items = text.partition(":")
     storied = any(is_past(token) for token in clause.tokens) or set(clause.tokens) & NEGATIONS
     many = len(re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", items.strip())) >= 3
@@ -114,7 +104,7 @@ def read_story(clause: Clause, after_add: bool) -> Reading | None:
         return None
     if unfinished or negated or re.search(r"\b(?:called|put)\s+off\b|\bhad\s+to\s+(?:push|move|cancel)", lowered):
         called_off = bool(re.search(r"\b(?:cancel+ed|called\s+off|scrapped|dropped)\b", lowered))
-        return Tier.CONTINUED_TASK, Request("not_done", target=target, topic="called_off" if called_off else "")
+        return Tier.NOT_DONE_STORY, Request("not_done", target=target, topic="called_off" if called_off else "")
     return Tier.STORY, Request("story", target=target)
 
 

@@ -22,9 +22,7 @@ from chat.agent.offline.tiers import Tier
 
 COMMANDS = frozenset(COMMAND_VOCABULARY)
 
-
 PRIORITY = frozenset({"priority", "priorities", "prioritize", "prioritise", "urgent"})
-
 
 STATUS_VOCABULARY = frozenset(PENDING_WORDS | COMPLETED_WORDS)
 
@@ -35,15 +33,11 @@ LIST_WORDS = LIST_NOUNS | ALL_WORDS | {
     "is", "are", "on", "there", "so", "far", "now", "please", "again", "every", "whole", "full",
 }  # fmt: skip
 
-
 LIST_VOCABULARY = frozenset(LIST_WORDS) | STATUS_VOCABULARY
-
 
 FIELDS = frozenset(FIELD_VOCABULARY)
 
-
 TASK_VERB_SET = frozenset(TASK_VERBS)
-
 
 DONE = frozenset(DONE_WORDS)
 

@@ -83,7 +83,7 @@ def _read(clause: Clause, *, after_add: bool) -> Request | None:
     readings = [reading for reader in READERS if (reading := reader(clause, after_add)) is not None]
     if not readings:
         return None
-    score, request = max(readings, key=lambda reading: reading[0])
+    _, request = max(readings, key=lambda reading: reading[0])
     if clause.prefix.named and (not request.target.named or request.target.pronoun):
         request = replace(request, target=clause.prefix)
     return request

@@ -19,6 +19,7 @@ from typing import Any
 from chat.agent import messages, model
 from chat.agent.offline.replies import QUESTION_PREFIX
 from chat.agent.offline.state import LOOKUP, Question, State, is_lookup, question_state
+from chat.agent.offline.tool_names import CALL_PREFIX
 from chat.agent.offline.views import TaskView
 
 LOOKUP_CALL_PREFIX = "offline_lookup_"
@@ -26,42 +27,63 @@ CANDIDATE = re.compile(r"\btask (\d+) \"([^\"]*)\"", re.IGNORECASE)
 
 
 def typed_messages(history: Sequence[model.ChatMessage]) -> list[messages.ChatMessage]:
-    """Dict messages as typed ones; the agent's state from a `"state"` key, else the fallback."""
+    """Dict messages as typed ones; the agent's state from a `"state"` key, else the fallback.
+    Each call of a turn rereads the whole conversation, so each message is converted once."""
     typed: list[messages.ChatMessage] = []
     said, names = "", dict[str, str]()
     for message in history:
         role, text = message.get("role"), message.get("content")
         content = text if isinstance(text, str) else ""
-        if role == "system":
-            typed.append(messages.SystemMessage(content=content))
-        elif role == "user":
+        if role == "user":
             said = content
-            typed.append(messages.UserMessage(content=content))
+            typed.append(_user(content))
         elif role == "assistant":
-            calls = tuple(_tool_call(call) for call in message.get("tool_calls") or [] if isinstance(call, dict))
-            names.update((call.id, call.name) for call in calls)
+            calls = tuple(_call_parts(call) for call in message.get("tool_calls") or [] if isinstance(call, dict))
+            names.update((call_id, name) for call_id, name, _ in calls)
             stored = message.get("state")
-            state = stored if isinstance(stored, dict) else _fallback_state(content, calls, said)
-            typed.append(messages.AssistantMessage(content=content, tool_calls=calls, state=state))
+            if isinstance(stored, dict):
+                tool_calls = tuple(_parsed_call(*call) for call in calls)
+                typed.append(messages.AssistantMessage(content=content, tool_calls=tool_calls, state=stored))
+            else:
+                typed.append(_assistant(content, calls, said))
         elif role == "tool":
             call_id = str(message.get("tool_call_id", ""))
-            name = str(message.get("name") or names.get(call_id, ""))
-            typed.append(messages.ToolMessage(call_id=call_id, name=name, result=_result(content)))
+            typed.append(_tool(call_id, str(message.get("name") or names.get(call_id, "")), content))
+        elif role == "system":
+            typed.append(messages.SystemMessage(content=content))
     return typed
 
 
-def _tool_call(call: dict[str, Any]) -> messages.ToolCall:
+@lru_cache(maxsize=4096)
+def _user(content: str) -> messages.UserMessage:
+    return messages.UserMessage(content=content)
+
+
+@lru_cache(maxsize=4096)
+def _assistant(content: str, calls: tuple[tuple[str, str, str], ...], said: str) -> messages.AssistantMessage:
+    tool_calls = tuple(_parsed_call(*call) for call in calls)
+    state = _fallback_state(content, tool_calls, said)
+    return messages.AssistantMessage(content=content, tool_calls=tool_calls, state=state)
+
+
+@lru_cache(maxsize=4096)
+def _tool(call_id: str, name: str, content: str) -> messages.ToolMessage:
+    return messages.ToolMessage(call_id=call_id, name=name, result=_result(content))
+
+
+def _call_parts(call: dict[str, Any]) -> tuple[str, str, str]:
+    """A dict tool call's id, name and arguments."""
     function = call["function"] if isinstance(call.get("function"), dict) else {}
-    return _parsed_call(str(call.get("id", "")), str(function.get("name", "")), str(function.get("arguments") or ""))
+    return str(call.get("id", "")), str(function.get("name", "")), str(function.get("arguments") or "")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _parsed_call(call_id: str, name: str, arguments_json: str) -> messages.ToolCall:
     """Cached: each call of a turn rereads the same calls (a call's arguments are never changed)."""
     return messages.ToolCall.parse(id=call_id, name=name, arguments_json=arguments_json)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def _result(content: str) -> messages.ToolResult:
     """A tool message's JSON read once (each call of a turn rereads the same results)."""
     try:
@@ -73,9 +95,13 @@ def _result(content: str) -> messages.ToolResult:
 
 def model_message(message: messages.AssistantMessage) -> model.AssistantMessage:
     """The typed reply as the loop on this branch takes it (a lookup round's calls marked by id)."""
-    prefix = LOOKUP_CALL_PREFIX if is_lookup(message) else ""
+    lookup = is_lookup(message)
     calls = tuple(
-        model.ToolCall(id=f"{prefix}{call.id}", name=call.name, arguments=call.arguments_json)
+        model.ToolCall(
+            id=LOOKUP_CALL_PREFIX + call.id.removeprefix(CALL_PREFIX) if lookup else call.id,
+            name=call.name,
+            arguments=call.arguments_json,
+        )
         for call in message.tool_calls
     )
     return model.AssistantMessage(content=message.content, tool_calls=calls, usage=model.Usage())

@@ -34,6 +34,7 @@ from chat.agent.offline.context import read_context
 from chat.agent.offline.intents import needs_task_list, plan_steps, result_line
 from chat.agent.offline.lookup import looked_up, lookup_calls
 from chat.agent.offline.state import LOOKUP, Question, State, is_lookup, question_state
+from chat.agent.offline.tool_names import CALL_PREFIX
 from chat.agent.offline.understand import understand
 
 MISSING_RESULT = ToolFailure(error="the tool failed", code="tool_failed")
@@ -112,6 +113,6 @@ def _reply(steps: list[Step], results: list[ToolResult], said: str) -> Assistant
 
 def _call(calls: list[ToolCallSpec], state: State | None = None) -> AssistantMessage:
     tool_calls = tuple(
-        ToolCall.of(id=f"offline_{uuid.uuid4().hex}", name=name, arguments=arguments) for name, arguments in calls
+        ToolCall.of(id=f"{CALL_PREFIX}{uuid.uuid4().hex}", name=name, arguments=arguments) for name, arguments in calls
     )
     return AssistantMessage(tool_calls=tool_calls, state=state)

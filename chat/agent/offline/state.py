@@ -9,12 +9,13 @@ data (`AssistantMessage.state`), so nothing is re-read from a reply's wording or
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from chat.agent.messages import AssistantMessage
 from chat.agent.offline.views import TaskView
 
-State = dict[str, Any]
+State = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Question:
     candidates: tuple[TaskView, ...]
 
 
-LOOKUP: State = {"lookup": True}
+LOOKUP: State = MappingProxyType({"lookup": True})  # shared: read-only
 
 
 def question_state(question: Question) -> State:

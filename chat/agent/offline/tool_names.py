@@ -14,3 +14,6 @@ UNDO = tools.undo_last_turn.__name__
 
 if not {ADD, LIST, COMPLETE, REOPEN, DELETE, UPDATE, UNDO} <= set(TOOLS.names):
     raise ImportError("A tool the offline agent calls is not registered.")
+
+# How the ids of the agent's own tool calls start (the rest is random).
+CALL_PREFIX = "offline_"

@@ -31,3 +31,11 @@ def test_one_set_of_targeted_kinds_serves_every_stage():
 
 def test_a_reopen_takes_its_task_from_the_clause_before_it():
     assert understand("the milk one - reopen it") == [Request("reopen", target=Target(words=("milk",)))]
+
+
+def test_understanding_reads_with_each_intents_own_reader():
+    from chat.agent.offline import understand as understanding
+
+    own = [intent.reader for intent in INTENTS.values() if intent.reader is not None]
+    assert own and all(reader in understanding.READERS for reader in own)
+    assert understanding.READERS[: len(understanding.FAMILY_READERS)] == understanding.FAMILY_READERS

@@ -66,5 +66,5 @@ def read_target_only(clause: Clause, after_add: bool) -> Reading | None:
     extra = [token for token in clause.tokens if token not in STOP_WORDS and token not in target.words]
     if clause.question and target.numbers and not extra:
         return Tier.NUMBER_ALONE, Request("ask_task", target=target)  # "2?"
-    score = Tier.TARGET if not extra or target.numbers or target.ordinal or target.last_added else Tier.VAGUE_TARGET
-    return score, Request("target", target=target, title=clause.text)
+    tier = Tier.TARGET if not extra or target.numbers or target.ordinal or target.last_added else Tier.VAGUE_TARGET
+    return tier, Request("target", target=target, title=clause.text)

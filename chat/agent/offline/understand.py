@@ -7,19 +7,20 @@ it done") lends its target to the clause after it (`binding`). Nothing here know
 tasks: that is `resolve`.
 """
 
-from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 
 from chat.agent.offline.binding import bind_targets
 from chat.agent.offline.clauses import clauses_of
-from chat.agent.offline.readers_chat import GREETING, THANKS, read_chat, read_list_alone, read_more, read_target_only
+from chat.agent.offline.intents import READERS as INTENT_READERS
+from chat.agent.offline.intents import Reader
+from chat.agent.offline.readers_chat import GREETING, THANKS
 from chat.agent.offline.readers_commands import read_command
 from chat.agent.offline.readers_edits import read_done_phrases, read_edit_phrases
 from chat.agent.offline.readers_questions import read_question
 from chat.agent.offline.readers_scope import read_refusals
 from chat.agent.offline.readers_stories import read_add_markers, read_story, read_task_verb
-from chat.agent.offline.reading import Clause, Reading, pattern
+from chat.agent.offline.reading import Clause, pattern
 from chat.agent.offline.requests import Request
 from chat.agent.offline.text import normalise
 
@@ -89,7 +90,9 @@ def _read(clause: Clause, *, after_add: bool) -> Request | None:
     return request
 
 
-READERS: tuple[Callable[[Clause, bool], Reading | None], ...] = (
+# The readers of families of phrasings, each yielding several kinds; then each intent's own
+# reader (`intents.READERS`). Of readings of equal tier, the one read first wins.
+FAMILY_READERS: tuple[Reader, ...] = (
     read_refusals,
     read_question,
     read_command,
@@ -98,8 +101,5 @@ READERS: tuple[Callable[[Clause, bool], Reading | None], ...] = (
     read_add_markers,
     read_task_verb,
     read_story,
-    read_chat,
-    read_list_alone,
-    read_more,
-    read_target_only,
 )
+READERS = FAMILY_READERS + INTENT_READERS

@@ -1,17 +1,27 @@
 """What the offline agent reads from the stored conversation (`read_context`): the tasks last
 talked about, the list last shown, the task last added and a pending "which one?" question.
-Messages are built by hand in OpenAI's format: no database, no model."""
+Messages are built by hand in OpenAI's format, as the rest of the system still passes them, and
+read through the agent's boundary (`typed_messages`, whose fallback reads the state these
+dicts cannot carry); the typed messages with their structured state are read at the end."""
 
 import json
 from typing import Any
 
 import pytest
 
+from chat.agent import messages
 from chat.agent.model import ChatMessage
-from chat.agent.offline.context import Context, Question, TaskView, read_context
+from chat.agent.offline import context as offline_context
+from chat.agent.offline.boundary import typed_messages
+from chat.agent.offline.context import Context, Question, TaskView
+from chat.agent.offline.state import LOOKUP, question_state
 from chat.tests.factories import chat_turn, tool_call
 
 Call = tuple[str, str, dict[str, Any], dict[str, Any]]  # id, tool name, arguments, result
+
+
+def read_context(history: list[ChatMessage]) -> Context:
+    return offline_context.read_context(typed_messages(history))
 
 
 def task(number: int, title: str, *, completed: bool = False, description: str = "") -> dict[str, Any]:
@@ -315,3 +325,70 @@ def test_messages_before_the_first_user_message_are_ignored():
     ]
 
     assert read_context(history) == Context()
+
+
+# the structured state of typed messages
+
+
+def typed_turn(user_message: str, reply: str, state: dict[str, Any] | None = None) -> list[messages.ChatMessage]:
+    return [messages.UserMessage(content=user_message), messages.AssistantMessage(content=reply, state=state)]
+
+
+def test_a_question_is_read_from_the_state_of_the_reply():
+    question = Question(message="delete the meeting task", candidates=(TaskView(number=1, title="Team meeting"),))
+    history = typed_turn("delete the meeting task", "Pick one, please.", question_state(question))
+
+    assert offline_context.read_context(history).question == question
+
+
+def test_the_wording_of_a_typed_reply_is_never_read_for_a_question():
+    history = typed_turn("delete the meeting task", 'Which one do you mean: task 1 "Team meeting" or task 3 "X"?')
+
+    assert offline_context.read_context(history).question is None
+
+
+def test_a_lookup_round_is_known_by_its_state_not_its_call_ids():
+    call = messages.ToolCall.of(id="offline_show_a", name="list_tasks", arguments={"status": "all"})
+    result = messages.parse_result(listed(*MEETINGS))
+    history: list[messages.ChatMessage] = [
+        messages.UserMessage(content="is the meeting done?"),
+        messages.AssistantMessage(tool_calls=(call,), state=LOOKUP),
+        messages.ToolMessage(call_id=call.id, name=call.name, result=result),
+        messages.AssistantMessage(content="Yes."),
+    ]
+
+    assert offline_context.read_context(history).shown == ()
+    unmarked = [history[0], messages.AssistantMessage(tool_calls=(call,)), *history[2:]]
+    assert offline_context.read_context(unmarked).shown == (1, 2, 3)
+
+
+def test_a_dict_message_hands_its_state_over_as_it_is():
+    history: list[ChatMessage] = chat_turn("delete the meeting task", "Pick one, please.")
+    question = {"question": {"message": "delete the meeting task", "candidates": [{"id": 3, "title": "X"}]}}
+    history[-1]["state"] = question
+
+    assert read_context(history).question == Question(
+        message="delete the meeting task", candidates=(TaskView(number=3, title="X"),)
+    )
+
+
+def test_a_which_one_reply_carries_its_question_as_state():
+    from chat.agent.offline.model import OfflineModel
+
+    model, tools = OfflineModel(), frozenset({"list_tasks", "delete_task"})
+    asked: list[messages.ChatMessage] = [messages.UserMessage(content="delete the meeting task")]
+    lookup = model.reply(asked, tools)
+    assert lookup.state == LOOKUP
+    results = [
+        messages.ToolMessage(call_id=call.id, name=call.name, result=messages.parse_result(listed(*MEETINGS)))
+        for call in lookup.tool_calls
+    ]
+
+    question = model.reply([*asked, lookup, *results], tools)
+
+    assert question.state == question_state(
+        Question(
+            message="delete the meeting task",
+            candidates=(TaskView(number=1, title="Team meeting"), TaskView(number=3, title="Meeting notes")),
+        )
+    )

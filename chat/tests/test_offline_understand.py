@@ -3,6 +3,7 @@ target, status, edits). Pure functions of the text: no database, no task list.""
 
 import pytest
 
+from chat.agent.offline.intents import mutates
 from chat.agent.offline.requests import Request, Target
 from chat.agent.offline.targets import read_status, read_target
 from chat.agent.offline.text import words
@@ -472,7 +473,7 @@ def test_note_questions(message, target):
     ],
 )
 def test_questions_never_mutate(message):
-    assert not any(request.mutates for request in understand(message))
+    assert not any(mutates(request) for request in understand(message))
 
 
 # Undo and reopen (the agent calls their tools)
@@ -598,7 +599,7 @@ def test_negative_stories_change_nothing(message, word):
 
     assert request.kind == "not_done"
     assert word in request.target.words
-    assert not request.mutates
+    assert not mutates(request)
 
 
 def test_a_called_off_story_says_so():
@@ -753,7 +754,7 @@ def test_times_and_quantities_are_not_task_numbers(message):
     ],
 )
 def test_more_stories_that_complete_nothing(message):
-    assert not any(request.mutates for request in understand(message))
+    assert not any(mutates(request) for request in understand(message))
 
 
 @pytest.mark.parametrize(

@@ -1,91 +1,22 @@
 """What the conversation so far tells about the current message, read from the stored
-messages alone (the agent keeps no state between turns): the task(s) last talked about,
-the list last shown (and where its next page starts), the task last added, and a "which
-one?" question awaiting an answer."""
+messages alone (the agent keeps no state between turns beyond what its messages carry): the
+task(s) last talked about, the list last shown (and where its next page starts), the task
+last added, and a "which one?" question awaiting an answer (`state`)."""
 
-import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from chat.agent.model import ChatMessage
+from chat.agent.messages import AssistantMessage, ChatMessage, TaskPage, TaskResult, ToolMessage, UserMessage
+from chat.agent.offline.state import Question, is_lookup, question_of
+from chat.agent.offline.tool_names import ADD, LIST
+from chat.agent.offline.views import TaskView, next_offset, views
 from todos.models import TASK_STATUSES, TaskStatus
 
-ACTION_TOOLS = frozenset({"add_task", "complete_task", "delete_task", "update_task"})
-SHOW_CALL_PREFIX = "offline_show_"
-LOOKUP_CALL_PREFIX = "offline_lookup_"
-QUESTION_PREFIX = "Which one do you mean: "
+__all__ = ["Context", "Listing", "Question", "TaskView", "read_context"]
+
 MENTIONED_TASK = re.compile(r"\btask (\d+)\b", re.IGNORECASE)
-CANDIDATE = re.compile(r"\btask (\d+) \"([^\"]*)\"", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """A task as a tool result shows it."""
-
-    number: int
-    title: str
-    description: str = ""
-    completed: bool = False
-
-    @classmethod
-    def from_result(cls, task: Any) -> "TaskView | None":
-        if not isinstance(task, dict) or not isinstance(task.get("id"), int):
-            return None
-        return cls(
-            number=task["id"],
-            title=str(task.get("title") or ""),
-            description=str(task.get("description") or ""),
-            completed=bool(task.get("completed")),
-        )
-
-
-@dataclass(frozen=True)
-class TaskPage:
-    """A `list_tasks` result as the agent reads it: one page of the tasks asked for, and the
-    user's totals. A result without paging fields (stored before `list_tasks` paged) is all of
-    them."""
-
-    tasks: tuple[TaskView, ...]
-    totals: dict[str, int]
-    offset: int = 0
-    next_offset: int | None = None
-    remaining: int = 0
-
-    @classmethod
-    def from_result(cls, result: dict[str, Any]) -> "TaskPage | None":
-        if not result.get("success"):
-            return None
-        tasks = tuple(view for item in result.get("tasks") or [] if (view := TaskView.from_result(item)))
-        totals = result.get("totals")
-        if not isinstance(totals, dict) or not all(isinstance(totals.get(key), int) for key in TOTALS):
-            totals = totals_of(tasks)
-        next_offset = result.get("next_offset")
-        return cls(
-            tasks=tasks,
-            totals={key: totals[key] for key in TOTALS},
-            offset=_count(result.get("offset")),
-            next_offset=next_offset if isinstance(next_offset, int) and next_offset > 0 else None,
-            remaining=_count(result.get("remaining")),
-        )
-
-    @property
-    def complete(self) -> bool:
-        """Whether this page holds every task the user has."""
-        return self.offset == 0 and self.next_offset is None and len(self.tasks) >= self.totals["all"]
-
-
-TOTALS = ("all", "pending", "completed")
-
-
-def totals_of(tasks: tuple[TaskView, ...] | list[TaskView]) -> dict[str, int]:
-    """The counts by status of `tasks` (when they are all the user's tasks)."""
-    pending = sum(not task.completed for task in tasks)
-    return {"all": len(tasks), "pending": pending, "completed": len(tasks) - pending}
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+Turn = list[ChatMessage]
 
 
 @dataclass(frozen=True)
@@ -95,14 +26,6 @@ class Listing:
     status: TaskStatus = "all"
     query: str = ""
     next_offset: int | None = None
-
-
-@dataclass(frozen=True)
-class Question:
-    """A "which one do you mean" question from the previous turn, and what it was about."""
-
-    message: str  # the user's message that needed the answer
-    candidates: tuple[TaskView, ...]
 
 
 @dataclass(frozen=True)
@@ -116,137 +39,80 @@ class Context:
     listing: Listing | None = None
 
 
-def content(message: ChatMessage) -> str:
-    text = message.get("content")
-    return text if isinstance(text, str) else ""
-
-
-def tool_result(message: ChatMessage) -> dict[str, Any]:
-    try:
-        result = json.loads(content(message))
-    except (json.JSONDecodeError, TypeError):
-        return {}
-    return result if isinstance(result, dict) else {}
-
-
-def tool_calls(message: ChatMessage) -> list[tuple[str, str]]:
-    """(call id, tool name) for each tool call of an assistant message."""
-    calls = message.get("tool_calls") or []
-    found = []
-    for call in calls if isinstance(calls, list) else []:
-        if isinstance(call, dict) and isinstance(call.get("function"), dict):
-            found.append((str(call.get("id", "")), str(call["function"].get("name", ""))))
-    return found
-
-
-def read_context(history: list[ChatMessage]) -> Context:
+def read_context(history: Sequence[ChatMessage]) -> Context:
     turns = _turns(history)
     if not turns:
         return Context()
-    last_added: int | None = None
-    shown: tuple[int, ...] | None = None
-    listing: Listing | None = None
-    for turn in reversed(turns):  # newest first: stop as soon as both are known
-        for call_id, name, message in reversed(_tool_messages(turn)):
-            # Only the results that can still tell something are parsed.
-            if last_added is None and name == "add_task":
-                result = tool_result(message)
-                if result.get("success") and (task := TaskView.from_result(result.get("task"))):
-                    last_added = task.number
-            elif shown is None and name == "list_tasks" and not call_id.startswith(LOOKUP_CALL_PREFIX):
-                page = TaskPage.from_result(tool_result(message))
-                if page is not None:
-                    shown = tuple(task.number for task in page.tasks)
-                    listing = _listing(page, _call_arguments(turn).get(call_id, {}))
-        if last_added is not None and shown is not None:
-            break
+    last_added, shown, listing = _last_added_and_shown(turns)
     previous = turns[-1]
-    acted = [
-        task
-        for _, name, message in _tool_messages(previous)
-        if name in ACTION_TOOLS
-        and (result := tool_result(message)).get("success")
-        and (task := TaskView.from_result(result.get("task")))
-    ]
-    reply = content(previous[-1]) if previous[-1].get("role") == "assistant" else ""
+    results = [message for message in previous if isinstance(message, ToolMessage)]
+    acted = tuple(TaskView.of(message.result.task) for message in results if isinstance(message.result, TaskResult))
+    last = previous[-1]
+    reply = last.content if isinstance(last, AssistantMessage) else ""
     mentioned = tuple(dict.fromkeys(int(number) for number in MENTIONED_TASK.findall(reply)))
     return Context(
-        focus=tuple(acted) or _mentioned_tasks(previous, mentioned),
+        focus=acted or _mentioned_tasks(results, mentioned),
         shown=shown or (),
         last_added=last_added,
-        question=_question(previous, reply),
-        after_add=any(name == "add_task" for _, name, _ in _tool_messages(previous)),
+        question=question_of(last) if isinstance(last, AssistantMessage) else None,
+        after_add=any(message.name == ADD for message in results),
         mentioned=mentioned,
         listing=listing,
     )
 
 
-def _turns(history: list[ChatMessage]) -> list[list[ChatMessage]]:
-    turns: list[list[ChatMessage]] = []
+def _last_added_and_shown(turns: list[Turn]) -> tuple[int | None, tuple[int, ...] | None, Listing | None]:
+    """The task last added, and the numbers and listing of the list last shown to the user."""
+    last_added: int | None = None
+    shown: tuple[int, ...] | None = None
+    listing: Listing | None = None
+    for turn in reversed(turns):  # newest first: stop as soon as both are known
+        calls = {
+            call.id: call for message in turn if isinstance(message, AssistantMessage) for call in message.tool_calls
+        }
+        looked_up = {
+            call.id
+            for message in turn
+            if isinstance(message, AssistantMessage) and is_lookup(message)
+            for call in message.tool_calls
+        }
+        for message in reversed([message for message in turn if isinstance(message, ToolMessage)]):
+            result = message.result
+            if last_added is None and message.name == ADD and isinstance(result, TaskResult):
+                last_added = TaskView.of(result.task).number
+            elif shown is None and message.name == LIST and isinstance(result, TaskPage):
+                if message.call_id not in looked_up:
+                    shown = tuple(task.get("id", 0) for task in result.tasks)
+                    call = calls.get(message.call_id)
+                    listing = _listing(result, call.arguments if call is not None and call.arguments else {})
+        if last_added is not None and shown is not None:
+            break
+    return last_added, shown, listing
+
+
+def _turns(history: Sequence[ChatMessage]) -> list[Turn]:
+    turns: list[Turn] = []
     for message in history:
-        if message.get("role") == "user":
+        if isinstance(message, UserMessage):
             turns.append([message])
-        elif turns and message.get("role") in {"assistant", "tool"}:
+        elif turns and isinstance(message, AssistantMessage | ToolMessage):
             turns[-1].append(message)
     return turns
 
 
-def _tool_messages(turn: list[ChatMessage]) -> list[tuple[str, str, ChatMessage]]:
-    """(call id, tool name, message) for each tool result of the turn, unparsed."""
-    names: dict[str, str] | None = None
-    found = []
-    for message in turn:
-        if message.get("role") != "tool":
-            continue
-        call_id = str(message.get("tool_call_id", ""))
-        name = str(message.get("name") or "")
-        if not name:
-            if names is None:
-                names = {call: tool for item in turn for call, tool in tool_calls(item)}
-            name = names.get(call_id, "")
-        found.append((call_id, name, message))
-    return found
-
-
-def _call_arguments(turn: list[ChatMessage]) -> dict[str, dict[str, Any]]:
-    """The arguments of each tool call of the turn, by call id."""
-    found: dict[str, dict[str, Any]] = {}
-    for message in turn:
-        for call in message.get("tool_calls") or []:
-            if isinstance(call, dict) and isinstance(call.get("function"), dict):
-                try:
-                    arguments = json.loads(call["function"].get("arguments") or "{}")
-                except (json.JSONDecodeError, TypeError):
-                    arguments = {}
-                found[str(call.get("id", ""))] = arguments if isinstance(arguments, dict) else {}
-    return found
-
-
-def _listing(page: TaskPage, arguments: dict[str, Any]) -> Listing:
+def _listing(page: TaskPage, arguments: dict[str, object]) -> Listing:
     status: TaskStatus = next((status for status in TASK_STATUSES if status == arguments.get("status")), "all")
     query = arguments.get("query")
-    return Listing(status=status, query=query if isinstance(query, str) else "", next_offset=page.next_offset)
+    return Listing(status=status, query=query if isinstance(query, str) else "", next_offset=next_offset(page))
 
 
-def _results(turn: list[ChatMessage]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(call_id, name, tool_result(message)) for call_id, name, message in _tool_messages(turn)]
-
-
-def _mentioned_tasks(turn: list[ChatMessage], numbers: tuple[int, ...]) -> tuple[TaskView, ...]:
+def _mentioned_tasks(results: list[ToolMessage], numbers: tuple[int, ...]) -> tuple[TaskView, ...]:
     """The tasks the last reply named ("No, task 1 "Call the plumber" is still open")."""
     known: dict[int, TaskView] = {}
-    for _, _, result in _results(turn):
-        for item in [result.get("task"), *(result.get("tasks") or [])]:
-            if task := TaskView.from_result(item):
-                known[task.number] = task
+    for message in results if numbers else ():
+        result = message.result
+        if isinstance(result, TaskResult):
+            known[result.task.get("id", 0)] = TaskView.of(result.task)
+        elif isinstance(result, TaskPage):
+            known.update((task.number, task) for task in views(result))
     return tuple(known.get(number, TaskView(number=number, title="")) for number in numbers)
-
-
-def _question(turn: list[ChatMessage], reply: str) -> Question | None:
-    if QUESTION_PREFIX not in reply:
-        return None
-    asked = reply[reply.index(QUESTION_PREFIX) :]
-    candidates = tuple(TaskView(number=int(number), title=title) for number, title in CANDIDATE.findall(asked))
-    if not candidates:
-        return None
-    return Question(message=content(turn[0]), candidates=candidates)

@@ -254,8 +254,12 @@ FILLER_WORDS = {
     "heyo", "heya", "oi", "shoot", "dang", "damn", "argh", "whoops", "hm", "anyway",
 }  # fmt: skip
 
-# A request for something no tool does.
-REMINDER_CHANNELS = {"text", "sms", "email", "e-mail", "ping", "notify", "alert", "call", "message", "remind", "wake"}
+# Ways to reach the user ("text me", "call me"), which no tool does.
+CONTACT_VERBS = {
+    "text", "sms", "email", "e-mail", "ping", "notify", "alert", "call", "message", "wake", "buzz", "phone",
+    "telephone", "ring",
+}  # fmt: skip
+# Words of a request for due dates and priorities, which no tool keeps.
 DUE_WORDS = {"due", "overdue", "deadline", "deadlines", "priority", "priorities", "urgent", "late"}
 
 QUESTION_OPENERS = {

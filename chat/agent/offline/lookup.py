@@ -14,22 +14,26 @@ second round fetches what the requests name:
 - "the last one", "the last one I added" (with nothing in the conversation): the last page;
 - "all the completed ones": the first page of that status (acting on at most a page).
 
-Each round is one model call whose tool calls are all `list_tasks` (at most `SEARCHES`), with
-ids starting with `LOOKUP_CALL_PREFIX` (so the context never takes them for a list shown to the
-user). Like every stage, this is a pure function of what the conversation holds, recomputed at
-each call.
+Each round is one model call whose tool calls are all `list_tasks` (at most `SEARCHES`), marked
+as a lookup in its `state` (so the context never takes them for a list shown to the user).
+Like every stage, this is a pure function of what the conversation holds, recomputed at each
+call.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
-from chat.agent.offline.context import Context, TaskPage, TaskView
+from chat.agent.messages import TaskPage, TaskTotals
+from chat.agent.offline.context import Context
+from chat.agent.offline.intents import needs_task_list
 from chat.agent.offline.lexicon import LIGHT_VERBS, STOP_WORDS
 from chat.agent.offline.requests import Request
 from chat.agent.offline.text import stem
+from chat.agent.offline.tool_names import LIST
+from chat.agent.offline.views import TaskView, holds_everything, page_totals, views
 
 ToolCallSpec = tuple[str, dict[str, Any]]
-FIRST_PAGE: ToolCallSpec = ("list_tasks", {"status": "all"})
+FIRST_PAGE: ToolCallSpec = (LIST, {"status": "all"})
 # Each search can bring a page of tasks into the turn, whose messages the prompt budget cannot
 # cut: at most this many searches a round, and at most this many words a search.
 SEARCHES = 3
@@ -40,13 +44,13 @@ SEARCH_WORDS = 4
 def lookup_calls(requests: list[Request], rounds: list[list[TaskPage | None]], context: Context) -> list[ToolCallSpec]:
     """The `list_tasks` calls of the next lookup round, given the pages of the rounds so far
     (in the order of their calls); none once the pages read are enough to resolve `requests`."""
-    wanted = [request for request in requests if request.needs_task_list]
+    wanted = [request for request in requests if needs_task_list(request)]
     if not wanted:
         return []
     if not rounds:
         return [FIRST_PAGE]
     first = rounds[0][0] if rounds[0] else None
-    if first is None or first.complete:
+    if first is None or holds_everything(first):
         return []
     searches = _unique(call for request in wanted for call in _searches(request, first, context))[:SEARCHES]
     if len(rounds) == 1:
@@ -59,18 +63,18 @@ def lookup_calls(requests: list[Request], rounds: list[list[TaskPage | None]], c
         ]
         # The longest words first: the likeliest to name few tasks.
         words = sorted(dict.fromkeys(word for query in unmatched for word in query.split()), key=len, reverse=True)
-        return [("list_tasks", {"status": "all", "query": word}) for word in words[:SINGLE_WORD_SEARCHES]]
+        return [(LIST, {"status": "all", "query": word}) for word in words[:SINGLE_WORD_SEARCHES]]
     return []
 
 
-def looked_up(rounds: list[list[TaskPage | None]]) -> tuple[list[TaskView] | None, dict[str, int] | None]:
+def looked_up(rounds: list[list[TaskPage | None]]) -> tuple[list[TaskView] | None, TaskTotals | None]:
     """The tasks the lookup rounds read (in number order, each once) and the user's totals;
     (None, None) when the first page could not be read."""
     first = rounds[0][0] if rounds and rounds[0] else None
     if first is None:
         return None, None
-    tasks = {task.number: task for pages in rounds for page in pages if page is not None for task in page.tasks}
-    return [tasks[number] for number in sorted(tasks)], first.totals
+    tasks = {task.number: task for pages in rounds for page in pages if page is not None for task in views(page)}
+    return [tasks[number] for number in sorted(tasks)], page_totals(first)
 
 
 def search_words(words: Iterable[str]) -> list[str]:
@@ -92,18 +96,18 @@ def _searches(request: Request, first: TaskPage, context: Context) -> list[ToolC
     calls: list[ToolCallSpec] = []
     if request.replace is not None:
         if words := search_words(request.replace[0].lower().split()):
-            calls.append(("list_tasks", {"status": "all", "query": " ".join(words)}))
+            calls.append((LIST, {"status": "all", "query": " ".join(words)}))
     if target.words and (words := search_words(target.words)):
-        calls.append(("list_tasks", {"status": "all", "query": " ".join(words)}))
-    shown = {task.number for task in first.tasks}
+        calls.append((LIST, {"status": "all", "query": " ".join(words)}))
+    shown = {task.number for task in views(first)}
     for number in target.numbers if request.kind.startswith("ask_") else ():
         if number not in shown and number > size:
-            calls.append(("list_tasks", {"status": "all", "offset": number - size}))
+            calls.append((LIST, {"status": "all", "offset": number - size}))
     last_ordinal = (target.ordinal or 0) < 0 or any(place < 0 for place in target.ordinals)
     if (target.last_added and context.last_added is None) or (last_ordinal and not context.shown):
-        calls.append(("list_tasks", {"status": "all", "offset": max(first.totals["all"] - size, 0)}))
+        calls.append((LIST, {"status": "all", "offset": max(page_totals(first)["all"] - size, 0)}))
     if target.everything in ("pending", "completed"):
-        calls.append(("list_tasks", {"status": target.everything}))
+        calls.append((LIST, {"status": target.everything}))
     return calls
 
 

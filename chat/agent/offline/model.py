@@ -1,7 +1,8 @@
 """`OfflineModel`: the built-in agent, a model client that needs no network and no key.
 
 It works through the same tools and the same seam (`ModelClient`, as a `LocalModel`) as a real model,
-and keeps no state: each call rereads the conversation and recomputes the turn's steps.
+and keeps no state of its own: each call rereads the conversation (and the structured `state`
+its earlier messages carry) and recomputes the turn's steps.
     1. understand the user's message (with what the conversation says about it);
     2. if a step needs the user's task list, call `list_tasks` first (and search with it when
        the user has more tasks than a page: `lookup`);
@@ -9,92 +10,109 @@ and keeps no state: each call rereads the conversation and recomputes the turn's
     4. reply from their results.
 """
 
-import json
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ToolCall, Usage
-from chat.agent.offline import replies
-from chat.agent.offline.act import ToolCallSpec, answer_question, needs_task_list, plan_steps
-from chat.agent.offline.context import (
-    LOOKUP_CALL_PREFIX,
-    SHOW_CALL_PREFIX,
+from chat.agent import model as dict_model
+from chat.agent.messages import (
+    AssistantMessage,
+    ChatMessage,
+    SystemMessage,
     TaskPage,
-    content,
-    read_context,
-    tool_calls,
-    tool_result,
+    ToolCall,
+    ToolFailure,
+    ToolMessage,
+    ToolResult,
+    UserMessage,
 )
+from chat.agent.offline import boundary, replies
+from chat.agent.offline.act import Situation, Step, ToolCallSpec
+from chat.agent.offline.answers import answer_question
+from chat.agent.offline.context import read_context
+from chat.agent.offline.intents import needs_task_list, plan_steps, result_line
 from chat.agent.offline.lookup import looked_up, lookup_calls
+from chat.agent.offline.state import LOOKUP, Question, State, is_lookup, question_state
+from chat.agent.offline.tool_names import CALL_PREFIX
 from chat.agent.offline.understand import understand
 
+MISSING_RESULT = ToolFailure(error="the tool failed", code="tool_failed")
 
-class OfflineModel(LocalModel):
+
+class OfflineModel(dict_model.LocalModel):
     backend = "offline"
     model = "offline"
     # Understanding a message takes well under a millisecond; one step is bounded by its tools.
     longest_step = timedelta(seconds=60)
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+    def complete(
+        self, messages: list[dict_model.ChatMessage], tools: list[dict[str, Any]]
+    ) -> dict_model.AssistantMessage:
+        # The boundary with the dict messages the rest of the system still passes (see `boundary`).
+        typed = boundary.typed_messages(messages)
+        return boundary.model_message(self.reply(typed, boundary.tool_names(tools)))
+
+    def reply(self, messages: Sequence[ChatMessage], tools: frozenset[str]) -> AssistantMessage:
+        """The next assistant message of the turn that `messages` end with; `tools`: the names
+        of the tools on offer."""
         start = next(
-            (index for index in range(len(messages) - 1, -1, -1) if messages[index].get("role") == "user"), None
+            (index for index in range(len(messages) - 1, -1, -1) if isinstance(messages[index], UserMessage)), None
         )
         if start is None:
             return AssistantMessage(content=replies.HELP)
-        context = read_context([message for message in messages[:start] if message.get("role") != "system"])
-        requests = answer_question(understand(content(messages[start]), after_add=context.after_add), context)
+        asked = messages[start]
+        said = asked.content if isinstance(asked, UserMessage) else ""
+        context = read_context([message for message in messages[:start] if not isinstance(message, SystemMessage)])
+        requests = answer_question(understand(said, after_add=context.after_add), context)
         turn = messages[start + 1 :]
-        lookups = [_batch_results(message, turn) for message in turn if tool_calls(message) and _is_lookup(message)]
-        done = [_batch_results(message, turn) for message in turn if tool_calls(message) and not _is_lookup(message)]
-        tasks, totals = None, None
-        if needs_task_list(requests):
-            rounds = [[TaskPage.from_result(result) for result in results] for results in lookups]
+        batches = [message for message in turn if isinstance(message, AssistantMessage) and message.tool_calls]
+        results = {message.call_id: message.result for message in turn if isinstance(message, ToolMessage)}
+        lookups = [_results(batch, results) for batch in batches if is_lookup(batch)]
+        done = [_results(batch, results) for batch in batches if not is_lookup(batch)]
+        situation = Situation(tasks=None, totals=None, context=context, tools=tools)
+        if any(needs_task_list(request) for request in requests):
+            rounds = [[result if isinstance(result, TaskPage) else None for result in batch] for batch in lookups]
             if not done and (lookup := lookup_calls(requests, rounds, context)):
-                return _call(lookup, prefix=LOOKUP_CALL_PREFIX)
+                return _call(lookup, state=LOOKUP)
             tasks, totals = looked_up(rounds)
             if tasks is None:
                 return AssistantMessage(content=replies.UNREADABLE_TASKS)
-        names = frozenset(str(tool.get("function", {}).get("name", "")) for tool in tools)
-        steps = plan_steps(requests, tasks=tasks, totals=totals, context=context, tools=names)
+            situation = Situation(tasks=tasks, totals=totals, context=context, tools=tools)
+        steps = plan_steps(requests, situation)
         if not done:
             calls = [call for step in steps for call in step.calls]
             if calls:
                 return _call(calls)
-        results = iter(done[0] if done else [])
-        lines: list[str] = []
-        for step in steps:
-            if step.answer:
-                lines.append(step.answer)
-            for name, arguments in step.calls:
-                outcome = next(results, None)
-                if outcome is not None:
-                    lines.append(replies.result_line(name, arguments, outcome))
-        questions = [line for line in lines if line.startswith(replies.QUESTION_PREFIX)]
-        text = "\n".join([line for line in lines if line not in questions] + questions)
-        return AssistantMessage(content=text or replies.UNCLEAR)
+        return _reply(steps, done[0] if done else [], said)
 
 
-def _batch_results(call_message: ChatMessage, turn: list[ChatMessage]) -> list[dict[str, Any]]:
+def _results(batch: AssistantMessage, results: dict[str, ToolResult]) -> list[ToolResult]:
     """The results of one assistant message's tool calls, in the order of the calls."""
-    by_id = {
-        str(message.get("tool_call_id")): tool_result(message) for message in turn if message.get("role") == "tool"
-    }
-    return [by_id.get(call_id, {}) for call_id, _ in tool_calls(call_message)]
+    return [results.get(call.id, MISSING_RESULT) for call in batch.tool_calls]
 
 
-def _is_lookup(message: ChatMessage) -> bool:
-    """Whether an assistant message's tool calls read tasks for resolving (see `lookup`)."""
-    return all(call_id.startswith(LOOKUP_CALL_PREFIX) for call_id, _ in tool_calls(message))
+def _reply(steps: list[Step], results: list[ToolResult], said: str) -> AssistantMessage:
+    """The reply from the steps' answers and their calls' results; questions last, with what
+    they ask kept as the message's state."""
+    outcomes = iter(results)
+    lines: list[str] = []
+    questions: list[str] = []
+    candidates = [task for step in steps for task in step.question]
+    for step in steps:
+        if step.answer:
+            (questions if step.question else lines).append(step.answer)
+        for name, arguments in step.calls:
+            outcome = next(outcomes, None)
+            if outcome is not None:
+                lines.append(result_line(name, arguments, outcome))
+    text = "\n".join(lines + questions)
+    state: State | None = question_state(Question(message=said, candidates=tuple(candidates))) if candidates else None
+    return AssistantMessage(content=text or replies.UNCLEAR, state=state)
 
 
-def _call(calls: list[ToolCallSpec], prefix: str = "offline_") -> AssistantMessage:
-    tool_calls_ = tuple(
-        ToolCall(
-            id=f"{SHOW_CALL_PREFIX if name == 'list_tasks' and prefix == 'offline_' else prefix}{uuid.uuid4().hex}",
-            name=name,
-            arguments=json.dumps(arguments),
-        )
-        for name, arguments in calls
+def _call(calls: list[ToolCallSpec], state: State | None = None) -> AssistantMessage:
+    tool_calls = tuple(
+        ToolCall.of(id=f"{CALL_PREFIX}{uuid.uuid4().hex}", name=name, arguments=arguments) for name, arguments in calls
     )
-    return AssistantMessage(tool_calls=tool_calls_, usage=Usage())
+    return AssistantMessage(tool_calls=tool_calls, state=state)

@@ -4,10 +4,13 @@ Every sentence the offline agent can say is here, so its voice is in one place."
 
 from typing import Any
 
-from chat.agent.offline.context import QUESTION_PREFIX, TaskPage, TaskView
+from chat.agent.messages import TaskPage, TaskResult, TaskTotals, ToolFailure, ToolResult, UndoResult
 from chat.agent.offline.requests import Target
 from chat.agent.offline.text import capitalise
+from chat.agent.offline.views import TaskView, views
 from todos.models import TaskStatus
+
+QUESTION_PREFIX = "Which one do you mean: "
 
 EXAMPLES = (
     '"add buy milk", "show my tasks", "mark task 2 as done", "rename task 1 to Call mom" or "delete the meeting task"'
@@ -106,7 +109,7 @@ def no_such_words(task: TaskView, words: str) -> str:
     return f'{capitalise(label(task))} doesn\'t contain "{words}", so I left it as it is.'
 
 
-def count(totals: dict[str, int], status: TaskStatus) -> str:
+def count(totals: TaskTotals, status: TaskStatus) -> str:
     pending, done = totals["pending"], totals["completed"]
     if status == "pending":
         return f"You have {_tasks(pending)} still to do."
@@ -156,7 +159,7 @@ def list_page(page: TaskPage, status: TaskStatus, query: str = "") -> str:
     if page.offset or page.remaining:
         first, last = page.offset + 1, page.offset + len(page.tasks)
         heading = f"{heading.removesuffix(':')} ({first:,} to {last:,} of {last + page.remaining:,}):"
-    lines = [heading, *_task_lines(list(page.tasks), status)]
+    lines = [heading, *_task_lines(list(views(page)), status)]
     if page.remaining:
         following = min(page.remaining, len(page.tasks))
         lines.append(f'...and {page.remaining:,} more; say "show more" to see the next {following:,}.')
@@ -184,44 +187,66 @@ UNDONE = {
 }
 
 
-def undone(result: dict[str, Any]) -> str:
+def undone(arguments: dict[str, Any], result: ToolResult) -> str:
+    if not isinstance(result, UndoResult):
+        return "Undone."
     parts = []
-    for change in result.get("undone") or []:
-        task = TaskView.from_result(change.get("task")) if isinstance(change, dict) else None
-        if task is not None:
-            template = UNDONE.get(str(change.get("action")), "{label} is as it was")
-            parts.append(template.format(label=label(task)))
+    for change in result.undone:
+        template = UNDONE.get(change.action, "{label} is as it was")
+        parts.append(template.format(label=label(TaskView.of(change.task))))
     return f"Undone: {', '.join(parts)}." if parts else "Undone."
 
 
-def result_line(name: str, arguments: dict[str, Any], result: dict[str, Any]) -> str:
-    """One sentence for one tool result."""
-    if not result.get("success"):
-        if result.get("code") == "task_not_found":
-            number = result.get("task_id", arguments.get("task_id"))
-            return f"I couldn't find task {number}. {SHOW_TASKS_HINT}"
-        return f"Sorry, I couldn't do that: {result.get('error', 'the tool failed')}"
-    if name == "undo_last_turn":
-        return undone(result)
-    if name == "list_tasks":
-        page = TaskPage.from_result(result)
-        status: TaskStatus = arguments["status"] if arguments.get("status") in ("pending", "completed") else "all"
-        query = arguments.get("query")
-        if page is None:  # not a success: answered above
-            return EMPTY_LISTS[status]
-        return list_page(page, status, query if isinstance(query, str) else "")
-    task = TaskView.from_result(result.get("task"))
-    if task is None:
+def failure(arguments: dict[str, Any], result: ToolResult) -> str | None:
+    """What a failed tool call is said as; None when it did not fail."""
+    if not isinstance(result, ToolFailure):
+        return None
+    if result.code == "task_not_found":
+        number = result.task_id if result.task_id is not None else arguments.get("task_id")
+        return f"I couldn't find task {number}. {SHOW_TASKS_HINT}"
+    return f"Sorry, I couldn't do that: {result.error}"
+
+
+def listed(arguments: dict[str, Any], result: ToolResult) -> str:
+    status: TaskStatus = arguments["status"] if arguments.get("status") in ("pending", "completed") else "all"
+    if not isinstance(result, TaskPage):
+        return EMPTY_LISTS[status]
+    query = arguments.get("query")
+    return list_page(result, status, query if isinstance(query, str) else "")
+
+
+def _task(result: ToolResult) -> TaskView | None:
+    return TaskView.of(result.task) if isinstance(result, TaskResult) else None
+
+
+def added(arguments: dict[str, Any], result: ToolResult) -> str:
+    if (task := _task(result)) is None:
         return "Done."
-    if name == "add_task":
-        note = f" (note: {task.description})" if task.description else ""
-        return f'Added task {task.number}: "{task.title}"{note}.'
-    if name == "complete_task":
-        return f'Marked task {task.number} "{task.title}" as completed.'
-    if name == "delete_task":
-        return f'Deleted task {task.number} "{task.title}".'
-    if name == "reopen_task":
-        return f'Reopened task {task.number} "{task.title}": it is not done any more.'
+    note = f" (note: {task.description})" if task.description else ""
+    return f'Added task {task.number}: "{task.title}"{note}.'
+
+
+def completed(arguments: dict[str, Any], result: ToolResult) -> str:
+    if (task := _task(result)) is None:
+        return "Done."
+    return f'Marked task {task.number} "{task.title}" as completed.'
+
+
+def deleted(arguments: dict[str, Any], result: ToolResult) -> str:
+    if (task := _task(result)) is None:
+        return "Done."
+    return f'Deleted task {task.number} "{task.title}".'
+
+
+def reopened(arguments: dict[str, Any], result: ToolResult) -> str:
+    if (task := _task(result)) is None:
+        return "Done."
+    return f'Reopened task {task.number} "{task.title}": it is not done any more.'
+
+
+def updated(arguments: dict[str, Any], result: ToolResult) -> str:
+    if (task := _task(result)) is None:
+        return "Done."
     if arguments.get("description") == "":
         change = " (note removed)"
     elif arguments.get("description"):

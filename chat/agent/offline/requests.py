@@ -26,8 +26,6 @@ RequestKind = Literal[
     "chat",  # greeting, thanks, help, cancel, nothing understood: `topic`
     "target",  # only names a task: an answer to "which one?", or the subject of a later clause
 ]
-MUTATING_KINDS = frozenset({"add", "complete", "delete", "update", "story"})
-LOOKUP_KINDS = frozenset({"count", "ask_status", "ask_number", "ask_task", "ask_note", "story", "not_done"})
 
 
 @dataclass(frozen=True)
@@ -71,13 +69,3 @@ class Request:
     replace: tuple[str, str] | None = None  # (old words, new words) in the title
     status: TaskStatus = "all"
     topic: str = ""
-
-    @property
-    def mutates(self) -> bool:
-        return self.kind in MUTATING_KINDS
-
-    @property
-    def needs_task_list(self) -> bool:
-        if self.kind in LOOKUP_KINDS or self.replace is not None:
-            return True
-        return self.kind in {"complete", "delete", "update", "reopen"} and self.target.needs_task_list

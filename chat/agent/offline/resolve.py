@@ -9,10 +9,11 @@ share it. Several equally good matches are a question for the user, never a gues
 from collections import Counter
 from dataclasses import dataclass
 
-from chat.agent.offline.context import Context, TaskView
+from chat.agent.offline.context import Context
 from chat.agent.offline.lexicon import LIGHT_VERBS, STOP_WORDS
 from chat.agent.offline.requests import Target
 from chat.agent.offline.text import similar, stem, words
+from chat.agent.offline.views import TaskView
 
 LIGHT_STEMS = frozenset(stem(word) for word in LIGHT_VERBS)
 

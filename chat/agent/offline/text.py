@@ -10,14 +10,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from chat.agent.offline.lexicon import (
-    IRREGULAR_PAST,
-    KNOWN_WORDS,
-    NUMBER_WORDS,
-    ORDINAL_WORDS,
-    SHORT_TYPOS,
-    SHORTHAND,
-)
+from chat.agent.offline.lexicon import IRREGULAR_PAST, KNOWN_WORDS, NUMBER_WORDS, ORDINAL_WORDS, SHORT_TYPOS, SHORTHAND
 
 HOW_SHORTHAND = re.compile(r"\bhw\s+(?=(?:many|much|mny|long|do|does|is|are)\b)", re.IGNORECASE)
 CHECK_MARKS = {"\u2713", "\u2714", "\u2705", "\u2611", "\u2612"}

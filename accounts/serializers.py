@@ -17,16 +17,26 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ("id", "username", "email", "name")
+        fields = ("id", "username", "email", "name", "time_zone")
         read_only_fields = fields
+
+
+def time_zone_field(**kwargs: object) -> serializers.CharField:
+    # The service checks the name (a 400 `invalid_time_zone`); the serializer only its type.
+    return serializers.CharField(
+        help_text="An IANA time zone name such as Europe/Berlin (default UTC): the user's today, and what "
+        "their tasks' due dates and times mean.",
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 class RegisterSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    time_zone = time_zone_field(required=False)
 
     class Meta:
         model = User
-        fields = ("username", "password", "email", "name")
+        fields = ("username", "password", "email", "name", "time_zone")
         extra_kwargs = {"email": {"required": False}, "name": {"required": False}}
 
     def validate(self, attrs: dict) -> dict:
@@ -36,6 +46,10 @@ class RegisterSerializer(serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError({"password": list(error.messages)}) from error
         return attrs
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    time_zone = time_zone_field(required=False)
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):

@@ -30,10 +30,11 @@ def test_adding_in_admin_gives_the_next_number(staff_client):
     owner = UserFactory()
     TodoFactory(owner=owner)
     response = staff_client.post(
-        "/admin/todos/todo/add/", {"owner": owner.pk, "title": "From admin", "description": ""}
+        "/admin/todos/todo/add/", {"owner": owner.pk, "title": "From admin", "description": "", "priority": "high"}
     )
     assert response.status_code == 302
-    assert Todo.objects.get(title="From admin").number == 2
+    created = Todo.objects.get(title="From admin")
+    assert (created.number, created.priority) == (2, "high")
 
 
 def test_users_in_admin(staff_client):

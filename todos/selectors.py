@@ -133,17 +133,20 @@ _PRIORITY_RANK = Case(
 
 
 def _order(ordering: str) -> list[OrderBy]:
-    """`due` and `completed_at` put tasks without one last either way; the number breaks ties."""
+    """`due` and `completed_at` put tasks without one last either way; on one day, a task without
+    a time comes after the timed ones (before them descending). The number breaks ties."""
     descending = ordering.startswith("-")
     name = ordering.lstrip("-")
     keys: dict[str, list[F | Case]] = {
         "number": [],
-        "due": [F("due_date"), F("due_time")],
+        "due": [F("due_date")],
         "priority": [_PRIORITY_RANK],
         "created_at": [F("created_at")],
         "completed_at": [F("completed_at")],
     }
     order = [key.desc(nulls_last=True) if descending else key.asc(nulls_last=True) for key in keys[name]]
+    if name == "due":
+        order.append(F("due_time").desc(nulls_first=True) if descending else F("due_time").asc(nulls_last=True))
     return [*order, F("number").desc() if descending and name == "number" else F("number").asc()]
 
 

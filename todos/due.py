@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 
 import dateparser
 
-from todos.errors import InvalidDueString
-from todos.recurrence import NUMBERS, first_on_or_after, next_after, repeat_phrase
+from todos.errors import InvalidDueString, InvalidRecurrence
+from todos.recurrence import NUMBERS, clean_rule, first_on_or_after, next_after, repeat_phrase
 
 DUE_STRING_MAX_LENGTH = 100
 # "tonight" without a time: the evening.
@@ -92,9 +92,10 @@ def _parse_date(text: str, *, now: datetime) -> date:
         return special
     # Digits alone ("5", "14") are not a date: dateparser would make one up.
     if not re.search(r"[a-z]", text):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
             return date.fromisoformat(text)
-        raise InvalidDueString()
+        except ValueError:
+            raise InvalidDueString() from None
     parsed = dateparser.parse(
         text,
         languages=["en"],
@@ -118,6 +119,10 @@ def _in_hours(text: str, *, now: datetime) -> ParsedDue | None:
 def _repeating(rule: str, rest: str, at: time | None, *, now: datetime) -> ParsedDue:
     """The first occurrence from now on (or from the start date the words name)."""
     start = _parse_date(rest, now=now) if rest else now.date()
+    try:
+        clean_rule(rule, start=start)
+    except InvalidRecurrence:
+        raise InvalidDueString() from None
     local_now = now.replace(tzinfo=None)
     first = first_on_or_after(rule, moment=datetime.combine(start, at or time()))
     if first is not None and at is not None and first < local_now:

@@ -16,9 +16,18 @@ from dateutil.rrule import rrule, rrulestr
 from todos.errors import InvalidRecurrence
 
 RECURRENCE_MAX_LENGTH = 200
-# Rules finer than a day make no sense for a task with a due date; a COUNT would restart
-# from each new due date, so it is refused too.
-_REFUSED_PARTS = ("FREQ=HOURLY", "FREQ=MINUTELY", "FREQ=SECONDLY", "COUNT=", "DTSTART", "BYHOUR", "BYMINUTE")
+MAX_INTERVAL = 999
+# The parts each frequency takes. Rules finer than a day make no sense for a task with a due
+# date; a COUNT would restart from each new due date. dateutil walks a rule period by period
+# until one matches, so a daily rule that can never match ("BYMONTH=2;BYMONTHDAY=30") would
+# walk day by day to the year 9999: day-of-month and month filters need a monthly or yearly rule.
+_COMMON = {"FREQ", "INTERVAL", "UNTIL", "WKST", "BYDAY"}
+_PARTS = {
+    "DAILY": _COMMON,
+    "WEEKLY": _COMMON,
+    "MONTHLY": _COMMON | {"BYMONTHDAY"},
+    "YEARLY": _COMMON | {"BYMONTHDAY", "BYMONTH"},
+}
 
 WEEKDAYS = {
     "monday": "MO", "mon": "MO", "tuesday": "TU", "tue": "TU", "tues": "TU",
@@ -95,30 +104,55 @@ def _rule(body: str, *, start: datetime) -> rrule:
     return parsed
 
 
+def _check_parts(body: str) -> None:
+    parts = [part.partition("=") for part in body.split(";")]
+    names = [name for name, _, _ in parts]
+    values = {name: value for name, _, value in parts}
+    frequency = values.get("FREQ", "")
+    if frequency not in _PARTS or len(set(names)) != len(names) or not set(names) <= _PARTS[frequency]:
+        raise InvalidRecurrence()
+    if any(not value for value in values.values()):
+        raise InvalidRecurrence()
+    interval = values.get("INTERVAL", "1")
+    # dateutil loops for ever on an interval of 0.
+    if not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL:
+        raise InvalidRecurrence()
+    for name, limit in (("BYMONTHDAY", 31), ("BYMONTH", 12)):
+        for number in values.get(name, "1").split(","):
+            if not re.fullmatch(r"-?\d{1,2}", number) or not 1 <= abs(int(number)) <= limit:
+                raise InvalidRecurrence()
+    if values.get("BYMONTH", "1").startswith("-"):
+        raise InvalidRecurrence()
+
+
 def clean_rule(value: object, *, start: date) -> str:
     """The rule body, upper case; `InvalidRecurrence` unless dateutil reads it as one rule
-    that repeats by days or longer."""
+    that repeats by days or longer and has an occurrence from `start` on."""
     if not isinstance(value, str):
         raise InvalidRecurrence()
     body = value.strip().upper().removeprefix("RRULE:")
-    if not body or len(body) > RECURRENCE_MAX_LENGTH or "\n" in body or "\x00" in body:
+    if not body or len(body) > RECURRENCE_MAX_LENGTH or not body.isascii() or not body.isprintable():
         raise InvalidRecurrence()
-    if any(part in body for part in _REFUSED_PARTS) or not body.startswith("FREQ="):
+    _check_parts(body)
+    if first_on_or_after(body, moment=datetime.combine(start, time())) is None:
         raise InvalidRecurrence()
-    try:
-        _rule(body, start=datetime.combine(start, time()))
-    except (ValueError, TypeError, KeyError, OverflowError):
-        raise InvalidRecurrence() from None
     return body
 
 
 def first_on_or_after(body: str, *, moment: datetime) -> datetime | None:
-    """The rule's first occurrence at or after `moment` (naive local), which is its start."""
-    following: datetime | None = _rule(body, start=moment).after(moment, inc=True)
+    """The rule's first occurrence at or after `moment` (naive local), which is its start;
+    None if it has none (within the search's reach)."""
+    try:
+        following: datetime | None = _rule(body, start=moment).after(moment, inc=True)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        raise InvalidRecurrence() from None
     return following
 
 
 def next_after(body: str, *, due: datetime) -> datetime | None:
     """The occurrence after `due` (naive local) when the rule starts at `due`; None if it ended."""
-    following: datetime | None = _rule(body, start=due).after(due)
+    try:
+        following: datetime | None = _rule(body, start=due).after(due)
+    except (OverflowError, ValueError):
+        return None  # past the last date there is
     return following

@@ -50,7 +50,10 @@ def test_a_weekday_without_a_time_has_no_time():
     assert parse_due("monday", now=NOW).due_time is None
 
 
-@pytest.mark.parametrize("words", ["blah", "someday", "soon", "5", "at 25:00", "13pm", "every", "every blue moon", ""])
+@pytest.mark.parametrize(
+    "words",
+    ["blah", "someday", "soon", "5", "at 25:00", "13pm", "every", "every blue moon", "", "every 0 days", "0000-01-01"],
+)
 def test_words_that_cannot_be_read_are_refused_not_guessed(words):
     with pytest.raises(InvalidDueString) as error:
         parse_due(words, now=NOW)
@@ -64,7 +67,16 @@ def test_relative_words_count_from_the_local_date():
 
 
 @pytest.mark.parametrize(
-    "rule", ["FREQ=FOO", "FREQ=HOURLY", "BYDAY=MO", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;COUNT=3", "", 7]
+    "rule",
+    [
+        *("FREQ=FOO", "FREQ=HOURLY", "BYDAY=MO", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;COUNT=3", "", 7),
+        # dateutil would loop for ever, or walk to the year 9999, on these
+        *("FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;INTERVAL=-1", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"),
+        *("FREQ=MONTHLY;BYMONTHDAY=32", "FREQ=DAILY;BYSETPOS=5", "FREQ=WEEKLY;BYYEARDAY=400"),
+        # never occurs
+        "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2",
+        "FREQ=DAILY;FREQ=WEEKLY",
+    ],
 )
 def test_rules_dateutil_cannot_read_or_that_repeat_within_a_day_are_refused(rule):
     with pytest.raises(InvalidRecurrence):

@@ -13,7 +13,6 @@ from accounts.permissions import IsPathUser, authenticated_user
 from config.pagination import PageSizePagination
 from todos import selectors, services
 from todos.models import Todo
-from todos.selectors import TaskFilter
 from todos.serializers import (
     PlannedTaskSerializer,
     TaskCreateSerializer,
@@ -38,11 +37,7 @@ class TaskListApi(OwnerApi, GenericAPIView):
     def get_queryset(self) -> QuerySet[Todo]:
         query = TaskListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        filters = dict(query.validated_data)
-        priorities = services.parse_priorities(filters.pop("priority", ()))
-        return services.list_tasks(
-            owner=authenticated_user(self.request), only=TaskFilter(**filters, priorities=priorities)
-        )
+        return services.list_tasks(owner=authenticated_user(self.request), **query.validated_data)
 
     @extend_schema(parameters=[TaskListQuerySerializer], responses=PlannedTaskSerializer(many=True))
     def get(self, request: Request, user_id: UUID) -> Response:

@@ -19,6 +19,7 @@ a number is ever used again) provided it is still in the state the change left i
 Who records changes and when is the caller's business; this module knows nothing of it.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from enum import Enum
 from typing import Any, Final, Literal
@@ -50,8 +51,10 @@ from todos.models import (
     TASK_ORDERINGS,
     TASK_STATUSES,
     TITLE_MAX_LENGTH,
+    DueWindow,
     Priority,
     TaskCounter,
+    TaskStatus,
     Todo,
 )
 from todos.recurrence import clean_rule, next_after
@@ -213,41 +216,96 @@ def add_task(
     )
 
 
-def list_tasks(*, owner: User, only: TaskFilter | None = None, **filters: Any) -> QuerySet[Todo]:
-    """The owner's tasks that the filter lets through, in its order; the filter is `only` or
-    given as its fields (`status=`, `query=`, `due=` ...)."""
-    return tasks_for(owner=owner, only=_checked_filter(only or TaskFilter(**filters)))
+def list_tasks(
+    *,
+    owner: User,
+    status: TaskStatus = "all",
+    query: str = "",
+    due: DueWindow | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    priority: str | Sequence[str] | None = None,
+    ordering: str = "number",
+) -> QuerySet[Todo]:
+    """The owner's tasks of `status`, holding each word of `query`, due in the window `due`
+    of the owner's zone and before / after the given dates, of the priority or priorities
+    (a list, or comma separated), in `ordering` ("due", "-priority" ...; default: number)."""
+    only = _task_filter(
+        status=status,
+        query=query,
+        due=due,
+        due_before=due_before,
+        due_after=due_after,
+        priority=priority,
+        ordering=ordering,
+    )
+    return tasks_for(owner=owner, only=only)
 
 
-def list_task_page(*, owner: User, offset: int = 0, size: int, **filters: Any) -> TaskPage:
+def list_task_page(
+    *,
+    owner: User,
+    status: TaskStatus = "all",
+    query: str = "",
+    due: DueWindow | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    priority: str | Sequence[str] | None = None,
+    ordering: str = "number",
+    offset: int = 0,
+    size: int,
+) -> TaskPage:
     """`list_tasks`, at most `size` of them from `offset` on, with the owner's task counts."""
-    only = _checked_filter(TaskFilter(**filters))
+    only = _task_filter(
+        status=status,
+        query=query,
+        due=due,
+        due_before=due_before,
+        due_after=due_after,
+        priority=priority,
+        ordering=ordering,
+    )
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_NUMBER:
         raise InvalidTaskInput({"offset": [f"Must be a whole number from 0 to {MAX_NUMBER}."]})
     return task_page(owner=owner, only=only, offset=offset, size=size)
 
 
-def parse_priorities(value: str | list[str] | tuple[str, ...]) -> tuple[Priority, ...]:
-    """One priority or several, as a list or comma separated ("high,medium"); `InvalidPriority`
-    for any other value."""
-    names = value.split(",") if isinstance(value, str) else value
+def _priorities(value: str | Sequence[str] | None) -> tuple[Priority, ...]:
+    """One priority or several, as a list or comma separated ("high,medium")."""
+    names = value.split(",") if isinstance(value, str) else (value or ())
     return tuple(dict.fromkeys(_clean_priority(name.strip() if isinstance(name, str) else name) for name in names))
 
 
-def _checked_filter(only: TaskFilter) -> TaskFilter:
-    if only.status not in TASK_STATUSES:
+def _task_filter(
+    *,
+    status: str,
+    query: str,
+    due: str | None,
+    due_before: date | None,
+    due_after: date | None,
+    priority: str | Sequence[str] | None,
+    ordering: str,
+) -> TaskFilter:
+    """The filter, its values checked."""
+    known_status = next((known for known in TASK_STATUSES if status == known), None)
+    if known_status is None:
         raise InvalidTaskInput({"status": [f"Must be one of: {', '.join(TASK_STATUSES)}."]})
-    query = only.query
     if not isinstance(query, str) or len(query) > QUERY_MAX_LENGTH or len(query.split()) > QUERY_MAX_WORDS:
         raise InvalidTaskInput({"query": [f"Use at most {QUERY_MAX_WORDS} words and {QUERY_MAX_LENGTH} characters."]})
-    if only.due is not None and only.due not in DUE_WINDOWS:
+    window = next((known for known in DUE_WINDOWS if due == known), None)
+    if due is not None and window is None:
         raise InvalidTaskInput({"due": [f"Must be one of: {', '.join(DUE_WINDOWS)}."]})
-    if only.ordering.lstrip("-") not in TASK_ORDERINGS or only.ordering.count("-") > 1:
+    if not isinstance(ordering, str) or ordering.removeprefix("-") not in TASK_ORDERINGS:
         raise InvalidTaskInput({"ordering": [f"Must be one of: {', '.join(TASK_ORDERINGS)}, each maybe after '-'."]})
-    for name in ("due_before", "due_after"):
-        _clean_date(getattr(only, name))
-    parse_priorities(only.priorities)
-    return only
+    return TaskFilter(
+        status=known_status,
+        query=query,
+        due=window,
+        due_before=_clean_date(due_before),
+        due_after=_clean_date(due_after),
+        priorities=_priorities(priority),
+        ordering=ordering,
+    )
 
 
 def _locked_task(*, owner: User, number: int) -> Todo:

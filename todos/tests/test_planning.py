@@ -327,5 +327,14 @@ def test_the_selector_takes_the_same_filter_as_the_api(frozen, kiwi):
     three_days(kiwi)
     only = TaskFilter(due="overdue", ordering="-due")
     assert [task.title for task in tasks_for(owner=kiwi, only=only)] == ["dec 4", "dec 3"]
-    page = services.list_task_page(owner=kiwi, due="today", size=10)
+    page = services.list_task_page(owner=kiwi, due="today", priority=["none"], size=10)
     assert [task.title for task in page.tasks] == ["dec 5"] and page.counts.matching == 1
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"due": "someday"}, {"ordering": "title"}, {"ordering": "--due"}, {"priority": "urgent"}, {"due_before": "x"}],
+)
+def test_the_list_service_checks_its_filter(kiwi, filters):
+    with pytest.raises(services.InvalidTaskInput):
+        services.list_task_page(owner=kiwi, size=10, **filters)

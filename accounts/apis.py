@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.permissions import authenticated_user
-from accounts.serializers import RegisterSerializer, TokenRefreshSerializer, UserSerializer
-from accounts.services import register_user
+from accounts.serializers import MeUpdateSerializer, RegisterSerializer, TokenRefreshSerializer, UserSerializer
+from accounts.services import register_user, update_profile
 from accounts.throttles import AuthRateThrottle
 
 
@@ -29,6 +29,14 @@ class MeApi(APIView):
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(authenticated_user(request)).data)
+
+    @extend_schema(request=MeUpdateSerializer, responses=UserSerializer)
+    def patch(self, request: Request) -> Response:
+        """Change the caller's settings: `time_zone`."""
+        serializer = MeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = update_profile(user=authenticated_user(request), **serializer.validated_data)
+        return Response(UserSerializer(user).data)
 
 
 class TokenApi(TokenObtainPairView):

@@ -9,6 +9,9 @@ class User(AbstractUser):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=150, blank=True)
+    # An IANA zone name: the owner's "today" and the wall-clock meaning of due dates and times.
+    # The database default too: rows written by code that predates the column get UTC.
+    time_zone = models.CharField(max_length=64, default="UTC", db_default="UTC")
 
     def __str__(self) -> str:
         return self.username

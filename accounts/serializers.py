@@ -17,16 +17,24 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ("id", "username", "email", "name")
+        fields = ("id", "username", "email", "name", "time_zone")
         read_only_fields = fields
+
+
+# The service checks the name (a 400 `invalid_time_zone`); the serializers only its type.
+TIME_ZONE_HELP = (
+    "An IANA time zone name such as Europe/Berlin (default UTC): the user's today, and what their tasks' "
+    "due dates and times mean."
+)
 
 
 class RegisterSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    time_zone = serializers.CharField(required=False, help_text=TIME_ZONE_HELP)
 
     class Meta:
         model = User
-        fields = ("username", "password", "email", "name")
+        fields = ("username", "password", "email", "name", "time_zone")
         extra_kwargs = {"email": {"required": False}, "name": {"required": False}}
 
     def validate(self, attrs: dict) -> dict:
@@ -36,6 +44,10 @@ class RegisterSerializer(serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError({"password": list(error.messages)}) from error
         return attrs
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    time_zone = serializers.CharField(required=False, help_text=TIME_ZONE_HELP)
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):

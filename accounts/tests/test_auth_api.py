@@ -14,7 +14,7 @@ def test_register_creates_user_and_hides_password(anonymous_client):
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "username", "email", "name"}
+    assert set(body) == {"id", "username", "email", "name", "time_zone"}
     assert body["username"] == "ada" and body["name"] == "Ada"
     user = User.objects.get(username="ada")
     assert str(user.pk) == body["id"]
@@ -73,7 +73,13 @@ def test_token_pair_and_refresh(anonymous_client):
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Bearer {refreshed.json()['access']}")
     me = anonymous_client.get("/api/auth/me")
     assert me.status_code == 200
-    assert me.json() == {"id": str(user.pk), "username": user.username, "email": user.email, "name": user.name}
+    assert me.json() == {
+        "id": str(user.pk),
+        "username": user.username,
+        "email": user.email,
+        "name": user.name,
+        "time_zone": "UTC",
+    }
 
 
 def test_token_rejects_wrong_password(anonymous_client):

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from todos import errors, services
+from todos import errors, selectors, services
 from todos.models import TASK_STATUSES, Todo
 from todos.tests.factories import TodoFactory
 
@@ -63,12 +63,15 @@ def test_delete_task_returns_what_was_removed(user):
     assert not Todo.objects.exists()
 
 
-@pytest.mark.parametrize("operation", ["get_task", "complete_task", "delete_task", "toggle_task_completion"])
+@pytest.mark.parametrize(
+    "operation",
+    [selectors.get_task, services.complete_task, services.delete_task, services.toggle_task_completion],
+)
 def test_operations_never_touch_another_owner(operation):
     owner, stranger = UserFactory(), UserFactory()
     TodoFactory(owner=owner, title="private")
     with pytest.raises(errors.TaskNotFound):
-        getattr(services, operation)(owner=stranger, number=1)
+        operation(owner=stranger, number=1)
     task = Todo.objects.get()
     assert (task.owner, task.title, task.completed) == (owner, "private", False)
 
@@ -77,4 +80,4 @@ def test_operations_never_touch_another_owner(operation):
 def test_impossible_numbers_are_not_found(user, number):
     TodoFactory(owner=user)
     with pytest.raises(errors.TaskNotFound):
-        services.get_task(owner=user, number=number)
+        selectors.get_task(owner=user, number=number)

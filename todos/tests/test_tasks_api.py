@@ -28,7 +28,10 @@ def test_create_task_returns_201_with_the_task(api_client, user):
     response = api_client.post(tasks_url(user), {"title": "Buy groceries", "description": "milk"}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "title", "description", "completed", "created_at", "updated_at"}
+    assert set(body) == {
+        *("id", "title", "description", "completed", "created_at", "updated_at"),
+        *("due_date", "due_time", "priority", "recurrence", "overdue", "completed_at"),
+    }
     assert body["id"] == 1 and body["title"] == "Buy groceries" and body["description"] == "milk"
     assert body["completed"] is False
     assert Todo.objects.get(owner=user, number=1).title == "Buy groceries"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # installed with schemathesis, untyped
+import jsonschema  # type: ignore[import-untyped]  # a dependency of drf-spectacular and mcp
 import jwt
 import pytest
 from mcp.shared.exceptions import MCPError

@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -22,6 +22,7 @@ from accounts.serializers import (
 from accounts.services import register_user
 from accounts.throttles import AuthRateThrottle
 from config.pagination import PageSizePagination
+from config.schema import error_codes, error_serializer
 
 
 class RegisterApi(APIView):
@@ -64,7 +65,13 @@ class AccessTokenListApi(GenericAPIView):
     def get_queryset(self) -> QuerySet[PersonalAccessToken]:
         return access_tokens_of(user=authenticated_user(self.request))
 
-    @extend_schema(responses=AccessTokenSerializer(many=True))
+    @extend_schema(
+        responses={
+            200: AccessTokenSerializer(many=True),
+            # The path names no object, so the schema does not add its 404: a page past the end.
+            404: OpenApiResponse(error_serializer("Error404", tuple(error_codes(404))), description="No such page."),
+        }
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(AccessTokenSerializer(page, many=True).data)

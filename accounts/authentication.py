@@ -11,6 +11,8 @@ next class reads: each kind of token is read by one class only, and a bad one of
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -51,3 +53,23 @@ class AccessTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+# How the OpenAPI schema (drf-spectacular) names the two bearer schemes.
+
+
+class JWTScheme(SimpleJWTScheme):
+    target_class = "accounts.authentication.JWTAuthentication"
+
+
+class AccessTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.AccessTokenAuthentication"
+    name = "accessTokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "tdo_…",
+            "description": "A personal access token (`POST /api/auth/tokens`).",
+        }

@@ -211,6 +211,12 @@ def test_a_foreign_origin_is_refused(server, token) -> None:
     assert status == 403
 
 
+def test_a_host_not_allowed_is_refused(server, token) -> None:
+    status, _, _ = http(server, "POST", "/mcp", INITIALIZE, token=token, headers={"Host": "rebound.example"})
+
+    assert status == 421
+
+
 def test_a_malformed_request_is_a_json_rpc_error(server, token) -> None:
     status, _, body = http(server, "POST", "/mcp", {"jsonrpc": "2.0", "id": 7, "method": 3}, token=token)
 

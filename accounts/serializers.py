@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from accounts.models import User
+from accounts.models import PersonalAccessToken, User
 from accounts.tokens import RefreshToken
 
 
@@ -61,3 +61,27 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
             return super().validate(attrs)
         except User.DoesNotExist as error:
             raise AuthenticationFailed(str(_("User not found")), code="user_not_found") from error
+
+
+class AccessTokenSerializer(serializers.ModelSerializer):
+    """A personal access token as listed: never its value."""
+
+    class Meta:
+        model = PersonalAccessToken
+        fields = ("id", "name", "created_at", "last_used_at")
+        read_only_fields = fields
+
+
+class AccessTokenCreateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonalAccessToken
+        fields = ("name",)
+
+
+class NewAccessTokenSerializer(serializers.Serializer):
+    """A token just made: its value is in this response only."""
+
+    id = serializers.IntegerField(source="token.id")
+    name = serializers.CharField(source="token.name")
+    token = serializers.CharField(source="value")
+    created_at = serializers.DateTimeField(source="token.created_at")

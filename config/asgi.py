@@ -1,6 +1,6 @@
 """The ASGI application: what `gunicorn -c config/gunicorn.py` serves (uvicorn workers), and
-`make run` in development. At shutdown it lets the chat turns whose clients left finish
-(`config.lifespan`).
+`make run` in development. `/mcp` is the MCP server (`chat.mcp`), the rest Django. At
+shutdown it lets the chat turns whose clients left finish (`config.lifespan`).
 
 Database work of the async chat path runs in `DATABASE_POOL_SIZE` shared threads
 (`config.database`), so a process never needs more connections than its pool holds. With
@@ -28,4 +28,7 @@ if settings.DEBUG:
 
     served = ASGIStaticFilesHandler(django_application)
 
-application = FinishingTurns(served)
+from chat.mcp.serving import WithMcp  # noqa: E402
+
+# `/mcp` (the tools over MCP, `chat.mcp`) beside Django; its lifespan runs FinishingTurns'.
+application = WithMcp(FinishingTurns(served))

@@ -144,8 +144,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # JWT first, so a request without credentials gets 401 with a Bearer challenge.
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # JWT first, so a request without credentials gets 401 with a Bearer challenge; then
+        # personal access tokens (`Bearer tdo_...`, accounts/authentication.py).
+        "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.AccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from chat.agent.messages import ToolFailure, describe, parse_result
 from chat.conversations import conversation_title
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message, TaskChange, Turn
 from chat.selectors import MESSAGE_ORDER
@@ -64,25 +65,10 @@ SMALL_TALK = (
     r"|thanks?( you| a lot)?|thank you( very much)?|ok|okay|cool|great|nice|bye|how are you( doing)?)[\s!.?,]*$"
 )
 TURNS_PER_PAGE = 10
-# How a tool's successful result reads, by tool: "Added task 3 "Buy milk"".
-TOOL_VERBS = {
-    "add_task": "Added",
-    "complete_task": "Completed",
-    "reopen_task": "Reopened",
-    "delete_task": "Deleted",
-    "update_task": "Updated",
-}
-LISTED_TASKS_SHOWN = 5
 
 
 def is_small_talk(text: str) -> bool:
     return re.fullmatch(SMALL_TALK, text, flags=re.IGNORECASE) is not None
-
-
-def _task_label(task: Any) -> str:
-    if not isinstance(task, dict):
-        return str(task)
-    return f'task {task.get("id")} "{task.get("title", "")}"'
 
 
 def tool_arguments(raw: str) -> str:
@@ -97,29 +83,12 @@ def tool_arguments(raw: str) -> str:
 
 
 def tool_result(tool: str, content: str) -> tuple[str, bool]:
-    """A tool result as one readable line, and whether it failed (`success` false)."""
+    """A tool result as one readable line (`chat.agent.messages.describe`), and whether it failed."""
     try:
-        result = json.loads(content)
+        result = parse_result(json.loads(content))
     except json.JSONDecodeError:
         return content, False
-    if not isinstance(result, dict):
-        return content, False
-    if result.get("success") is False:
-        code = result.get("code")
-        error = str(result.get("error") or "failed")
-        return (f"{error} ({code})" if code else error), True
-    if "task" in result:
-        return f"{TOOL_VERBS.get(tool, 'Returned')} {_task_label(result['task'])}", False
-    if isinstance(result.get("tasks"), list):
-        tasks = result["tasks"]
-        listed = "; ".join(_task_label(task) for task in tasks[:LISTED_TASKS_SHOWN])
-        more = f"; and {len(tasks) - LISTED_TASKS_SHOWN} more" if len(tasks) > LISTED_TASKS_SHOWN else ""
-        count = f"Listed {len(tasks)} task{'' if len(tasks) == 1 else 's'}"
-        return (f"{count}: {listed}{more}" if tasks else count), False
-    if isinstance(result.get("undone"), list):
-        undone = [f"{change.get('action')} of {_task_label(change.get('task'))}" for change in result["undone"]]
-        return ("Undid " + "; ".join(undone)) if undone else "Undid nothing", False
-    return json.dumps(result, ensure_ascii=False), False
+    return describe(result, tool_name=tool), isinstance(result, ToolFailure)
 
 
 @dataclass

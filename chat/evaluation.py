@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from accounts.models import User
-from chat.agent.model import AssistantMessage, ChatMessage, ModelClient
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolRun, ToolSchema, describe_run, parse_result
+from chat.agent.model import ModelClient
 from config.errors import DomainError
 from todos.selectors import tasks_for
 
 # The tools that change data: with `"tools": []` none of them may succeed in the turn.
-MUTATING_TOOLS = frozenset(
-    {"add_task", "complete_task", "reopen_task", "delete_task", "update_task", "undo_last_turn"}
-)
+MUTATING_TOOLS = frozenset({"add_task", "complete_task", "reopen_task", "delete_task", "update_task", "undo_last_turn"})
 STEP_KEYS = frozenset({"say", "tools", "state", "reply_has", "reply_lacks", "reply_any"})
 TASK_KEYS = frozenset({"title", "description", "completed"})
 # Shown of a reply or of tool arguments in a failure line, so one runaway reply stays readable.
@@ -344,9 +343,9 @@ class TimedModel:
         self._seconds = 0.0
 
     async def stream(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]
     ) -> AsyncIterator[str | AssistantMessage]:
-        parts = self._model.stream(messages, tools, deltas=deltas)
+        parts = self._model.stream(messages, tools)
         while True:
             started = time.perf_counter()
             try:
@@ -468,18 +467,10 @@ def percentile(values: Sequence[float], rank: float) -> float:
 
 
 def format_tool_call(call: Mapping[str, Any]) -> str:
-    """`add_task({"title": "Buy milk"}) -> ok`, or `-> error: ...`."""
-    arguments = json.dumps(call.get("arguments"), ensure_ascii=False, default=str)
-    if len(arguments) > SHOWN_CHARS:
-        arguments = arguments[:SHOWN_CHARS] + "…"
-    result = call.get("result")
-    if _succeeded(call):
-        status = "ok"
-    elif isinstance(result, Mapping):
-        status = f"error: {result.get('error', result)}"
-    else:
-        status = f"error: {result!r}"
-    return f"{call.get('tool_name')}({arguments}) -> {status}"
+    """`add_task(title="Buy milk") -> Added task 1 "Buy milk"`, or `-> failed: ...`."""
+    return describe_run(
+        ToolRun(str(call.get("tool_name")), call.get("arguments") or {}, parse_result(call.get("result")))
+    )
 
 
 def format_reply(reply: str) -> str:

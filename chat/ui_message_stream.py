@@ -27,7 +27,7 @@ The SDK merges the metadata of `start`, `message-metadata` and `finish` into one
 """
 
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from chat.agent.events import (
@@ -41,6 +41,7 @@ from chat.agent.events import (
     TurnFinished,
     TurnStarted,
 )
+from chat.agent.messages import result_json
 
 Chunk = dict[str, Any]
 
@@ -92,15 +93,15 @@ class ChunkMapper:
             case ToolCallStarted(call_id=call_id, tool_name=tool_name, arguments=arguments):
                 out += _tool_input(call_id, tool_name, arguments)
             case ToolCallFinished(call_id=call_id, result=result):
-                out.append({"type": "tool-output-available", "toolCallId": call_id, "output": result})
+                out.append({"type": "tool-output-available", "toolCallId": call_id, "output": result_json(result)})
             case StepFinished():
                 out.append({"type": "finish-step"})
-            case TurnFinished():
+            case TurnFinished(result=result):
                 out += self._untold(event)
-                done = {"conversation_id": str(event.conversation_id), "usage": event.usage.as_dict()}
+                done = {"conversation_id": str(result.conversation_id), "usage": result.usage.as_dict()}
                 out.append({"type": "finish", "finishReason": "stop", "messageMetadata": done})
             case TurnFailed(status_code=status_code, body=body):
-                failed: dict[str, Any] = {"error": {"status": status_code, **body}}
+                failed: Chunk = {"error": {"status": status_code, **body}}
                 if body.get("conversation_id") is not None:
                     failed["conversation_id"] = str(body["conversation_id"])
                 out.append({"type": "message-metadata", "messageMetadata": failed})
@@ -132,17 +133,17 @@ class ChunkMapper:
 
     def _untold(self, finished: TurnFinished) -> list[Chunk]:
         """A reply no `TextDelta` told (events collected without deltas) goes as one text block."""
-        if self.text_blocks or not finished.reply:
+        if self.text_blocks or not finished.result.reply:
             return []
-        return [*self._text(finished.reply), *self._close_text()]
+        return [*self._text(finished.result.reply), *self._close_text()]
 
 
-def _tool_input(call_id: str, tool_name: str, arguments: dict[str, Any]) -> list[Chunk]:
+def _tool_input(call_id: str, tool_name: str, arguments: Mapping[str, Any]) -> list[Chunk]:
     # The arguments come complete, so no `tool-input-delta`: the start makes the part, the
     # input fills it.
     return [
         {"type": "tool-input-start", "toolCallId": call_id, "toolName": tool_name},
-        {"type": "tool-input-available", "toolCallId": call_id, "toolName": tool_name, "input": arguments},
+        {"type": "tool-input-available", "toolCallId": call_id, "toolName": tool_name, "input": dict(arguments)},
     ]
 
 

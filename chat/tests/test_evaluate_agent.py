@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -19,7 +20,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from chat import evaluation
-from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ModelUnavailable
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
+from chat.agent.model import LocalModel, ModelUnavailable
 from chat.models import Conversation
 from chat.tests.scripted_openai import error, reply, tool_calls
 from todos.models import Todo
@@ -84,7 +86,7 @@ def test_the_failure_line_shows_the_tool_calls_with_arguments_and_results(tmp_pa
     out = evaluate(path)
 
     assert "- task 1 title 'Buy milk' does not contain 'bread'" in out.replace('"', "'")
-    assert re.search(r'tool calls: add_task\(\{"title": "Buy milk".*\) -> ok', out, re.IGNORECASE)
+    assert re.search(r'tool calls: add_task\(title="Buy milk".*\) -> Added task 1 "Buy milk"', out, re.IGNORECASE)
 
 
 def test_reply_lacks_is_violated_case_insensitively(tmp_path):
@@ -303,7 +305,7 @@ class ScriptedModel(LocalModel):
     def longest_step(self) -> timedelta:
         return timedelta(seconds=1)
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+    def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]) -> AssistantMessage:
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -314,7 +316,7 @@ def test_the_timed_model_is_a_model_client_that_adds_up_its_stream():
     timed = evaluation.TimedModel(ScriptedModel(AssistantMessage(content="hi there"), ModelUnavailable()))
 
     async def parts() -> list[Any]:
-        return [part async for part in timed.stream([], [], deltas=True)]
+        return [part async for part in timed.stream([], [])]
 
     assert (timed.backend, timed.model, timed.extra) == ("scripted", "scripted-1", "passed through")
     assert async_to_sync(parts)() == ["hi ", "there", AssistantMessage(content="hi there")]
@@ -366,7 +368,7 @@ def test_a_failed_tool_call_is_not_a_change():
     outcome = evaluation.TurnOutcome(tool_calls=(failed, listed))
 
     assert evaluation.check_step(step=step, outcome=outcome, tasks={}) == []
-    assert evaluation.format_tool_call(failed) == 'delete_task({"task_id": 9}) -> error: no'
+    assert evaluation.format_tool_call(failed) == "delete_task(task_id=9) -> failed: no (tool_failed)"
 
 
 def test_percentiles_are_nearest_rank():

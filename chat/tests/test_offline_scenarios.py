@@ -9,7 +9,7 @@ from django.conf import settings
 
 from chat.agent.offline import OfflineModel
 from chat.evaluation import TimedModel, load_scenarios, run_scenario, summarize
-from chat.turns import run_turn
+from chat.tests.helpers import run_turn
 
 pytestmark = pytest.mark.django_db
 

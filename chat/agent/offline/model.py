@@ -11,10 +11,13 @@ and keeps no state: each call rereads the conversation and recomputes the turn's
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from chat.agent.model import AssistantMessage, ChatMessage, LocalModel, ToolCall, Usage
+from chat.agent import messages as typed
+from chat.agent.messages import AssistantMessage, ToolCall, ToolSchema, Usage
+from chat.agent.model import ChatMessage, LocalModel
 from chat.agent.offline import replies
 from chat.agent.offline.act import ToolCallSpec, answer_question, needs_task_list, plan_steps
 from chat.agent.offline.context import (
@@ -36,7 +39,8 @@ class OfflineModel(LocalModel):
     # Understanding a message takes well under a millisecond; one step is bounded by its tools.
     longest_step = timedelta(seconds=60)
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+    def complete(self, typed_messages: Sequence[typed.ChatMessage], tools: Sequence[ToolSchema]) -> AssistantMessage:
+        messages = as_openai_messages(typed_messages)
         start = next(
             (index for index in range(len(messages) - 1, -1, -1) if messages[index].get("role") == "user"), None
         )
@@ -75,6 +79,32 @@ class OfflineModel(LocalModel):
         return AssistantMessage(content=text or replies.UNCLEAR)
 
 
+def as_openai_messages(messages: Sequence[typed.ChatMessage]) -> list[ChatMessage]:
+    """The typed messages in the OpenAI-format dicts the rest of this package reads."""
+    out: list[ChatMessage] = []
+    for message in messages:
+        if isinstance(message, typed.SystemMessage):
+            out.append({"role": "system", "content": message.content})
+        elif isinstance(message, typed.UserMessage):
+            out.append({"role": "user", "content": message.content})
+        elif isinstance(message, typed.ToolMessage):
+            content = json.dumps(typed.result_json(message.result))
+            out.append({"role": "tool", "tool_call_id": message.call_id, "name": message.name, "content": content})
+        else:
+            assistant: ChatMessage = {"role": "assistant", "content": message.content}
+            if message.tool_calls:
+                assistant["tool_calls"] = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": call.arguments_json},
+                    }
+                    for call in message.tool_calls
+                ]
+            out.append(assistant)
+    return out
+
+
 def _batch_results(call_message: ChatMessage, turn: list[ChatMessage]) -> list[dict[str, Any]]:
     """The results of one assistant message's tool calls, in the order of the calls."""
     by_id = {
@@ -90,10 +120,10 @@ def _is_lookup(message: ChatMessage) -> bool:
 
 def _call(calls: list[ToolCallSpec], prefix: str = "offline_") -> AssistantMessage:
     tool_calls_ = tuple(
-        ToolCall(
+        ToolCall.of(
             id=f"{SHOW_CALL_PREFIX if name == 'list_tasks' and prefix == 'offline_' else prefix}{uuid.uuid4().hex}",
             name=name,
-            arguments=json.dumps(arguments),
+            arguments=arguments,
         )
         for name, arguments in calls
     )

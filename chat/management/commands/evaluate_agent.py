@@ -5,16 +5,38 @@ backend, prints and sets the exit status.
 """
 
 import logging
+import uuid
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
+from accounts.models import User
 from chat import evaluation
 from chat.agent.clients import backend_name, build_model
-from chat.turns import run_turn  # the turn service the chat API runs
+from chat.agent.model import ModelClient
+from chat.services import turn_events  # the turn service the chat API runs
+from chat.turns import collect
+
+
+@dataclass(frozen=True)
+class TurnAnswer:
+    """A turn as the evaluation reads it (`chat.evaluation.TurnLike`)."""
+
+    conversation_id: uuid.UUID
+    reply: str
+    tool_calls: list[dict[str, Any]]
+
+
+def run_turn(*, owner: User, message: str, conversation_id: uuid.UUID | None, model: ModelClient) -> TurnAnswer:
+    """One turn through the chat service, to its end."""
+    events = turn_events(owner=owner, message=message, conversation_id=conversation_id, model=model)
+    result = async_to_sync(collect)(events)
+    return TurnAnswer(result.conversation_id, result.reply, [run.as_json() for run in result.tool_runs])
 
 
 class Command(BaseCommand):

@@ -15,20 +15,20 @@ from django.utils.html import format_html
 from chat.agent.messages import ToolFailure, describe, parse_result
 from chat.conversations import conversation_title
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message, TaskChange, Turn
-from chat.selectors import MESSAGE_ORDER
+from chat.selectors import MESSAGE_ORDER, stored_calls
 
 
 def pretty_tool_calls(message: Message) -> str:
     if not message.tool_calls:
         return "-"
-    calls = []
-    for call in message.tool_calls:
-        function = call.get("function", {})
-        try:
-            arguments = json.loads(function.get("arguments") or "{}")
-        except json.JSONDecodeError:
-            arguments = function.get("arguments")
-        calls.append({"id": call.get("id"), "name": function.get("name"), "arguments": arguments})
+    calls = [
+        {
+            "id": call.id,
+            "name": call.name,
+            "arguments": call.arguments_json if call.arguments is None else call.arguments,
+        }
+        for call in stored_calls(message.tool_calls)
+    ]
     return format_html("<pre>{}</pre>", json.dumps(calls, indent=2, ensure_ascii=False))
 
 
@@ -143,10 +143,9 @@ def turn_view(turn: Turn, number: int) -> TurnView:
             continue
         if message.content:
             view.entries.append(Entry(kind=message.role, text=message.content))
-        for call in message.tool_calls or ():
-            function = call.get("function") or {}
-            run = ToolRun(name=str(function.get("name", "")), arguments=tool_arguments(function.get("arguments", "")))
-            runs[str(call.get("id", ""))] = run
+        for call in stored_calls(message.tool_calls):
+            run = ToolRun(name=call.name, arguments=tool_arguments(call.arguments_json))
+            runs[call.id] = run
             view.entries.append(Entry(kind="tool", tool=run))
     return view
 

@@ -77,9 +77,14 @@ def as_chat_message(row: Mapping[str, Any]) -> ChatMessage:
     if role == Message.Role.TOOL:
         return ToolMessage(row.get("tool_call_id") or "", row.get("name") or "", _stored_result(content))
     if role == Message.Role.ASSISTANT:
-        calls = tuple(_stored_call(call) for call in row.get("tool_calls") or () if isinstance(call, dict))
-        return AssistantMessage(content=content, tool_calls=calls, state=row.get("state"))
+        return AssistantMessage(content=content, tool_calls=stored_calls(row.get("tool_calls")), state=row.get("state"))
     return UserMessage(content)
+
+
+def stored_calls(column: object) -> tuple[ToolCall, ...]:
+    """The tool calls of a `Message.tool_calls` column (OpenAI's format), parsed."""
+    calls = column if isinstance(column, list) else []
+    return tuple(_stored_call(call) for call in calls if isinstance(call, dict))
 
 
 def _stored_call(call: Mapping[str, Any]) -> ToolCall:
@@ -140,7 +145,7 @@ def history_for(*, conversation: Conversation, budget: int, before: Turn | None 
     if before is not None:
         messages = messages.filter(turn_id__lt=before.pk)
     newest_first = messages.order_by(*(f"-{field}" for field in MESSAGE_ORDER)).values(*HISTORY_FIELDS, *MESSAGE_ORDER)
-    rows: list[dict[str, Any]] = []
+    rows: list[Mapping[str, Any]] = []
     tokens, size = 0, HISTORY_BATCH
     while tokens < budget:
         batch = newest_first

@@ -43,7 +43,7 @@ from chat.agent.events import (
 )
 from chat.agent.messages import result_json
 
-Chunk = dict[str, Any]
+Chunk = dict[str, object]
 
 # The headers of the SDK's own `createUIMessageStreamResponse`; its client reads the stream
 # whatever they are (it only needs a 2xx status), proxies and other clients need them.
@@ -127,7 +127,7 @@ class ChunkMapper:
     def _close_text(self) -> list[Chunk]:
         if self.open_text is None:
             return []
-        chunk = {"type": "text-end", "id": self.open_text}
+        chunk: Chunk = {"type": "text-end", "id": self.open_text}
         self.open_text = None
         return [chunk]
 

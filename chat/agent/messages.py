@@ -85,7 +85,7 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def parse_arguments(arguments_json: str) -> dict[str, Any]:
+def parse_arguments(arguments_json: str) -> dict[str, object]:
     """A tool call's arguments as a dict of storable values, or `InvalidArguments`.
 
     Strict JSON: NaN, Infinity and numbers beyond a float's range are refused (neither
@@ -98,7 +98,7 @@ def parse_arguments(arguments_json: str) -> dict[str, Any]:
         raise InvalidArguments("The arguments must be a JSON object.")
     if _depth(arguments) > MAX_ARGUMENT_DEPTH:
         raise InvalidArguments("The arguments are nested too deeply.")
-    cleaned: dict[str, Any] = clean_text(arguments)
+    cleaned: dict[str, object] = clean_text(arguments)
     return cleaned
 
 
@@ -111,12 +111,12 @@ class ToolCall:
     id: str
     name: str
     arguments_json: str
-    arguments: dict[str, Any] | None = field(default=None, compare=False)
+    arguments: dict[str, object] | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, *, id: str, name: str, arguments_json: str) -> "ToolCall":
         try:
-            arguments: dict[str, Any] | None = parse_arguments(arguments_json)
+            arguments: dict[str, object] | None = parse_arguments(arguments_json)
         except InvalidArguments:
             arguments = None
         return cls(id=id, name=name, arguments_json=arguments_json, arguments=arguments)
@@ -191,7 +191,7 @@ class ToolFailure:
 ToolResult = TaskResult | TaskPage | UndoResult | ToolFailure
 
 
-def result_json(result: ToolResult) -> dict[str, Any]:
+def result_json(result: ToolResult) -> dict[str, object]:
     """The result's JSON shape: what a model reads, the chat response shows and the record holds."""
     if isinstance(result, TaskResult):
         return {"success": True, "task": dict(result.task)}
@@ -207,7 +207,7 @@ def result_json(result: ToolResult) -> dict[str, Any]:
         }
     if isinstance(result, UndoResult):
         return {"success": True, "undone": [{"action": item.action, "task": dict(item.task)} for item in result.undone]}
-    failure: dict[str, Any] = {"success": False, "error": result.error, "code": result.code}
+    failure: dict[str, object] = {"success": False, "error": result.error, "code": result.code}
     if result.task_id is not None:
         failure["task_id"] = result.task_id
     return failure

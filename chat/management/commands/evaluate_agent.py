@@ -29,7 +29,7 @@ class TurnAnswer:
 
     conversation_id: uuid.UUID
     reply: str
-    tool_calls: list[dict[str, Any]]
+    tool_calls: list[dict[str, object]]
 
 
 def run_turn(*, owner: User, message: str, conversation_id: uuid.UUID | None, model: ModelClient) -> TurnAnswer:

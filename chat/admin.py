@@ -92,7 +92,7 @@ def tool_result(tool: str, content: str) -> tuple[str, bool]:
 
 
 @dataclass
-class ToolRun:
+class ToolLine:
     """One tool call of a turn and its result (a call whose result was never stored failed)."""
 
     name: str
@@ -105,7 +105,7 @@ class ToolRun:
 class Entry:
     kind: str  # "user", "assistant" or "tool"
     text: str = ""
-    tool: ToolRun | None = None
+    tool: ToolLine | None = None
 
 
 @dataclass
@@ -132,19 +132,19 @@ class TurnView:
 def turn_view(turn: Turn, number: int) -> TurnView:
     """`turn` read as a transcript: each tool call with its result where the call was made."""
     view = TurnView(number=number, turn=turn)
-    runs: dict[str, ToolRun] = {}
+    runs: dict[str, ToolLine] = {}
     for message in turn.messages.all():
         if message.role == Message.Role.TOOL:
             run = runs.pop(message.tool_call_id, None)
             if run is None:  # a result without its call: shown on its own
-                run = ToolRun(name=message.name, arguments="?")
+                run = ToolLine(name=message.name, arguments="?")
                 view.entries.append(Entry(kind="tool", tool=run))
             run.result, run.failed = tool_result(run.name or message.name, message.content)
             continue
         if message.content:
             view.entries.append(Entry(kind=message.role, text=message.content))
         for call in stored_calls(message.tool_calls):
-            run = ToolRun(name=call.name, arguments=tool_arguments(call.arguments_json))
+            run = ToolLine(name=call.name, arguments=tool_arguments(call.arguments_json))
             runs[call.id] = run
             view.entries.append(Entry(kind="tool", tool=run))
     return view

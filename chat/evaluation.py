@@ -372,7 +372,7 @@ class TimedModel:
 
 
 class TurnLike(Protocol):
-    """What the evaluation reads of a chat turn (`ChatTurn`)."""
+    """What the evaluation reads of a chat turn (the command gives it from a `TurnResult`)."""
 
     @property
     def conversation_id(self) -> uuid.UUID: ...

@@ -132,7 +132,7 @@ class ChunkMapper:
         return [chunk]
 
     def _untold(self, finished: TurnFinished) -> list[Chunk]:
-        """A reply no `TextDelta` told (events collected without deltas) goes as one text block."""
+        """A reply no `TextDelta` told (events that carry none) goes as one text block."""
         if self.text_blocks or not finished.result.reply:
             return []
         return [*self._text(finished.result.reply), *self._close_text()]

@@ -143,7 +143,7 @@ def test_a_cut_during_a_model_call_is_503_and_the_retry_continues_the_turn(monke
 
 def test_a_cut_before_the_turn_starts_is_503_nothing_happened(monkeypatch):
     user = UserFactory()
-    real_start = idempotency.start_turn
+    real_start = idempotency.begin_turn
     cuts = iter([True])
 
     def cut_then_start(**kwargs: Any) -> Any:
@@ -151,7 +151,7 @@ def test_a_cut_before_the_turn_starts_is_503_nothing_happened(monkeypatch):
             kill_my_connection()
         return real_start(**kwargs)
 
-    monkeypatch.setattr("chat.idempotency.start_turn", cut_then_start)
+    monkeypatch.setattr("chat.idempotency.begin_turn", cut_then_start)
     failed, again = turn_with_a_cut(monkeypatch, user, script(None))
 
     assert (failed.status_code, failed.json()["code"]) == (503, "database_unavailable")

@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +37,23 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from chat.agent.model import AssistantMessage, ChatMessage  # noqa: E402
+from chat.agent.messages import (  # noqa: E402
+    AssistantMessage,
+    ChatMessage,
+    SystemMessage,
+    TaskPage,
+    ToolMessage,
+    ToolSchema,
+    parse_result,
+)
 from chat.agent.offline import OfflineModel  # noqa: E402
 from chat.agent.prompt import system_prompt  # noqa: E402
-from chat.agent.tools import TOOLS  # noqa: E402
+from chat.agent.tools import TOOLS, task_data  # noqa: E402
 from chat.context_window import REPLY_RESERVE_TOKENS, estimate_tokens, message_tokens, prompt_tokens  # noqa: E402
 from chat.models import Message  # noqa: E402
 from chat.selectors import HISTORY_FIELDS, MESSAGE_ORDER, as_chat_message, repaired  # noqa: E402
-from chat.turns import run_turn  # noqa: E402
+from chat.tests.helpers import run_turn  # noqa: E402
 from todos.models import TaskCounter, Todo  # noqa: E402
-from todos.serializers import TaskSerializer  # noqa: E402
 
 TASKS = 5000
 TURNS = 20  # of each kind
@@ -58,7 +66,7 @@ class RecordingModel(OfflineModel):
     def __init__(self) -> None:
         self.prompts: list[int] = []
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+    def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]) -> AssistantMessage:
         self.prompts.append(prompt_tokens(messages, tools))
         return super().complete(messages, tools)
 
@@ -85,7 +93,10 @@ def stored_turns(conversation_id: Any) -> list[list[ChatMessage]]:
 def unbounded(messages: list[ChatMessage], full_list_tokens: int) -> int:
     """The tokens of `messages` had each `list_tasks` result held every task."""
     return sum(
-        full_list_tokens if message.get("name") == "list_tasks" else message_tokens(message) for message in messages
+        full_list_tokens
+        if isinstance(message, ToolMessage) and message.name == "list_tasks"
+        else message_tokens(message)
+        for message in messages
     )
 
 
@@ -104,15 +115,15 @@ def main() -> None:
             conversation_id = turn.conversation_id
             per_turn.append((message.split()[0], max(model.prompts[calls_before:])))
             for call in turn.tool_calls:
-                size = message_tokens({"role": "tool", "content": json.dumps(call["result"]), "name": "list_tasks"})
+                size = message_tokens(ToolMessage("", "list_tasks", parse_result(call["result"])))
                 largest_result = max(largest_result, size)
 
     # Before the budget: the last 40 stored messages of earlier turns, list results unbounded.
     every_task = Todo.objects.filter(owner=user).order_by("number")
-    full_result = json.dumps({"success": True, "tasks": TaskSerializer(every_task, many=True).data})
-    full_list_tokens = message_tokens({"role": "tool", "content": full_result, "name": "list_tasks"})
+    full_result = TaskPage(tasks=tuple(task_data(task) for task in every_task))
+    full_list_tokens = message_tokens(ToolMessage("", "list_tasks", full_result))
     fixed = estimate_tokens(
-        [{"role": "system", "content": system_prompt(user_name=user.display_name, today=timezone.localdate())}]
+        [SystemMessage(system_prompt(user_name=user.display_name, today=timezone.localdate()))]
     ) + prompt_tokens([], TOOLS.schemas)
     turns = stored_turns(conversation_id)
     old, paged_only = [], []

@@ -31,6 +31,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from chat.agent.messages import AssistantMessage, TaskPage, ToolCall, ToolMessage, UserMessage  # noqa: E402
 from chat.persistence import save_turn  # noqa: E402
 from chat.tests.scripted_openai import ScriptedOpenAI, Step, reply  # noqa: E402
 
@@ -58,14 +59,14 @@ def filled_conversation(client: Client, user: User, earlier_turns: int) -> str:
     """A conversation with `earlier_turns` stored turns of 4 messages (with a tool call each)."""
     conversation_id: str = post_turn(client, user, "add a task to start")["conversation_id"]
     for turn in range(earlier_turns - 1):
-        call = {"id": f"call_{turn}", "type": "function", "function": {"name": "list_tasks", "arguments": "{}"}}
+        call = ToolCall.of(id=f"call_{turn}", name="list_tasks", arguments={})
         save_turn(
             conversation_id=uuid.UUID(conversation_id),
             messages=[
-                {"role": "user", "content": f"show my tasks {turn}"},
-                {"role": "assistant", "content": "", "tool_calls": [call]},
-                {"role": "tool", "tool_call_id": f"call_{turn}", "name": "list_tasks", "content": '{"success": true}'},
-                {"role": "assistant", "content": "You have 1 task."},
+                UserMessage(f"show my tasks {turn}"),
+                AssistantMessage(tool_calls=(call,)),
+                ToolMessage(call.id, call.name, TaskPage(tasks=())),
+                AssistantMessage(content="You have 1 task."),
             ],
         )
     return conversation_id

@@ -13,21 +13,21 @@ from django.utils.html import format_html
 
 from chat.conversations import conversation_title
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message, TaskChange, Turn
-from chat.selectors import MESSAGE_ORDER
+from chat.selectors import MESSAGE_ORDER, stored_calls
 from chat.transcript import transcript
 
 
 def pretty_tool_calls(message: Message) -> str:
     if not message.tool_calls:
         return "-"
-    calls = []
-    for call in message.tool_calls:
-        function = call.get("function", {})
-        try:
-            arguments = json.loads(function.get("arguments") or "{}")
-        except json.JSONDecodeError:
-            arguments = function.get("arguments")
-        calls.append({"id": call.get("id"), "name": function.get("name"), "arguments": arguments})
+    calls = [
+        {
+            "id": call.id,
+            "name": call.name,
+            "arguments": call.arguments_json if call.arguments is None else call.arguments,
+        }
+        for call in stored_calls(message.tool_calls)
+    ]
     return format_html("<pre>{}</pre>", json.dumps(calls, indent=2, ensure_ascii=False))
 
 

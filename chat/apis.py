@@ -13,7 +13,6 @@ from rest_framework.throttling import BaseThrottle
 from accounts.permissions import OwnerApi, authenticated_user
 from chat import schema, selectors
 from chat.conversations import delete_conversation
-from chat.idempotency import turn_once_events
 from chat.models import Conversation, Message
 from chat.renderers import ChatBrowsableAPIRenderer
 from chat.serializers import (
@@ -25,9 +24,10 @@ from chat.serializers import (
     MessageSerializer,
     UndoResultSerializer,
 )
+from chat.services import turn_events
 from chat.streaming import EventStreamRenderer, detached, event_stream_response
 from chat.throttles import ChatRateThrottle
-from chat.turns import collect, turn_events
+from chat.turns import collect
 from chat.undo import undo_conversation_turn
 from config.async_api import AsyncApiView
 from config.database import in_database
@@ -65,16 +65,12 @@ class ChatApi(OwnerApi, AsyncApiView):
     async def post(self, request: Request, user_id: UUID) -> HttpResponseBase:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        streams = isinstance(request.accepted_renderer, EventStreamRenderer)
-        owner, key = authenticated_user(request), request.headers.get("Idempotency-Key")
-        if key is None:
-            events = turn_events(owner=owner, deltas=streams, **serializer.validated_data)
-        else:
-            events = turn_once_events(owner=owner, key=key, deltas=streams, **serializer.validated_data)
-        if streams:
+        key = request.headers.get("Idempotency-Key")
+        events = turn_events(owner=authenticated_user(request), key=key, **serializer.validated_data)
+        if isinstance(request.accepted_renderer, EventStreamRenderer):
             return await event_stream_response(events)
-        turn = await collect(detached(events))
-        return Response(ChatResponseSerializer(turn).data)
+        result = await collect(detached(events))
+        return Response(ChatResponseSerializer(result).data)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Any:
         if isinstance(response, Response) and isinstance(

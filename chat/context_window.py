@@ -20,9 +20,9 @@ form, so they are over-counted too.
 import json
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from chat.agent.model import ChatMessage
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolMessage, ToolSchema, UserMessage, result_json
+from chat.agent.openai_model import wire_tool_call
 
 BYTES_PER_TOKEN = 3
 # What a message costs beyond its text: its role and the separators around it (3 in OpenAI's
@@ -38,10 +38,14 @@ def _text_tokens(size: int) -> int:
 
 def message_tokens(message: ChatMessage) -> int:
     """The estimated tokens of one message (see the module's docstring)."""
-    size = len((message.get("content") or "").encode())
-    if message.get("tool_calls"):
-        size += len(json.dumps(message["tool_calls"], ensure_ascii=False).encode())
-    size += len(message.get("tool_call_id", "").encode()) + len(message.get("name", "").encode())
+    if isinstance(message, ToolMessage):
+        size = len(json.dumps(result_json(message.result)).encode())
+        size += len(message.call_id.encode()) + len(message.name.encode())
+    else:
+        size = len(message.content.encode())
+    if isinstance(message, AssistantMessage) and message.tool_calls:
+        calls = [wire_tool_call(call) for call in message.tool_calls]
+        size += len(json.dumps(calls, ensure_ascii=False).encode())
     return MESSAGE_OVERHEAD_TOKENS + _text_tokens(size)
 
 
@@ -50,14 +54,14 @@ def estimate_tokens(messages: Iterable[ChatMessage]) -> int:
     return sum(message_tokens(message) for message in messages)
 
 
-def estimate_tool_tokens(tools: list[dict[str, Any]]) -> int:
+def estimate_tool_tokens(tools: Sequence[ToolSchema]) -> int:
     """The estimated tokens of the tool schemas sent with a prompt (none: 0)."""
     if not tools:
         return 0
-    return _text_tokens(len(json.dumps(tools, ensure_ascii=False).encode()))
+    return _text_tokens(len(json.dumps(list(tools), ensure_ascii=False).encode()))
 
 
-def prompt_tokens(messages: Iterable[ChatMessage], tools: list[dict[str, Any]]) -> int:
+def prompt_tokens(messages: Iterable[ChatMessage], tools: Sequence[ToolSchema]) -> int:
     """The estimated tokens of one model call's prompt: its messages and its tool schemas."""
     return estimate_tokens(messages) + estimate_tool_tokens(tools)
 
@@ -66,17 +70,18 @@ def _group_starts(history: Sequence[ChatMessage]) -> list[int]:
     """Where each group of `history` starts: a group is a user message, a plain assistant
     message, or an assistant message that calls tools with the tool results that follow it.
     A history is never cut at a tool result."""
-    return [index for index, message in enumerate(history) if message["role"] != "tool"]
+    return [index for index, message in enumerate(history) if not isinstance(message, ToolMessage)]
 
 
 def _complete_group(history: Sequence[ChatMessage], start: int) -> bool:
     """Whether the group at `start` has a result for each call it makes, and no other result."""
-    wanted = {str(call.get("id", "")) for call in history[start].get("tool_calls") or ()}
+    first = history[start]
+    wanted = {call.id for call in first.tool_calls} if isinstance(first, AssistantMessage) else set()
     answered = set()
     for following in history[start + 1 :]:
-        if following["role"] != "tool":
+        if not isinstance(following, ToolMessage):
             break
-        answered.add(following.get("tool_call_id", ""))
+        answered.add(following.call_id)
     return answered == wanted
 
 
@@ -102,8 +107,9 @@ def fit_history(*, history: list[ChatMessage], fixed_tokens: int, budget: int) -
             break
         total += group_cost
         cut, end = start, start
-    if cut < len(history) and history[cut]["role"] != "user":
-        turn_start = next((index for index in range(cut, len(history)) if history[index]["role"] == "user"), None)
+    if cut < len(history) and not isinstance(history[cut], UserMessage):
+        starts_turn = (index for index in range(cut, len(history)) if isinstance(history[index], UserMessage))
+        turn_start = next(starts_turn, None)
         if turn_start is not None:
             cut = turn_start
     return history[cut:]

@@ -20,22 +20,20 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from chat.agent.clients import build_model
 from chat.agent.events import Event, TurnFinished, TurnStarted, told_again
-from chat.agent.model import ModelClient, Usage
+from chat.agent.messages import TurnResult
+from chat.agent.model import ModelClient
 from chat.errors import IdempotencyKeyReused, RequestInProgress, StoredError
 from chat.models import IdempotentRequest, Turn
-from chat.persistence import StepNotStored, start_turn
-from chat.turns import ChatTurn, collect, continued_turn_events
+from chat.persistence import StepNotStored
+from chat.turns import TurnRecord, begin_turn, load_turn, run_turn_events
 from config.database import in_database
 from config.errors import DatabaseUnavailable, DatabaseUnavailableMayHaveRun, DomainError, InvalidInput, ServerError
 from config.outages import DATABASE_ERRORS, close_broken_connections
@@ -48,7 +46,7 @@ RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class KeyLease:
-    """This request's lease on its key (`chat.persistence.Fence`): renewed, and checked, in the
+    """This request's lease on its key (`chat.persistence.Lease`): renewed, and checked, in the
     transaction of each step, so a step of a request that lost the key is never stored."""
 
     def __init__(self, claim: IdempotentRequest) -> None:
@@ -57,12 +55,15 @@ class KeyLease:
 
     def renew(self, turn: Turn | None = None) -> None:
         renewed = timezone.now()
-        changes: dict[str, Any] = {"lease_renewed_at": renewed}
-        if turn is not None:
-            changes["turn"] = turn
-        if not IdempotentRequest.objects.filter(
+        claimed = IdempotentRequest.objects.filter(
             pk=self.claim.pk, lease_renewed_at=self.claim.lease_renewed_at, response_status=None
-        ).update(**changes):
+        )
+        renewed_rows = (
+            claimed.update(lease_renewed_at=renewed)
+            if turn is None
+            else claimed.update(lease_renewed_at=renewed, turn=turn)
+        )
+        if not renewed_rows:
             raise StepNotStored()
         self._renewed = renewed
 
@@ -108,47 +109,33 @@ def _release_pending() -> None:
 
 
 async def turn_once_events(
-    *,
-    owner: User,
-    key: str,
-    message: str,
-    conversation_id: uuid.UUID | None = None,
-    model: ModelClient | None = None,
-    deltas: bool = False,
+    *, owner: User, key: str, message: str, conversation_id: uuid.UUID | None, model: ModelClient
 ) -> AsyncIterator[Event]:
-    """`turn_events`, at most once per (owner, key): a repeat gets the first turn (told again
-    from its stored answer), or its error, and a repeat after the first request died continues
-    its turn."""
+    """A turn, at most once per (owner, key): a repeat gets the first turn (told again from its
+    stored answer), or its error, and a repeat after the first request died continues its turn."""
     if not IDEMPOTENCY_KEY.fullmatch(key):
         raise InvalidInput({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
-    turn_model = model or build_model()
-    claim = await in_database(
-        _claim_key,
-        owner=owner,
-        key=key,
-        fingerprint=request_fingerprint(message=message, conversation_id=conversation_id),
-        lease=turn_model.longest_step,
-    )
+    fingerprint = request_fingerprint(message=message, conversation_id=conversation_id)
+    claim = await in_database(_claim_key, owner=owner, key=key, fingerprint=fingerprint, lease=model.longest_step)
     if claim.response_status is not None:
         stored = _replay(claim)
         yield TurnStarted(stored.conversation_id, claim.turn_id or 0)
-        for event in told_again(tool_calls=stored.tool_calls, reply=stored.reply, deltas=deltas):
+        for event in told_again(tool_runs=stored.tool_runs, reply=stored.reply):
             yield event
-        yield TurnFinished(stored.conversation_id, stored.reply, stored.tool_calls, Usage(**stored.usage))
+        yield TurnFinished(stored)
         return
     lease = KeyLease(claim)
-    turn: Turn | None = None
+    record: TurnRecord | None = None
     try:
         if claim.turn_id is None:
-            turn = await in_database(
-                start_turn, owner=owner, message=message, conversation_id=conversation_id, fence=lease
+            record = await in_database(
+                begin_turn, owner=owner, message=message, conversation_id=conversation_id, lease=lease
             )
         else:
-            turn = await in_database(Turn.objects.select_related("conversation").get, pk=claim.turn_id)
-        async for event in continued_turn_events(owner=owner, turn=turn, model=turn_model, fence=lease, deltas=deltas):
+            record = await in_database(load_turn, claim.turn_id)
+        async for event in run_turn_events(owner=owner, record=record, model=model, lease=lease):
             if isinstance(event, TurnFinished):
-                body = ChatTurn.finished(event).as_dict()
-                await in_database(_store_outcome, claim=claim, status=TURN_STORED, body=body)
+                await in_database(_store_outcome, claim=claim, status=TURN_STORED, body=event.result.as_json())
             yield event
     except StepNotStored:
         raise RequestInProgress() from None
@@ -161,8 +148,8 @@ async def turn_once_events(
         await in_database(lease.release)
         if isinstance(error, DatabaseUnavailable):
             raise
-        if turn is not None or claim.turn_id is not None:
-            conversation = turn.conversation_id if turn is not None else None
+        if record is not None or claim.turn_id is not None:
+            conversation = record.turn.conversation_id if record is not None else None
             raise DatabaseUnavailableMayHaveRun(conversation_id=conversation) from error
         raise DatabaseUnavailable() from error
     except DomainError as error:
@@ -173,20 +160,6 @@ async def turn_once_events(
         # from now on rather than running the turn on.
         await in_database(_store_outcome, claim=claim, status=ServerError.status_code, body=ServerError().body())
         raise
-
-
-def run_turn_once(
-    *,
-    owner: User,
-    key: str,
-    message: str,
-    conversation_id: uuid.UUID | None = None,
-    model: ModelClient | None = None,
-) -> ChatTurn:
-    """`turn_once_events` to the end, for sync callers (commands, tests)."""
-    return async_to_sync(collect)(
-        turn_once_events(owner=owner, key=key, message=message, conversation_id=conversation_id, model=model)
-    )
 
 
 def request_fingerprint(*, message: str, conversation_id: uuid.UUID | None) -> str:
@@ -225,15 +198,15 @@ def _claim_key(*, owner: User, key: str, fingerprint: str, lease: timedelta) -> 
     raise RequestInProgress()
 
 
-def _store_outcome(*, claim: IdempotentRequest, status: int, body: dict[str, Any]) -> None:
+def _store_outcome(*, claim: IdempotentRequest, status: int, body: Mapping[str, object]) -> None:
     """Store the outcome, unless another request has taken the lease over since."""
     IdempotentRequest.objects.filter(pk=claim.pk, lease_renewed_at=claim.lease_renewed_at).update(
         response_status=status, response_body=body
     )
 
 
-def _replay(claim: IdempotentRequest) -> ChatTurn:
+def _replay(claim: IdempotentRequest) -> TurnResult:
     body = claim.response_body if isinstance(claim.response_body, dict) else {}
     if claim.response_status == TURN_STORED:
-        return ChatTurn.from_dict(body)
+        return TurnResult.from_json(body)
     raise StoredError(status_code=claim.response_status or ServerError.status_code, body=body)

@@ -95,6 +95,9 @@ class Message(models.Model):
     # Unbounded text: both come from the provider, which sets no length limit.
     tool_call_id = models.TextField(blank=True, default="")
     name = models.TextField(blank=True, default="")
+    # For assistant messages: structured data the model keeps with its message for its next
+    # turn (the offline agent's; never sent to a provider).
+    state = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

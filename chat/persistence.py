@@ -3,16 +3,21 @@
 - `start_turn` stores the turn with the user's message (and the conversation, for a new one)
   in one transaction.
 - `TurnRecorder.record_step` stores one step of the agent in one short transaction: the
-  assistant message, the tools it called run inside that transaction (so their changes to
-  tasks, recorded as `TaskChange` rows, commit with the messages or not at all), their result
-  messages, the turn's counters. A step's place (turn, step, index) is unique: two processes
-  that continue one turn cannot both store its next step, and the loser's tools roll back.
+  assistant message, its tool calls run inside that transaction through the toolbox (so their
+  changes to tasks, recorded as `TaskChange` rows by `chat.undo.TurnChanges`, commit with the
+  messages or not at all), their result messages, the turn's counters. A step's place (turn,
+  step, index) is unique: two processes that continue one turn cannot both store its next
+  step, and the loser's tools roll back.
 - `save_turn` stores a whole finished turn at once (fixtures, benchmarks, imports).
 
-No transaction is open while the model is called.
+Typed messages become columns here (`_message`; the read side is `chat.selectors`): a tool
+call is stored in OpenAI's format, a tool result as its JSON. No transaction is open while the
+model is called.
 """
 
+import json
 import uuid
+from collections.abc import Sequence
 from typing import Protocol
 
 from django.db import IntegrityError, transaction
@@ -20,15 +25,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from chat.agent.model import ChatMessage, Usage
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolMessage, ToolRun, Usage, UserMessage, result_json
+from chat.agent.openai_model import wire_tool_call
 from chat.agent.runner import AgentTurn, Step
+from chat.agent.tools import Toolbox
 from chat.conversations import start_conversation
 from chat.errors import ConversationNotFound
-from chat.models import Conversation, Message, TaskChange, Turn
+from chat.models import Conversation, Message, Turn
 from chat.selectors import repaired, turn_messages
+from chat.undo import TurnChanges
 from config.database import in_database
-from todos.models import Todo
-from todos.services import TaskSnapshot
 
 
 class StepNotStored(Exception):
@@ -36,8 +42,9 @@ class StepNotStored(Exception):
     key's lease over, or stored this step first). Nothing of the step happened."""
 
 
-class Fence(Protocol):
-    """A claim on running a turn, checked and renewed in the transaction of each step."""
+class Lease(Protocol):
+    """A claim on running a turn (an idempotency key's), checked and renewed in the
+    transaction of each step."""
 
     def renew(self, turn: Turn | None = None) -> None:
         """In the caller's transaction: renew the claim (naming `turn`), or raise `StepNotStored`."""
@@ -49,17 +56,19 @@ class Fence(Protocol):
 
 
 def _message(turn: Turn, step: int, index: int, message: ChatMessage) -> Message:
-    return Message(
-        conversation_id=turn.conversation_id,
-        turn=turn,
-        step=step,
-        index=index,
-        role=message["role"],
-        content=message.get("content") or "",
-        tool_calls=message.get("tool_calls") or None,
-        tool_call_id=message.get("tool_call_id", ""),
-        name=message.get("name", ""),
-    )
+    """`message` as its row: the columns keep OpenAI's format (tool calls) and the result JSON."""
+    row = Message(conversation_id=turn.conversation_id, turn=turn, step=step, index=index, tool_calls=None)
+    if isinstance(message, ToolMessage):
+        row.role, row.content = Message.Role.TOOL, json.dumps(result_json(message.result))
+        row.tool_call_id, row.name = message.call_id, message.name
+    elif isinstance(message, AssistantMessage):
+        row.role, row.content = Message.Role.ASSISTANT, message.content
+        # The state is JSON-able data in any mapping (a read-only one, say): stored as plain JSON.
+        row.state = None if message.state is None else json.loads(json.dumps(message.state, default=dict))
+        row.tool_calls = [wire_tool_call(call) for call in message.tool_calls] or None
+    else:
+        row.role, row.content = Message.Role.USER, message.content
+    return row
 
 
 def _touch_conversation(conversation_id: uuid.UUID, *, added: int) -> None:
@@ -69,11 +78,12 @@ def _touch_conversation(conversation_id: uuid.UUID, *, added: int) -> None:
 
 
 def start_turn(
-    *, owner: User, message: str, conversation_id: uuid.UUID | None = None, fence: Fence | None = None
+    *, owner: User, message: str, conversation_id: uuid.UUID | None = None, lease: Lease | None = None
 ) -> Turn:
     """Store a new turn with the user's message, in a new conversation when `conversation_id`
-    is None; `fence` (an idempotency key's claim) is renewed naming the turn in the same
-    transaction. Raises `ConversationNotFound` and `StepNotStored`."""
+    is None; `lease` (an idempotency key's claim) is renewed naming the turn in the same
+    transaction (the caller confirms it once that commits). Raises `ConversationNotFound` and
+    `StepNotStored`."""
     with transaction.atomic():
         if conversation_id is None:
             conversation = start_conversation(owner=owner, first_message=message)
@@ -83,12 +93,10 @@ def start_turn(
                 raise ConversationNotFound()
             conversation = found
         turn = Turn.objects.create(conversation=conversation, steps=1)
-        _message(turn, 0, 0, {"role": "user", "content": message}).save()
+        _message(turn, 0, 0, UserMessage(message)).save()
         _touch_conversation(conversation.pk, added=1)
-        if fence is not None:
-            fence.renew(turn)
-    if fence is not None:
-        fence.confirm()
+        if lease is not None:
+            lease.renew(turn)
     turn.conversation = conversation
     return turn
 
@@ -105,63 +113,53 @@ def set_status(turn: Turn, status: Turn.Status) -> None:
 
 
 class TurnRecorder:
-    """Stores the steps of one turn as they complete, and records the task changes its tools make."""
+    """Stores the steps of one turn as they complete, running each step's tool calls in the
+    step's transaction (`chat.agent.runner.StepRecorder`)."""
 
-    def __init__(self, *, turn: Turn, owner: User, fence: Fence | None = None) -> None:
+    def __init__(self, *, turn: Turn, owner: User, lease: Lease | None = None) -> None:
         self.turn = turn
         self.owner = owner
-        self.fence = fence
-        self._step = turn.steps
+        self.lease = lease
 
-    async def record_step(self, step: Step) -> list[ChatMessage]:
+    async def record_step(self, step: Step) -> list[ToolRun]:
         return await in_database(self.store_step, step)
 
-    def store_step(self, step: Step) -> list[ChatMessage]:
-        """Run the step's tools and store it, in one transaction (`record_step`, in the database's thread)."""
+    def store_step(self, step: Step) -> list[ToolRun]:
+        """Run the step's tool calls and store it, in one transaction (`record_step`, in the
+        database's thread). Raises `StepNotStored` when its place is taken or the lease lost."""
         number = self.turn.steps
-        self._step = number
         try:
             with transaction.atomic():
-                if self.fence is not None:
-                    self.fence.renew()
-                results = step.run_tools() if step.run_tools is not None else []
-                messages = [step.message, *results]
-                rows = [_message(self.turn, number, index, message) for index, message in enumerate(messages)]
-                Message.objects.bulk_create(rows)
-                Turn.objects.filter(pk=self.turn.pk).update(
-                    steps=number + 1,
-                    model_calls=F("model_calls") + int(step.model_call),
-                    prompt_tokens=F("prompt_tokens") + step.usage.prompt_tokens,
-                    completion_tokens=F("completion_tokens") + step.usage.completion_tokens,
-                    total_tokens=F("total_tokens") + step.usage.total_tokens,
-                    status=Turn.Status.RUNNING if step.run_tools is not None else Turn.Status.COMPLETED,
-                    updated_at=timezone.now(),
-                )
-                _touch_conversation(self.turn.conversation_id, added=len(rows))
+                if self.lease is not None:
+                    self.lease.renew()
+                toolbox = Toolbox(self.owner, TurnChanges(owner=self.owner, turn=self.turn, step=number))
+                runs = [toolbox.run(call) for call in step.message.tool_calls]
+                self._store(number, step, step.messages(runs))
         except IntegrityError as error:
             # The step's place is taken: another process stored this step of the turn.
             raise StepNotStored() from error
-        if self.fence is not None:
-            self.fence.confirm()
+        if self.lease is not None:
+            self.lease.confirm()
         self.turn.steps = number + 1
-        return results
+        return runs
 
-    # What the turn's tools see (`chat.agent.tools.TurnBinding`), called inside `record_step`.
-
-    def record_change(
-        self, *, action: str, number: int, before: TaskSnapshot | None, after: TaskSnapshot | None
-    ) -> None:
-        TaskChange.objects.create(
-            turn=self.turn, step=self._step, number=number, action=action, before=before, after=after
+    def _store(self, number: int, step: Step, messages: Sequence[ChatMessage]) -> None:
+        rows = [_message(self.turn, number, index, message) for index, message in enumerate(messages)]
+        Message.objects.bulk_create(rows)
+        usage = step.message.usage
+        Turn.objects.filter(pk=self.turn.pk).update(
+            steps=number + 1,
+            model_calls=F("model_calls") + int(step.model_call),
+            prompt_tokens=F("prompt_tokens") + usage.prompt_tokens,
+            completion_tokens=F("completion_tokens") + usage.completion_tokens,
+            total_tokens=F("total_tokens") + usage.total_tokens,
+            status=Turn.Status.COMPLETED if step.final else Turn.Status.RUNNING,
+            updated_at=timezone.now(),
         )
-
-    def undo_last_turn(self) -> list[tuple[str, Todo]]:
-        from chat.undo import undo_last_turn  # the undo service builds on this module
-
-        return undo_last_turn(owner=self.owner, turn=self.turn, step=self._step)
+        _touch_conversation(self.turn.conversation_id, added=len(rows))
 
 
-def save_turn(*, conversation_id: uuid.UUID, messages: list[ChatMessage]) -> Turn:
+def save_turn(*, conversation_id: uuid.UUID, messages: Sequence[ChatMessage]) -> Turn:
     """Store a whole finished turn at once: a user message, then each assistant message
     starting a step with the tool results after it. For fixtures, benchmarks and imports."""
     with transaction.atomic():
@@ -170,13 +168,13 @@ def save_turn(*, conversation_id: uuid.UUID, messages: list[ChatMessage]) -> Tur
         turn = Turn.objects.create(conversation_id=conversation_id, status=Turn.Status.COMPLETED)
         rows, step, index = [], 0, 0
         for position, message in enumerate(messages):
-            if position > 0 and message["role"] in ("assistant", "user"):
+            if position > 0 and isinstance(message, AssistantMessage | UserMessage):
                 step, index = step + 1, 0
             elif position > 0:
                 index += 1
             rows.append(_message(turn, step, index, message))
         Message.objects.bulk_create(rows)
-        calls = sum(message["role"] == "assistant" for message in messages)
+        calls = sum(isinstance(message, AssistantMessage) for message in messages)
         Turn.objects.filter(pk=turn.pk).update(steps=step + 1 if messages else 0, model_calls=calls)
         _touch_conversation(conversation_id, added=len(rows))
     return turn

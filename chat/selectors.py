@@ -1,26 +1,35 @@
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
-from chat.agent.model import ChatMessage
+from chat.agent.messages import (
+    AssistantMessage,
+    ChatMessage,
+    ToolCall,
+    ToolFailure,
+    ToolMessage,
+    ToolResult,
+    UserMessage,
+    parse_result,
+)
 from chat.context_window import estimate_tokens, fit_history
 from chat.errors import INTERRUPTED, ConversationNotFound
 from chat.models import Conversation, Message, Turn
 
-HISTORY_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "name")
+HISTORY_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "name", "state")
 # The order of a conversation's messages: turns as they started, steps as they completed.
 MESSAGE_ORDER = ("turn_id", "step", "index")
 # The result the model reads for a stored tool call whose result never was (a turn cut short
 # in a version that stored them apart): whether the tool ran is unknown.
-INTERRUPTED_RESULT = {
-    "success": False,
-    "error": "The turn was interrupted before this tool's result was stored; it may or may not have run.",
-    "code": INTERRUPTED,
-}
+INTERRUPTED_RESULT = ToolFailure(
+    error="The turn was interrupted before this tool's result was stored; it may or may not have run.",
+    code=INTERRUPTED,
+)
 
 
 def messages_in_order() -> QuerySet[Message]:
@@ -56,15 +65,35 @@ def latest_conversation_id(*, owner: User) -> uuid.UUID | None:
     return latest
 
 
-def as_chat_message(row: dict[str, Any]) -> ChatMessage:
-    """A stored message in OpenAI's chat format."""
-    message: ChatMessage = {"role": row["role"], "content": row["content"]}
-    if row["tool_calls"]:
-        message["tool_calls"] = row["tool_calls"]
-    if row["role"] == Message.Role.TOOL:
-        message["tool_call_id"] = row["tool_call_id"]
-        message["name"] = row["name"]
-    return message
+def as_chat_message(row: Mapping[str, Any]) -> ChatMessage:
+    """A stored message (its columns) typed: the column's OpenAI-format tool calls parsed into
+    `ToolCall`s, a tool result's JSON into its `ToolResult`."""
+    role, content = row["role"], row.get("content") or ""
+    if role == Message.Role.TOOL:
+        return ToolMessage(row.get("tool_call_id") or "", row.get("name") or "", _stored_result(content))
+    if role == Message.Role.ASSISTANT:
+        return AssistantMessage(content=content, tool_calls=stored_calls(row.get("tool_calls")), state=row.get("state"))
+    return UserMessage(content)
+
+
+def stored_calls(column: object) -> tuple[ToolCall, ...]:
+    """The tool calls of a `Message.tool_calls` column (OpenAI's format), parsed."""
+    calls = column if isinstance(column, list) else []
+    return tuple(_stored_call(call) for call in calls if isinstance(call, dict))
+
+
+def _stored_call(call: Mapping[str, Any]) -> ToolCall:
+    function = call.get("function") or {}
+    return ToolCall.parse(
+        id=str(call.get("id", "")), name=str(function.get("name", "")), arguments_json=function.get("arguments") or ""
+    )
+
+
+def _stored_result(content: str) -> ToolResult:
+    try:
+        return parse_result(json.loads(content))
+    except ValueError:
+        return parse_result(None)
 
 
 def repaired(messages: list[ChatMessage]) -> list[ChatMessage]:
@@ -72,29 +101,26 @@ def repaired(messages: list[ChatMessage]) -> list[ChatMessage]:
 
     A tool result whose call is not just before it is dropped (the window cut its call off);
     a call left without a result (a turn cut short before results were stored with their
-    call) gets `INTERRUPTED_RESULT`, so the model hears that the tool may not have run.
+    call) gets `INTERRUPTED_RESULT`, so the model hears that the tool may not have run; a
+    result stored without its tool's name takes the name from its call.
     """
     out: list[ChatMessage] = []
     pending: dict[str, str] = {}  # the open tool calls of the last assistant message: id -> name
 
     def close() -> None:
-        for call_id, name in pending.items():
-            result = json.dumps(INTERRUPTED_RESULT)
-            out.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": result})
+        out.extend(ToolMessage(call_id, name, INTERRUPTED_RESULT) for call_id, name in pending.items())
         pending.clear()
 
     for message in messages:
-        if message["role"] == Message.Role.TOOL:
-            call_id = message.get("tool_call_id", "")
-            if call_id in pending:
-                del pending[call_id]
-                out.append(message)
+        if isinstance(message, ToolMessage):
+            if message.call_id in pending:
+                name = pending.pop(message.call_id)
+                out.append(message if message.name else ToolMessage(message.call_id, name, message.result))
             continue
         close()
         out.append(message)
-        for call in message.get("tool_calls") or ():
-            function = call.get("function") or {}
-            pending[str(call.get("id", ""))] = str(function.get("name", ""))
+        if isinstance(message, AssistantMessage):
+            pending.update((call.id, call.name) for call in message.tool_calls)
     close()
     return out
 
@@ -115,7 +141,7 @@ def history_for(*, conversation: Conversation, budget: int, before: Turn | None 
     if before is not None:
         messages = messages.filter(turn_id__lt=before.pk)
     newest_first = messages.order_by(*(f"-{field}" for field in MESSAGE_ORDER)).values(*HISTORY_FIELDS, *MESSAGE_ORDER)
-    rows: list[dict[str, Any]] = []
+    rows: list[Mapping[str, Any]] = []
     tokens, size = 0, HISTORY_BATCH
     while tokens < budget:
         batch = newest_first
@@ -134,11 +160,7 @@ def history_for(*, conversation: Conversation, budget: int, before: Turn | None 
 
 def _before_place(turn_id: int, step: int, index: int) -> Q:
     """Messages that come before the message at (turn, step, index) in `MESSAGE_ORDER`."""
-    return (
-        Q(turn_id__lt=turn_id)
-        | Q(turn_id=turn_id, step__lt=step)
-        | Q(turn_id=turn_id, step=step, index__lt=index)
-    )
+    return Q(turn_id__lt=turn_id) | Q(turn_id=turn_id, step__lt=step) | Q(turn_id=turn_id, step=step, index__lt=index)
 
 
 def turn_messages(turn: Turn) -> list[ChatMessage]:

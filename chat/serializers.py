@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from chat.agent.messages import ToolResult, result_json
 from chat.errors import ModelError
 from chat.models import Conversation, Message
 from config.errors import DatabaseUnavailable
@@ -30,10 +31,20 @@ class ChatFormSerializer(serializers.Serializer):
     )
 
 
+class ToolResultField(serializers.DictField):
+    """A `ToolResult`, as its JSON (what the model read)."""
+
+    def to_representation(self, value: ToolResult) -> dict[str, object]:  # type: ignore[override]  # a result, not its JSON
+        represented: dict[str, object] = super().to_representation(result_json(value))
+        return represented
+
+
 class ToolCallSerializer(serializers.Serializer):
+    """A `chat.agent.messages.ToolRun`."""
+
     tool_name = serializers.CharField()
     arguments = serializers.DictField()
-    result = serializers.DictField()
+    result = ToolResultField()
 
 
 class UsageSerializer(serializers.Serializer):
@@ -43,11 +54,11 @@ class UsageSerializer(serializers.Serializer):
 
 
 class ChatResponseSerializer(serializers.Serializer):
-    """A `chat.turns.ChatTurn`."""
+    """A `chat.agent.messages.TurnResult` (its `as_json`, which an idempotency key stores)."""
 
     conversation_id = serializers.UUIDField()
     message = serializers.CharField(source="reply", help_text="The assistant's reply.")
-    tool_calls = ToolCallSerializer(many=True)
+    tool_calls = ToolCallSerializer(many=True, source="tool_runs")
     usage = UsageSerializer()
 
 

@@ -13,24 +13,11 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from chat.agent.messages import ToolFailure, describe, parse_result
 from chat.models import Conversation, Message, Turn
+from chat.selectors import stored_calls
 
 TURNS_PER_PAGE = 10
-# How a tool's successful result reads, by tool: "Added task 3 "Buy milk"".
-TOOL_VERBS = {
-    "add_task": "Added",
-    "complete_task": "Completed",
-    "reopen_task": "Reopened",
-    "delete_task": "Deleted",
-    "update_task": "Updated",
-}
-LISTED_TASKS_SHOWN = 5
-
-
-def _task_label(task: Any) -> str:
-    if not isinstance(task, dict):
-        return str(task)
-    return f'task {task.get("id")} "{task.get("title", "")}"'
 
 
 def tool_arguments(raw: str) -> str:
@@ -45,33 +32,16 @@ def tool_arguments(raw: str) -> str:
 
 
 def tool_result(tool: str, content: str) -> tuple[str, bool]:
-    """A tool result as one readable line, and whether it failed (`success` false)."""
+    """A tool result as one readable line (`chat.agent.messages.describe`), and whether it failed."""
     try:
-        result = json.loads(content)
+        result = parse_result(json.loads(content))
     except json.JSONDecodeError:
         return content, False
-    if not isinstance(result, dict):
-        return content, False
-    if result.get("success") is False:
-        code = result.get("code")
-        error = str(result.get("error") or "failed")
-        return (f"{error} ({code})" if code else error), True
-    if "task" in result:
-        return f"{TOOL_VERBS.get(tool, 'Returned')} {_task_label(result['task'])}", False
-    if isinstance(result.get("tasks"), list):
-        tasks = result["tasks"]
-        listed = "; ".join(_task_label(task) for task in tasks[:LISTED_TASKS_SHOWN])
-        more = f"; and {len(tasks) - LISTED_TASKS_SHOWN} more" if len(tasks) > LISTED_TASKS_SHOWN else ""
-        count = f"Listed {len(tasks)} task{'' if len(tasks) == 1 else 's'}"
-        return (f"{count}: {listed}{more}" if tasks else count), False
-    if isinstance(result.get("undone"), list):
-        undone = [f"{change.get('action')} of {_task_label(change.get('task'))}" for change in result["undone"]]
-        return ("Undid " + "; ".join(undone)) if undone else "Undid nothing", False
-    return json.dumps(result, ensure_ascii=False), False
+    return describe(result, tool_name=tool), isinstance(result, ToolFailure)
 
 
 @dataclass
-class ToolRun:
+class ToolLine:
     """One tool call of a turn and its result (a call whose result was never stored failed)."""
 
     name: str
@@ -84,7 +54,7 @@ class ToolRun:
 class Entry:
     kind: str  # "user", "assistant" or "tool"
     text: str = ""
-    tool: ToolRun | None = None
+    tool: ToolLine | None = None
 
 
 @dataclass
@@ -111,21 +81,20 @@ class TurnView:
 def turn_view(turn: Turn, number: int) -> TurnView:
     """`turn` read as a transcript: each tool call with its result where the call was made."""
     view = TurnView(number=number, turn=turn)
-    runs: dict[str, ToolRun] = {}
+    runs: dict[str, ToolLine] = {}
     for message in turn.messages.all():
         if message.role == Message.Role.TOOL:
             run = runs.pop(message.tool_call_id, None)
             if run is None:  # a result without its call: shown on its own
-                run = ToolRun(name=message.name, arguments="?")
+                run = ToolLine(name=message.name, arguments="?")
                 view.entries.append(Entry(kind="tool", tool=run))
             run.result, run.failed = tool_result(run.name or message.name, message.content)
             continue
         if message.content:
             view.entries.append(Entry(kind=message.role, text=message.content))
-        for call in message.tool_calls or ():
-            function = call.get("function") or {}
-            run = ToolRun(name=str(function.get("name", "")), arguments=tool_arguments(function.get("arguments", "")))
-            runs[str(call.get("id", ""))] = run
+        for call in stored_calls(message.tool_calls):
+            run = ToolLine(name=call.name, arguments=tool_arguments(call.arguments_json))
+            runs[call.id] = run
             view.entries.append(Entry(kind="tool", tool=run))
     return view
 

@@ -3,7 +3,6 @@
 import json
 import logging
 import time
-from typing import Any
 
 from django.conf import settings
 
@@ -14,14 +13,12 @@ from chat.models import Conversation
 logger = logging.getLogger("chat.turn")
 
 
-def log_turn(
-    *, conversation: Conversation, model: ModelClient, turn: AgentTurn, started: float, outcome: str, message: str
-) -> None:
+def log_turn(*, conversation: Conversation, model: ModelClient, turn: AgentTurn, started: float, outcome: str) -> None:
     """Log what the turn did; `started` is its `time.perf_counter()`, `outcome` "ok" or an error code.
     Message text is logged only with `CHAT_LOG_CONTENT`."""
     if not logger.isEnabledFor(logging.INFO):
         return
-    record: dict[str, Any] = {
+    record: dict[str, object] = {
         "event": "chat_turn",
         "conversation_id": str(conversation.pk),
         "user_id": str(conversation.owner_id),
@@ -34,6 +31,6 @@ def log_turn(
         "outcome": outcome,
     }
     if settings.CHAT_LOG_CONTENT:
-        record["message"] = message
+        record["message"] = turn.said
         record["reply"] = turn.reply
     logger.info(json.dumps(record))

@@ -27,7 +27,7 @@ The SDK merges the metadata of `start`, `message-metadata` and `finish` into one
 """
 
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from chat.agent.events import (
@@ -41,8 +41,9 @@ from chat.agent.events import (
     TurnFinished,
     TurnStarted,
 )
+from chat.agent.messages import result_json
 
-Chunk = dict[str, Any]
+Chunk = dict[str, object]
 
 # The headers of the SDK's own `createUIMessageStreamResponse`; its client reads the stream
 # whatever they are (it only needs a 2xx status), proxies and other clients need them.
@@ -92,15 +93,15 @@ class ChunkMapper:
             case ToolCallStarted(call_id=call_id, tool_name=tool_name, arguments=arguments):
                 out += _tool_input(call_id, tool_name, arguments)
             case ToolCallFinished(call_id=call_id, result=result):
-                out.append({"type": "tool-output-available", "toolCallId": call_id, "output": result})
+                out.append({"type": "tool-output-available", "toolCallId": call_id, "output": result_json(result)})
             case StepFinished():
                 out.append({"type": "finish-step"})
-            case TurnFinished():
+            case TurnFinished(result=result):
                 out += self._untold(event)
-                done = {"conversation_id": str(event.conversation_id), "usage": event.usage.as_dict()}
+                done = {"conversation_id": str(result.conversation_id), "usage": result.usage.as_dict()}
                 out.append({"type": "finish", "finishReason": "stop", "messageMetadata": done})
             case TurnFailed(status_code=status_code, body=body):
-                failed: dict[str, Any] = {"error": {"status": status_code, **body}}
+                failed: Chunk = {"error": {"status": status_code, **body}}
                 if body.get("conversation_id") is not None:
                     failed["conversation_id"] = str(body["conversation_id"])
                 out.append({"type": "message-metadata", "messageMetadata": failed})
@@ -126,23 +127,23 @@ class ChunkMapper:
     def _close_text(self) -> list[Chunk]:
         if self.open_text is None:
             return []
-        chunk = {"type": "text-end", "id": self.open_text}
+        chunk: Chunk = {"type": "text-end", "id": self.open_text}
         self.open_text = None
         return [chunk]
 
     def _untold(self, finished: TurnFinished) -> list[Chunk]:
-        """A reply no `TextDelta` told (events collected without deltas) goes as one text block."""
-        if self.text_blocks or not finished.reply:
+        """A reply no `TextDelta` told (events that carry none) goes as one text block."""
+        if self.text_blocks or not finished.result.reply:
             return []
-        return [*self._text(finished.reply), *self._close_text()]
+        return [*self._text(finished.result.reply), *self._close_text()]
 
 
-def _tool_input(call_id: str, tool_name: str, arguments: dict[str, Any]) -> list[Chunk]:
+def _tool_input(call_id: str, tool_name: str, arguments: Mapping[str, Any]) -> list[Chunk]:
     # The arguments come complete, so no `tool-input-delta`: the start makes the part, the
     # input fills it.
     return [
         {"type": "tool-input-start", "toolCallId": call_id, "toolName": tool_name},
-        {"type": "tool-input-available", "toolCallId": call_id, "toolName": tool_name, "input": arguments},
+        {"type": "tool-input-available", "toolCallId": call_id, "toolName": tool_name, "input": dict(arguments)},
     ]
 
 

@@ -9,6 +9,8 @@ the undone turn is marked `undone_by` it.
 Undoing walks back: a turn whose only changes are reverts is never a target, and an undone turn
 is not one again, so "undo" said twice undoes the last two turns that changed tasks (there is
 no redo; the tasks can be changed back by asking for it).
+
+`TurnChanges` is the journal the tools of a turn's step write to: the changes undo reads.
 """
 
 import uuid
@@ -21,6 +23,7 @@ from chat.errors import ConversationNotFound, NothingToUndo
 from chat.models import Conversation, TaskChange, Turn
 from todos import services
 from todos.models import Todo
+from todos.services import TaskSnapshot
 
 # The action a revert records, by the action it reverts.
 REVERT_ACTION = {"add": "delete", "delete": "restore"}
@@ -58,6 +61,27 @@ def undo_last_turn(*, owner: User, turn: Turn, step: int) -> list[tuple[str, Tod
         Turn.objects.filter(pk=target.pk).update(undone_by=turn)
     undone.reverse()
     return undone
+
+
+class TurnChanges:
+    """The journal of one step of a turn, as its tools see it (`chat.agent.tools.TurnBinding`):
+    each change to a task is recorded with the turn's step, in the step's transaction, and an
+    undo is relative to the turn."""
+
+    def __init__(self, *, owner: User, turn: Turn, step: int) -> None:
+        self.owner = owner
+        self.turn = turn
+        self.step = step
+
+    def record_change(
+        self, *, action: str, number: int, before: TaskSnapshot | None, after: TaskSnapshot | None
+    ) -> None:
+        TaskChange.objects.create(
+            turn=self.turn, step=self.step, number=number, action=action, before=before, after=after
+        )
+
+    def undo_last_turn(self) -> list[tuple[str, Todo]]:
+        return undo_last_turn(owner=self.owner, turn=self.turn, step=self.step)
 
 
 def undo_conversation_turn(*, owner: User, conversation_id: uuid.UUID) -> list[tuple[str, Todo]]:

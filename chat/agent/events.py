@@ -9,10 +9,11 @@ then `StepFinished`; last `TurnFinished` (or `TurnFailed`).
 """
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from chat.agent.model import Usage
+from chat.agent.messages import ToolResult, ToolRun, TurnResult
 
 
 @dataclass(frozen=True)
@@ -41,17 +42,16 @@ class ToolCallStarted:
 
     call_id: str
     tool_name: str
-    arguments: dict[str, Any]
+    arguments: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class ToolCallFinished:
-    """A tool call ran and its step is stored: `result` is what the model reads
-    (`success` with the task or tasks, or `error` with a `code`)."""
+    """A tool call ran and its step is stored: `result` is what the model reads."""
 
     call_id: str
     tool_name: str
-    result: dict[str, Any]
+    result: ToolResult
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,9 @@ class StepFinished:
 
 @dataclass(frozen=True)
 class TurnFinished:
-    """The turn is complete and stored."""
+    """The turn is complete and stored: `result` is what it answered (the chat response)."""
 
-    conversation_id: uuid.UUID
-    reply: str
-    tool_calls: list[dict[str, Any]]
-    usage: Usage = field(default_factory=Usage)
+    result: TurnResult
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ class TurnFailed:
     JSON body (with its `code`, and the `conversation_id` once the turn has one)."""
 
     status_code: int
-    body: dict[str, Any]
+    body: Mapping[str, Any]
 
 
 Event = (
@@ -90,17 +87,17 @@ Event = (
 )
 
 
-def told_again(*, tool_calls: list[dict[str, Any]], reply: str | None, deltas: bool) -> list[Event]:
-    """What a turn already did, told again as events (no tool runs again): its stored tool calls
-    (`{tool_name, arguments, result}`) as one step, and its `reply` when it has one."""
+def told_again(*, tool_runs: Sequence[ToolRun], reply: str | None) -> list[Event]:
+    """What a turn already did, told again as events (no tool runs again): its stored tool runs
+    as one step, and its `reply` when it has one."""
     events: list[Event] = []
-    if tool_calls:
+    if tool_runs:
         events.append(StepStarted())
-        for index, call in enumerate(tool_calls):
+        for index, run in enumerate(tool_runs):
             call_id = f"stored_{index}"
-            events.append(ToolCallStarted(call_id, call["tool_name"], call["arguments"]))
-            events.append(ToolCallFinished(call_id, call["tool_name"], call["result"]))
+            events.append(ToolCallStarted(call_id, run.tool_name, run.arguments))
+            events.append(ToolCallFinished(call_id, run.tool_name, run.result))
         events.append(StepFinished())
-    if reply is not None and deltas:
+    if reply is not None:
         events += [StepStarted(), TextDelta(reply), StepFinished()]
     return events

@@ -8,6 +8,8 @@ format exists in the OpenAI client, and the stored form at the database column.
 """
 
 import json
+import math
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
@@ -40,18 +42,66 @@ class Usage:
         }
 
 
-def parse_arguments(arguments_json: str) -> dict[str, Any]:
-    """A tool call's JSON arguments as an object (empty text is no arguments). Raises
-    `InvalidArguments` for anything else."""
-    if not arguments_json.strip():
-        return {}
+MAX_ARGUMENT_DEPTH = 8
+
+
+def clean_text(value: Any) -> Any:
+    """`value` with every string made storable and renderable: no NUL characters (PostgreSQL
+    keeps none in text or JSON) and no lone surrogates (not encodable as UTF-8). Strings from
+    a model are arbitrary; they go into the database, the logs and JSON responses."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, list):
+        return [clean_text(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(key): clean_text(item) for key, item in value.items()}
+    return value
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_arguments(arguments_json: str) -> dict[str, object]:
+    """A tool call's arguments as a dict of storable values, or `InvalidArguments`.
+
+    Strict JSON: NaN, Infinity and numbers beyond a float's range are refused (neither
+    database nor a JSON response can hold them), and so is deep nesting."""
     try:
-        arguments = json.loads(arguments_json)
-    except (ValueError, RecursionError) as error:
-        raise InvalidArguments("The arguments are not valid JSON.") from error
+        arguments = json.loads(arguments_json or "{}", parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError, TypeError):  # ValueError covers JSONDecodeError
+        raise InvalidArguments("The arguments were not valid JSON.") from None
     if not isinstance(arguments, dict):
         raise InvalidArguments("The arguments must be a JSON object.")
-    return arguments
+    if _depth(arguments) > MAX_ARGUMENT_DEPTH:
+        raise InvalidArguments("The arguments are nested too deeply.")
+    cleaned: dict[str, object] = clean_text(arguments)
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -63,12 +113,12 @@ class ToolCall:
     id: str
     name: str
     arguments_json: str
-    arguments: dict[str, Any] | None = field(default=None, compare=False)
+    arguments: dict[str, object] | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, *, id: str, name: str, arguments_json: str) -> "ToolCall":
         try:
-            arguments: dict[str, Any] | None = parse_arguments(arguments_json)
+            arguments: dict[str, object] | None = parse_arguments(arguments_json)
         except InvalidArguments:
             arguments = None
         return cls(id=id, name=name, arguments_json=arguments_json, arguments=arguments)
@@ -143,7 +193,7 @@ class ToolFailure:
 ToolResult = TaskResult | TaskPage | UndoResult | ToolFailure
 
 
-def result_json(result: ToolResult) -> dict[str, Any]:
+def result_json(result: ToolResult) -> dict[str, object]:
     """The result's JSON shape: what a model reads, the chat response shows and the record holds."""
     if isinstance(result, TaskResult):
         return {"success": True, "task": dict(result.task)}
@@ -159,7 +209,7 @@ def result_json(result: ToolResult) -> dict[str, Any]:
         }
     if isinstance(result, UndoResult):
         return {"success": True, "undone": [{"action": item.action, "task": dict(item.task)} for item in result.undone]}
-    failure: dict[str, Any] = {"success": False, "error": result.error, "code": result.code}
+    failure: dict[str, object] = {"success": False, "error": result.error, "code": result.code}
     if result.task_id is not None:
         failure["task_id"] = result.task_id
     return failure
@@ -247,3 +297,93 @@ class ToolMessage:
 
 
 ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage
+
+
+# The JSON schema of one tool as a model is offered it (OpenAI's function-tool format).
+ToolSchema = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """One tool call of a turn as it ran: the tool, the arguments it took, what it answered."""
+
+    tool_name: str
+    arguments: Mapping[str, Any]
+    result: ToolResult
+
+    def as_json(self) -> dict[str, object]:
+        """The run in the chat response's shape: `{tool_name, arguments, result}`."""
+        return {"tool_name": self.tool_name, "arguments": dict(self.arguments), "result": result_json(self.result)}
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What a turn answered: its reply, every tool it ran (in order) and the tokens it used.
+    `as_json` is the chat response's body, and what an idempotency key stores."""
+
+    conversation_id: uuid.UUID
+    reply: str
+    tool_runs: tuple[ToolRun, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "conversation_id": str(self.conversation_id),
+            "message": self.reply,
+            "tool_calls": [run.as_json() for run in self.tool_runs],
+            "usage": self.usage.as_dict(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "TurnResult":
+        runs = tuple(
+            ToolRun(str(call["tool_name"]), dict(call["arguments"]), parse_result(call["result"]))
+            for call in data["tool_calls"]
+        )
+        return cls(uuid.UUID(str(data["conversation_id"])), str(data["message"]), runs, Usage(**data["usage"]))
+
+
+# The verb a one-task result is told with, by tool.
+TOOL_VERBS = {
+    "add_task": "Added",
+    "complete_task": "Completed",
+    "reopen_task": "Reopened",
+    "delete_task": "Deleted",
+    "update_task": "Updated",
+}
+LISTED_TASKS_SHOWN = 5
+
+
+def _label(task: TaskData) -> str:
+    return f'task {task.get("id")} "{task.get("title", "")}"'
+
+
+def describe(result: ToolResult, *, tool_name: str = "") -> str:
+    """A tool's result in words, on one line: `Added task 3 "Buy milk"`, `Listed 2 tasks: ...`,
+    `Undid add of task 4 "X"`, or a failure's error and code. The one wording of a result:
+    the admin transcript, the terminal chat and the evaluation report show it."""
+    if isinstance(result, ToolFailure):
+        return f"{result.error} ({result.code})"
+    if isinstance(result, TaskResult):
+        return f"{TOOL_VERBS.get(tool_name, 'Returned')} {_label(result.task)}"
+    if isinstance(result, TaskPage):
+        tasks = result.tasks
+        listed = "; ".join(_label(task) for task in tasks[:LISTED_TASKS_SHOWN])
+        more = f"; and {len(tasks) - LISTED_TASKS_SHOWN} more" if len(tasks) > LISTED_TASKS_SHOWN else ""
+        count = f"Listed {len(tasks)} task{'' if len(tasks) == 1 else 's'}"
+        return f"{count}: {listed}{more}" if tasks else count
+    undone = [f"{change.action} of {_label(change.task)}" for change in result.undone]
+    return ("Undid " + "; ".join(undone)) if undone else "Undid nothing"
+
+
+def describe_arguments(arguments: Mapping[str, Any]) -> str:
+    """A tool call's arguments on one line: `title="Buy milk", task_id=3`."""
+    return ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in arguments.items())
+
+
+def describe_run(run: ToolRun) -> str:
+    """A tool call and its result on one line: `add_task(title="Buy milk") -> Added task 1 "Buy milk"`,
+    or `delete_task(task_id=9) -> failed: Task 9 not found. (task_not_found)`."""
+    outcome = describe(run.result, tool_name=run.tool_name)
+    failed = "failed: " if isinstance(run.result, ToolFailure) else ""
+    return f"{run.tool_name}({describe_arguments(run.arguments)}) -> {failed}{outcome}"

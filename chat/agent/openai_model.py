@@ -1,10 +1,12 @@
 """`OpenAIModel`: chat completions through the `openai` SDK's async client, against OpenAI or
-any OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`; streamed
-(`stream=True`) when the reply's text is wanted in pieces."""
+any OpenAI-compatible server (Azure, Ollama, vLLM ...) at `OPENAI_BASE_URL`, always streamed
+(`stream=True`): the reply's text is yielded in pieces as it comes. The OpenAI wire format
+lives here: typed messages go out as it (`wire_message`), the reply comes back typed."""
 
 import asyncio
+import json
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,11 +18,15 @@ import openai
 from django.conf import settings
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from chat.agent.model import (
+from chat.agent.messages import (
     AssistantMessage,
     ChatMessage,
+    SystemMessage,
     ToolCall,
+    ToolMessage,
+    ToolSchema,
     Usage,
+    result_json,
 )
 from chat.errors import ModelProviderError, ModelRateLimited, ModelTimeout, ModelUnavailable
 from config.database import serving_async
@@ -76,13 +82,25 @@ def _tls_context() -> ssl.SSLContext:
 _shared: dict[Provider, openai.AsyncOpenAI] = {}
 
 
-def _wire_message(message: ChatMessage) -> ChatMessage:
-    """A stored message as the chat-completions API takes it."""
-    if message["role"] == "tool":
-        return {"role": "tool", "tool_call_id": message["tool_call_id"], "content": message["content"]}
-    if message["role"] == "assistant" and message.get("tool_calls"):
-        return {"role": "assistant", "content": message.get("content") or None, "tool_calls": message["tool_calls"]}
-    return {"role": message["role"], "content": message.get("content") or ""}
+# One message of a chat-completions request body.
+WireMessage = dict[str, object]
+
+
+def wire_tool_call(call: ToolCall) -> dict[str, object]:
+    """A tool call in OpenAI's format (as the provider sent it, and as it is stored)."""
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments_json}}
+
+
+def wire_message(message: ChatMessage) -> WireMessage:
+    """A typed message as the chat-completions API takes it (`state` is never sent)."""
+    if isinstance(message, ToolMessage):
+        return {"role": "tool", "tool_call_id": message.call_id, "content": json.dumps(result_json(message.result))}
+    if isinstance(message, AssistantMessage):
+        if message.tool_calls:
+            calls = [wire_tool_call(call) for call in message.tool_calls]
+            return {"role": "assistant", "content": message.content or None, "tool_calls": calls}
+        return {"role": "assistant", "content": message.content}
+    return {"role": "system" if isinstance(message, SystemMessage) else "user", "content": message.content}
 
 
 class OpenAIModel:
@@ -111,12 +129,14 @@ class OpenAIModel:
         return timedelta(seconds=(retries + 1) * timeout + retries * MAX_RETRY_AFTER_SECONDS + STEP_MARGIN_SECONDS)
 
     async def stream(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]
     ) -> AsyncIterator[str | AssistantMessage]:
-        body: dict[str, Any] = {
+        body = {
             "model": self.model,
-            "messages": [_wire_message(message) for message in messages],
-            "tools": tools,
+            "messages": [wire_message(message) for message in messages],
+            "tools": list(tools),
+            "stream": True,
+            "stream_options": {"include_usage": True},
         }
         # The SDK's low-level `post` (its documented way to make custom requests) with the
         # same path, retries, timeouts and errors as `chat.completions.create`, minus the
@@ -125,13 +145,9 @@ class OpenAIModel:
         # a byte-identical body (these messages are already plain wire-format dicts).
         async with self.provider.connected() as client:
             with _provider_errors():
-                if not deltas:
-                    completion = await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
-                    yield _assistant_message(completion)
-                    return
                 chunks = await client.post(
                     "/chat/completions",
-                    body={**body, "stream": True, "stream_options": {"include_usage": True}},
+                    body=body,
                     cast_to=ChatCompletion,
                     stream=True,
                     stream_cls=openai.AsyncStream[ChatCompletionChunk],
@@ -217,27 +233,10 @@ class _StreamedMessage:
     def whole(self) -> AssistantMessage:
         if not self.finished:
             raise ModelProviderError("The language model provider's stream ended before its message did.")
-        calls = tuple(ToolCall(id=part["id"], name=part["name"], arguments=part["arguments"]) for part in self.calls)
+        calls = tuple(
+            ToolCall.parse(id=part["id"], name=part["name"], arguments_json=part["arguments"]) for part in self.calls
+        )
         return AssistantMessage(content="".join(self.text), tool_calls=calls, usage=self.usage)
-
-
-def _assistant_message(completion: Any) -> AssistantMessage:
-    """Read the first choice; anything malformed is a provider error, not a crash."""
-    try:
-        message = completion.choices[0].message
-        tool_calls = tuple(
-            ToolCall(id=str(call.id), name=str(call.function.name), arguments=call.function.arguments or "")
-            for call in message.tool_calls or ()
-            if getattr(call, "function", None) is not None
-        )
-        usage = completion.usage
-        return AssistantMessage(
-            content=message.content or "",
-            tool_calls=tool_calls,
-            usage=_usage(usage),
-        )
-    except (AttributeError, IndexError, TypeError) as error:
-        raise ModelProviderError("The language model provider sent a response that could not be read.") from error
 
 
 def _usage(usage: Any) -> Usage:

@@ -28,47 +28,46 @@ way, never in the schema.
 The tool layer only makes the model's arguments fit the declared types (a number sent as "3"
 or "#3" becomes 3; a null or missing argument takes the parameter's default). Checking values
 (an empty title, an unknown status) is the service's job; its `DomainError` becomes a failed
-result with the error's `code`. A tool call never raises into the loop: every failure is a
-result `{"success": false, "error": "...", "code": "..."}` the model can read and recover from.
+result with the error's `code`. A tool returns a typed `ToolResult`
+(`chat.agent.messages`), and a call never raises into the loop: every failure is a
+`ToolFailure` with its code, which the model reads and can recover from.
 """
 
 import inspect
-import json
 import logging
-import math
 import re
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from django.db import InterfaceError, OperationalError
 
 from accounts.models import User
-from chat.agent.model import clean_text
+from chat.agent.messages import (
+    InvalidArguments,
+    ToolCall,
+    ToolFailure,
+    ToolResult,
+    ToolRun,
+    ToolSchema,
+    parse_arguments,
+)
 from chat.errors import INVALID_ARGUMENTS, TOOL_FAILED, UNKNOWN_TOOL
 from config.errors import DomainError
 
-ToolResult = dict[str, Any]
 ToolFunction = Callable[..., ToolResult]
+# A JSON schema, as generated for one argument.
+Schema = dict[str, Any]
 
 logger = logging.getLogger(__name__)
 
-MAX_ARGUMENT_DEPTH = 8
 
 # What a tool may take besides its arguments: `user` always, `turn` when it needs it.
 BOUND_ARGUMENTS = ("user", "turn")
 
 # Models sometimes send a number as text ("3", "#3"); ASCII digits only ("²" is a digit to str.isdigit).
 NUMBER_TEXT = re.compile(r"#?(\d{1,10})", re.ASCII)
-
-
-class InvalidArguments(Exception):
-    """The arguments do not fit the tool's declaration; the message says how."""
-
-
-def failure(error: str, code: str, **details: Any) -> ToolResult:
-    return {"success": False, "error": error, "code": code, **details}
 
 
 @dataclass(frozen=True)
@@ -89,12 +88,12 @@ class Length:
 @dataclass(frozen=True)
 class Argument:
     name: str
-    schema: dict[str, Any]
+    schema: Schema
     coerce: Callable[[object], object]
     default: object  # inspect.Parameter.empty when the argument has none
     nullable: bool
 
-    def value(self, arguments: dict[str, Any]) -> object:
+    def value(self, arguments: dict[str, object]) -> object:
         value = arguments.get(self.name)
         if value is None:
             if self.default is not inspect.Parameter.empty:
@@ -114,7 +113,7 @@ class Tool:
     takes_turn: bool = False
 
     @property
-    def schema(self) -> dict[str, Any]:
+    def schema(self) -> ToolSchema:
         properties = {argument.name: argument.schema for argument in self.arguments}
         return {
             "type": "function",
@@ -131,23 +130,23 @@ class Tool:
             },
         }
 
-    def call(self, *, user: User, arguments: dict[str, Any], turn: object = None) -> ToolResult:
+    def call(self, *, user: User, arguments: dict[str, object], turn: object = None) -> ToolResult:
         values = {argument.name: argument.value(arguments) for argument in self.arguments}
         if self.takes_turn:
             values["turn"] = turn
         return self.function(user=user, **values)
 
 
-def _no_details(error: DomainError) -> dict[str, Any]:
-    return {}
+def _no_task(error: DomainError) -> int | None:
+    return None
 
 
 @dataclass
 class ToolRegistry:
-    """A set of tools. `error_details` adds fields to the result of a `DomainError`
-    (for example the number of a task that was not found)."""
+    """A set of tools. `error_task` names the task a `DomainError` is about, for its failure
+    (the number of a task that was not found, say)."""
 
-    error_details: Callable[[DomainError], dict[str, Any]] = _no_details
+    error_task: Callable[[DomainError], int | None] = _no_task
     _tools: dict[str, Tool] = field(default_factory=dict)
 
     def tool(self, function: ToolFunction) -> ToolFunction:
@@ -169,8 +168,13 @@ class ToolRegistry:
         return list(self._tools)
 
     @property
-    def schemas(self) -> list[dict[str, Any]]:
+    def schemas(self) -> list[ToolSchema]:
         return [tool.schema for tool in self]
+
+
+def tool_names(schemas: Iterable[ToolSchema]) -> frozenset[str]:
+    """The names of the tools `schemas` declare (in the shape `Tool.schema` gives them)."""
+    return frozenset(str(schema.get("function", {}).get("name", "")) for schema in schemas)
 
 
 class Toolbox:
@@ -182,80 +186,40 @@ class Toolbox:
         self.turn = turn
         self.schemas = registry.schemas
 
-    def run(self, *, name: str, arguments_json: str) -> tuple[dict[str, Any], ToolResult]:
-        """Run one tool call; returns the parsed arguments and the result. Never raises."""
+    def run(self, call: ToolCall) -> ToolRun:
+        """Run one tool call: what it took and what it answered. Never raises."""
         try:
-            arguments = parse_arguments(arguments_json)
+            arguments = parse_arguments(call.arguments_json)
         except InvalidArguments as error:
-            return {}, failure(str(error), INVALID_ARGUMENTS)
+            return ToolRun(call.name, {}, ToolFailure(str(error), INVALID_ARGUMENTS))
+        return ToolRun(call.name, arguments, self._result(call.name, arguments))
+
+    def _result(self, name: str, arguments: dict[str, object]) -> ToolResult:
         tool = self.registry.get(name)
         if tool is None:
             known = ", ".join(sorted(self.registry.names))
-            return arguments, failure(f"Unknown tool '{name}'. Available tools: {known}.", UNKNOWN_TOOL)
+            return ToolFailure(f"Unknown tool '{name}'. Available tools: {known}.", UNKNOWN_TOOL)
         try:
-            return arguments, tool.call(user=self.user, arguments=arguments, turn=self.turn)
+            return tool.call(user=self.user, arguments=arguments, turn=self.turn)
         except (OperationalError, InterfaceError):
             # The database is unreachable: the step that runs this tool cannot be stored, so
             # it must fail as a whole (its transaction rolls back what the tool did).
             raise
         except InvalidArguments as error:
-            return arguments, failure(str(error), INVALID_ARGUMENTS)
+            return ToolFailure(str(error), INVALID_ARGUMENTS)
         except DomainError as error:
-            return arguments, failure(_error_text(error), error.code, **self.registry.error_details(error))
+            return ToolFailure(_error_text(error), error.code, self.registry.error_task(error))
         except Exception:
             # A bug or a database failure: the model hears that the tool failed, the turn and
             # everything it already did are still stored, and the traceback goes to the log.
             logger.exception("tool %s failed", name)
-            return arguments, failure(f"The tool '{name}' failed unexpectedly.", TOOL_FAILED)
+            return ToolFailure(f"The tool '{name}' failed unexpectedly.", TOOL_FAILED)
 
 
 def _error_text(error: DomainError) -> str:
     if isinstance(error.detail, dict):
         return " ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in error.detail.items())
     return str(error.detail)
-
-
-# Parsing the model's argument JSON.
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise ValueError("number out of range")
-    return number
-
-
-def _depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value`, without recursion."""
-    deepest, pending = 0, [(value, 1)]
-    while pending:
-        item, level = pending.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            children = item.values() if isinstance(item, dict) else item
-            pending.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def parse_arguments(arguments_json: str) -> dict[str, Any]:
-    """A tool call's arguments as a dict of storable values, or `InvalidArguments`.
-
-    Strict JSON: NaN, Infinity and numbers beyond a float's range are refused (neither
-    database nor a JSON response can hold them), and so is deep nesting."""
-    try:
-        arguments = json.loads(arguments_json or "{}", parse_constant=_reject_constant, parse_float=_finite_float)
-    except (ValueError, RecursionError, TypeError):  # ValueError covers JSONDecodeError
-        raise InvalidArguments("The arguments were not valid JSON.") from None
-    if not isinstance(arguments, dict):
-        raise InvalidArguments("The arguments must be a JSON object.")
-    if _depth(arguments) > MAX_ARGUMENT_DEPTH:
-        raise InvalidArguments("The arguments are nested too deeply.")
-    cleaned: dict[str, Any] = clean_text(arguments)
-    return cleaned
 
 
 # Declarations: from a function's signature and docstring to a `Tool`.
@@ -319,7 +283,7 @@ def _argument(function_name: str, parameter: inspect.Parameter, hint: Any, text:
                 raise TypeError(f"{function_name}({name}): only `X | None` unions are supported.")
             hint, nullable = options[0], True
 
-    schema: dict[str, Any]
+    schema: Schema
     if hint is str:
         schema, coerce = {"type": "string"}, _string_coercer(name)
     elif hint is int:

@@ -6,13 +6,9 @@ in `chat/tests/test_tools.py`. Limits come from `todos.models`; validation is
 `todos.services`'; a tool only calls the service and returns the result.
 
 A tool takes the task number as `task_id` and shows a task as the REST API does, whose `id`
-is that number (the one mapping of the names: `todos.models.Todo`). Results:
-
-    {"success": true, "task": {"id": 3, "title": ..., "description": ..., "completed": ..., ...}}
-    {"success": true, "tasks": [...], "offset": 0, "next_offset": 50, "remaining": 4950, "matching": 5000,
-     "totals": {"all": 5000, "pending": 4990, "completed": 10}}
-    {"success": true, "undone": [{"action": "delete", "task": {...}}, ...]}
-    {"success": false, "error": "Task 7 not found.", "code": "task_not_found", "task_id": 7}
+is that number (the one mapping of the names: `todos.models.Todo`). Results are typed
+(`chat.agent.messages.ToolResult`): a `TaskResult`, a `TaskPage`, an `UndoResult`, or a
+`ToolFailure` such as `Task 7 not found.` (`task_not_found`, task 7).
 
 Every change a tool makes to a task is reported to the turn it runs in (`TurnBinding`), which
 records it with the turn's step, in the step's transaction; `undo_last_turn` asks the turn
@@ -21,11 +17,21 @@ recorded and there is nothing to undo.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
 from accounts.models import User
 from chat.agent import tool_registry
-from chat.agent.tool_registry import InvalidArguments, Length, ToolRegistry, ToolResult
+from chat.agent.messages import (
+    InvalidArguments,
+    TaskData,
+    TaskPage,
+    TaskResult,
+    TaskTotals,
+    ToolResult,
+    UndoneChange,
+    UndoResult,
+)
+from chat.agent.tool_registry import Length, ToolRegistry
 from chat.errors import NothingToUndo
 from config.errors import DomainError
 from todos import services
@@ -63,22 +69,27 @@ class NoTurn:
         raise NothingToUndo()
 
 
-def _error_details(error: DomainError) -> dict[str, Any]:
+def _error_task(error: DomainError) -> int | None:
     # The number a "not found" or an undo conflict names, so a client need not read it from the message.
     if isinstance(error, TaskNotFound | UndoConflict):
-        return {"task_id": error.number}
-    return {}
+        return error.number
+    return None
 
 
-TOOLS = ToolRegistry(error_details=_error_details)
+TOOLS = ToolRegistry(error_task=_error_task)
 
 # The most tasks one `list_tasks` result holds, so that a result stays a small part of the
 # prompt however many tasks the user has.
 LIST_PAGE_SIZE = 50
 
 
-def task_result(task: Todo) -> ToolResult:
-    return {"success": True, "task": dict(TaskSerializer(task).data)}
+def task_data(task: Todo) -> TaskData:
+    """A task as the REST API shows it."""
+    return TaskData(**TaskSerializer(task).data)
+
+
+def task_result(task: Todo) -> TaskResult:
+    return TaskResult(task=task_data(task))
 
 
 def _act_on(turn: TurnBinding, *, user: User, action: str, number: int, service: Callable[..., Todo]) -> ToolResult:
@@ -138,15 +149,14 @@ def list_tasks(
     page = services.list_task_page(
         owner=user, status=status, query=query or "", offset=offset or 0, size=LIST_PAGE_SIZE
     )
-    return {
-        "success": True,
-        "tasks": [dict(task) for task in TaskSerializer(page.tasks, many=True).data],
-        "offset": page.offset,
-        "next_offset": page.next_offset,
-        "remaining": page.remaining,
-        "matching": page.counts.matching,
-        "totals": page.counts.totals,
-    }
+    return TaskPage(
+        tasks=tuple(task_data(task) for task in page.tasks),
+        offset=page.offset,
+        next_offset=page.next_offset,
+        remaining=page.remaining,
+        matching=page.counts.matching,
+        totals=TaskTotals(all=page.counts.all, pending=page.counts.pending, completed=page.counts.completed),
+    )
 
 
 @TOOLS.tool
@@ -211,10 +221,7 @@ def undo_last_turn(*, user: User, turn: TurnBinding) -> ToolResult:
     nothing, when one of those tasks has changed since.
     """
     undone = turn.undo_last_turn()
-    return {
-        "success": True,
-        "undone": [{"action": action, "task": dict(TaskSerializer(task).data)} for action, task in undone],
-    }
+    return UndoResult(undone=tuple(UndoneChange(action=action, task=task_data(task)) for action, task in undone))
 
 
 class Toolbox(tool_registry.Toolbox):

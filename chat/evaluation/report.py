@@ -1,7 +1,6 @@
 """Reporting scores: the total and the agent's time per message, and how a step, a tool call
 and a reply are written in the report `manage.py evaluate_agent` prints."""
 
-import json
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -11,7 +10,8 @@ from typing import Any
 from django.core.management.base import OutputWrapper
 from django.core.management.color import Style
 
-from chat.evaluation.checks import clipped, shown, succeeded
+from chat.agent.messages import ToolRun, describe_run, parse_result
+from chat.evaluation.checks import shown
 from chat.evaluation.run import ScenarioResult, StepResult
 from chat.evaluation.scenarios import Scenario
 
@@ -48,16 +48,10 @@ def percentile(values: Sequence[float], rank: float) -> float:
 
 
 def format_tool_call(call: Mapping[str, Any]) -> str:
-    """`add_task({"title": "Buy milk"}) -> ok`, or `-> error: ...`."""
-    arguments = clipped(json.dumps(call.get("arguments"), ensure_ascii=False, default=str))
-    result = call.get("result")
-    if succeeded(call):
-        status = "ok"
-    elif isinstance(result, Mapping):
-        status = f"error: {result.get('error', result)}"
-    else:
-        status = f"error: {result!r}"
-    return f"{call.get('tool_name')}({arguments}) -> {status}"
+    """`add_task(title="Buy milk") -> Added task 1 "Buy milk"`, or `-> failed: ...`."""
+    return describe_run(
+        ToolRun(str(call.get("tool_name")), call.get("arguments") or {}, parse_result(call.get("result")))
+    )
 
 
 def format_reply(reply: str) -> str:

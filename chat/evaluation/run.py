@@ -3,16 +3,21 @@ service, each judged as it ends, with the time spent inside the model client mea
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from asgiref.sync import async_to_sync
+
 from accounts.models import User
-from chat.agent.model import AssistantMessage, ChatMessage, ModelClient
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
+from chat.agent.model import ModelClient
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
 from chat.evaluation.reset import reset_to_expected
 from chat.evaluation.scenarios import Scenario, Step
+from chat.services import turn_events
+from chat.turns import collect
 from config.errors import DeclaredError
 from todos.selectors import tasks_for
 
@@ -57,9 +62,9 @@ class TimedModel:
         self._seconds = 0.0
 
     async def stream(
-        self, messages: list[ChatMessage], tools: list[dict[str, Any]], *, deltas: bool
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]
     ) -> AsyncIterator[str | AssistantMessage]:
-        parts = self._model.stream(messages, tools, deltas=deltas)
+        parts = self._model.stream(messages, tools)
         while True:
             started = time.perf_counter()
             try:
@@ -86,7 +91,7 @@ class TimedModel:
 
 
 class TurnLike(Protocol):
-    """What the evaluation reads of a chat turn (`ChatTurn`)."""
+    """What the evaluation reads of a chat turn (`run_turn` gives it from a `TurnResult`)."""
 
     @property
     def conversation_id(self) -> uuid.UUID: ...
@@ -163,3 +168,19 @@ def _conversation_of(error: DeclaredError) -> uuid.UUID | None:
         return uuid.UUID(str(error.body()["conversation_id"]))
     except (KeyError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class TurnAnswer:
+    """A turn as the evaluation reads it (`TurnLike`)."""
+
+    conversation_id: uuid.UUID
+    reply: str
+    tool_calls: list[dict[str, Any]]
+
+
+def run_turn(*, owner: User, message: str, conversation_id: uuid.UUID | None, model: ModelClient) -> TurnAnswer:
+    """One turn through the chat service (the one the chat API runs), to its end."""
+    events = turn_events(owner=owner, message=message, conversation_id=conversation_id, model=model)
+    result = async_to_sync(collect)(events)
+    return TurnAnswer(result.conversation_id, result.reply, [run.as_json() for run in result.tool_runs])

@@ -8,17 +8,14 @@ last turn with changes).
 All of MCP's recording is `run_recorded`: the one place to adapt when the turn API changes.
 """
 
-import json
 import uuid
 from typing import Any
 
 from django.db import transaction
 
 from accounts.models import User
-from chat.agent.model import ChatMessage
+from chat.agent.messages import AssistantMessage, ToolCall, ToolResult
 from chat.agent.runner import Step
-from chat.agent.tool_registry import ToolResult
-from chat.agent.tools import Toolbox
 from chat.models import Conversation, Turn
 from chat.persistence import TurnRecorder, set_status, start_turn
 
@@ -37,23 +34,17 @@ def _conversation(owner: User) -> uuid.UUID:
 
 
 def run_recorded(*, owner: User, source: str, name: str, arguments: dict[str, Any]) -> ToolResult:
-    """Run the tool `name` for `owner` as one recorded turn; `source` says who called it (the
-    access token's name). Returns the tool's result (a failure is a result too)."""
-    arguments_json = json.dumps(arguments)
-    message = f"Over MCP ({source}): {name} {arguments_json}"
-    turn = start_turn(owner=owner, message=message, conversation_id=_conversation(owner))
-    recorder = TurnRecorder(turn=turn, owner=owner)
-    call_id = f"mcp_{uuid.uuid4().hex}"
-    results: list[ToolResult] = []
-
-    def run_tool() -> list[ChatMessage]:
-        results.clear()  # the recorder may run a step's tools again from the start
-        _, result = Toolbox(owner, recorder).run(name=name, arguments_json=arguments_json)
-        results.append(result)
-        return [{"role": "tool", "tool_call_id": call_id, "name": name, "content": json.dumps(result)}]
-
-    call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_json}}
-    step = Step({"role": "assistant", "content": "", "tool_calls": [call]}, model_call=False, run_tools=run_tool)
-    recorder.store_step(step)
-    set_status(turn, Turn.Status.COMPLETED)
-    return results[0]
+    """Run the tool `name` for `owner` as one recorded turn, in one transaction; `source` says
+    who called it (the access token's name). Returns the tool's result (a failure is a result too)."""
+    call = ToolCall.of(id=f"mcp_{uuid.uuid4().hex}", name=name, arguments=arguments)
+    with transaction.atomic():
+        turn = start_turn(
+            owner=owner,
+            message=f"Over MCP ({source}): {name} {call.arguments_json}",
+            conversation_id=_conversation(owner),
+        )
+        runs = TurnRecorder(turn=turn, owner=owner).store_step(
+            Step(AssistantMessage(tool_calls=(call,)), model_call=False)
+        )
+        set_status(turn, Turn.Status.COMPLETED)
+    return runs[0].result

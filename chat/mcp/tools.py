@@ -26,6 +26,7 @@ from mcp_types.jsonrpc import INVALID_PARAMS
 from rest_framework.request import Request
 
 from accounts.models import User
+from chat.agent.messages import ToolFailure, result_json
 from chat.agent.tool_registry import Tool
 from chat.agent.tools import TOOLS
 from chat.mcp.records import run_recorded
@@ -176,10 +177,11 @@ async def call_tool(ctx: ServerRequestContext[Any, Any], params: types.CallToolR
     result = await in_database(
         run_recorded, owner=caller.user, source=caller.source, name=params.name, arguments=params.arguments or {}
     )
+    structured = result_json(result)
     return types.CallToolResult(
-        content=[types.TextContent(text=json.dumps(result))],
-        structured_content=result,
-        is_error=not result.get("success", False),
+        content=[types.TextContent(text=json.dumps(structured))],
+        structured_content=structured,
+        is_error=isinstance(result, ToolFailure),
     )
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import factory
 
 from accounts.tests.factories import UserFactory
-from chat.agent.model import ChatMessage
 from chat.models import Conversation, Message
 from chat.persistence import save_turn
+from chat.tests.helpers import typed, typed_all
 
 
 class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
@@ -37,16 +37,15 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
 
     @classmethod
     def _create(cls, model_class: type[Message], *, conversation: Conversation, **fields: Any) -> Message:
-        message: ChatMessage = {"role": fields.pop("role"), "content": fields.pop("content")}
-        message.update(fields)  # type: ignore[typeddict-item]
-        turn = save_turn(conversation_id=conversation.pk, messages=[message])
+        message = {"role": fields.pop("role"), "content": fields.pop("content"), **fields}
+        turn = save_turn(conversation_id=conversation.pk, messages=[typed(message)])
         conversation.refresh_from_db(fields=["message_count", "updated_at"])
         return model_class.objects.get(turn=turn)
 
 
-def add_turn(conversation: Conversation, messages: list[ChatMessage]) -> Conversation:
+def add_turn(conversation: Conversation, messages: list[dict[str, Any]]) -> Conversation:
     """Append messages (OpenAI chat format) through `save_turn`; returns the refreshed conversation."""
-    save_turn(conversation_id=conversation.pk, messages=messages)
+    save_turn(conversation_id=conversation.pk, messages=typed_all(messages))
     conversation.refresh_from_db()
     return conversation
 
@@ -58,7 +57,7 @@ def tool_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, A
 
 def tool_turn(
     user_message: str, *, name: str, arguments: dict[str, Any], result: dict[str, Any], reply: str, call_id: str = "c1"
-) -> list[ChatMessage]:
+) -> list[dict[str, Any]]:
     """A whole turn with one tool call: user, assistant (tool call), tool result, assistant reply."""
     return [
         {"role": "user", "content": user_message},
@@ -68,7 +67,7 @@ def tool_turn(
     ]
 
 
-def chat_turn(user_message: str, reply: str) -> list[ChatMessage]:
+def chat_turn(user_message: str, reply: str) -> list[dict[str, Any]]:
     """A turn without tools: the user's message and the assistant's reply."""
     return [{"role": "user", "content": user_message}, {"role": "assistant", "content": reply}]
 

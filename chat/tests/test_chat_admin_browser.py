@@ -16,10 +16,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from accounts.models import User
-from chat.agent.model import ChatMessage
 from chat.models import Conversation
 from chat.persistence import save_turn
 from chat.tests.factories import ConversationFactory, tool_turn
+from chat.tests.helpers import typed_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +34,7 @@ def task(number: int, *, completed: bool = False, description: str = "") -> dict
     return {"id": number, "title": title, "description": description, "completed": completed}
 
 
-def errand_turn(number: int) -> list[ChatMessage]:
+def errand_turn(number: int) -> list[dict[str, Any]]:
     """Turn `number` of the conversation: an add, a list, a completion, an update with a long
     note, or a delete of a task that does not exist (a failed tool call), in turn."""
     added = (number + 4) // 5  # the tasks added so far: one every five turns
@@ -85,7 +85,7 @@ def errand_turn(number: int) -> list[ChatMessage]:
 def long_conversation(owner: User, turns: int) -> Conversation:
     conversation = ConversationFactory.create(owner=owner, title="add buy milk")
     for number in range(1, turns + 1):
-        save_turn(conversation_id=conversation.pk, messages=errand_turn(number))
+        save_turn(conversation_id=conversation.pk, messages=typed_all(errand_turn(number)))
     return conversation
 
 

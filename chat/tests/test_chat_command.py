@@ -108,11 +108,11 @@ def test_verbose_shows_one_readable_line_per_tool_call_and_the_log_line(monkeypa
     with caplog.at_level(logging.INFO, logger="chat.turn"):
         out, _ = run_chat("--user", user.username, "--verbose")
 
-    tool_lines = [line.strip() for line in out.splitlines() if line.startswith("  [")]
-    assert tool_lines[0].startswith('[add_task] title="Buy groceries"')
-    assert tool_lines[0].endswith('-> ok: task 2 "Buy groceries"')
-    assert '[complete_task] task_id=1 -> ok: task 1 "Pay bills", done' in tool_lines
-    assert any(line.startswith("[delete_task] task_id=9 -> failed:") for line in tool_lines)
+    tool_lines = [line.strip() for line in out.splitlines() if line.startswith("  ") and "(" in line]
+    assert tool_lines[0].startswith('add_task(title="Buy groceries"')
+    assert tool_lines[0].endswith('-> Added task 2 "Buy groceries"')
+    assert 'complete_task(task_id=1) -> Completed task 1 "Pay bills"' in tool_lines
+    assert any(line.startswith("delete_task(task_id=9) -> failed:") for line in tool_lines)
     assert not any("{" in line for line in tool_lines)
     logged = [json.loads(record.getMessage()) for record in caplog.records if record.name == "chat.turn"]
     assert len(logged) == 3

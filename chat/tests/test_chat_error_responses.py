@@ -3,11 +3,13 @@ provider's failure the conversation to retry into. A replayed `Idempotency-Key` 
 same status and body again."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 
-from chat.agent.model import AssistantMessage, ChatMessage, LocalModel
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
+from chat.agent.model import LocalModel
 from chat.errors import ModelError, ModelProviderError, ModelRateLimited, ModelTimeout, ModelUnavailable
 from chat.models import Conversation
 from chat.tests.helpers import chat
@@ -24,7 +26,7 @@ class FailingModel(LocalModel):
         self.error = error
         self.calls = 0
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict]) -> AssistantMessage:
+    def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]) -> AssistantMessage:
         self.calls += 1
         raise self.error
 
@@ -33,8 +35,8 @@ class FailingModel(LocalModel):
 def failing_model(monkeypatch):
     def install(error: ModelError) -> FailingModel:
         model = FailingModel(error)
-        monkeypatch.setattr("chat.turns.build_model", lambda: model)
-        monkeypatch.setattr("chat.idempotency.build_model", lambda: model)
+        monkeypatch.setattr("chat.services.build_model", lambda: model)
+        monkeypatch.setattr("chat.services.build_model", lambda: model)
         return model
 
     return install

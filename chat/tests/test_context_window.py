@@ -5,7 +5,15 @@ import random
 
 import pytest
 
-from chat.agent.model import ChatMessage
+from chat.agent.messages import (
+    AssistantMessage,
+    ChatMessage,
+    ToolCall,
+    ToolFailure,
+    ToolMessage,
+    UserMessage,
+    result_json,
+)
 from chat.agent.tools import TOOLS
 from chat.context_window import (
     BYTES_PER_TOKEN,
@@ -17,33 +25,32 @@ from chat.context_window import (
     prompt_tokens,
 )
 from chat.tests.factories import tool_call
+from chat.tests.helpers import as_dicts
 from chat.tests.scripted_openai import assert_valid_history
 
 
 def user(text: str) -> ChatMessage:
-    return {"role": "user", "content": text}
+    return UserMessage(text)
 
 
 def reply(text: str) -> ChatMessage:
-    return {"role": "assistant", "content": text}
+    return AssistantMessage(content=text)
 
 
-def calls(*call_ids: str) -> ChatMessage:
-    return {"role": "assistant", "content": None, "tool_calls": [tool_call(i, "list_tasks", {}) for i in call_ids]}
+def calls(*call_ids: str) -> AssistantMessage:
+    return AssistantMessage(tool_calls=tuple(ToolCall.of(id=i, name="list_tasks", arguments={}) for i in call_ids))
 
 
-def result(call_id: str, content: str = '{"success": true}') -> ChatMessage:
-    return {"role": "tool", "tool_call_id": call_id, "name": "list_tasks", "content": content}
+def result(call_id: str, error: str = "") -> ToolMessage:
+    """A result of `len(error)` bytes more than the smallest."""
+    return ToolMessage(call_id, "list_tasks", ToolFailure(error=error, code="c"))
 
 
 def turn(number: int, *, tools: int = 1, size: int = 10) -> list[ChatMessage]:
     """A turn: the user's message, a message calling `tools` tools, their results, the reply."""
     ids = [f"t{number}c{index}" for index in range(tools)]
-    return [
-        user(f"message {number}"),
-        *([calls(*ids), *(result(i, "x" * size) for i in ids)] if tools else []),
-        reply(f"reply {number}"),
-    ]
+    called: list[ChatMessage] = [calls(*ids), *(result(i, "x" * size) for i in ids)] if tools else []
+    return [user(f"message {number}"), *called, reply(f"reply {number}")]
 
 
 # --- the estimate ---------------------------------------------------------------------------
@@ -53,7 +60,7 @@ def test_a_message_is_its_overhead_and_a_token_per_three_bytes_rounded_up():
     assert message_tokens(user("")) == MESSAGE_OVERHEAD_TOKENS
     assert message_tokens(user("abc")) == MESSAGE_OVERHEAD_TOKENS + 1
     assert message_tokens(user("abcd")) == MESSAGE_OVERHEAD_TOKENS + 2
-    assert message_tokens({"role": "assistant", "content": None}) == MESSAGE_OVERHEAD_TOKENS
+    assert message_tokens(AssistantMessage()) == MESSAGE_OVERHEAD_TOKENS
 
 
 def test_bytes_not_characters_are_counted():
@@ -67,9 +74,10 @@ def test_tool_calls_and_a_results_id_and_name_count_too():
     call = calls("call_1")
     answered = result("call_1", "")
 
-    call_json = json.dumps(call["tool_calls"], ensure_ascii=False)
+    call_json = json.dumps([tool_call("call_1", "list_tasks", {})], ensure_ascii=False)
     assert message_tokens(call) == MESSAGE_OVERHEAD_TOKENS + -(-len(call_json.encode()) // BYTES_PER_TOKEN)
-    assert message_tokens(answered) == MESSAGE_OVERHEAD_TOKENS + -(-len("call_1list_tasks") // BYTES_PER_TOKEN)
+    answered_size = len(json.dumps(result_json(answered.result))) + len("call_1list_tasks")
+    assert message_tokens(answered) == MESSAGE_OVERHEAD_TOKENS + -(-answered_size // BYTES_PER_TOKEN)
 
 
 def test_messages_tools_and_a_prompt_add_up():
@@ -158,11 +166,11 @@ def test_any_history_fits_the_budget_keeps_the_newest_and_never_splits_a_group(s
     assert estimate_tokens(kept) + fixed <= budget or kept == []
     assert kept == history[len(history) - len(kept) :]  # a suffix: the newest
     if kept:
-        assert kept[0]["role"] != "tool"
-        assert_valid_history(kept)
+        assert not isinstance(kept[0], ToolMessage)
+        assert_valid_history(as_dicts(kept))
     # Nothing more would fit at the cut before: the next older group start does not.
-    starts = [index for index, message in enumerate(history) if message["role"] != "tool"]
+    starts = [index for index, message in enumerate(history) if not isinstance(message, ToolMessage)]
     older = [start for start in starts if start < len(history) - len(kept)]
-    if older and kept and kept[0]["role"] == "user":
-        previous_turn = max(start for start in older if history[start]["role"] == "user")
+    if older and kept and isinstance(kept[0], UserMessage):
+        previous_turn = max(start for start in older if isinstance(history[start], UserMessage))
         assert estimate_tokens(history[previous_turn:]) + fixed > budget

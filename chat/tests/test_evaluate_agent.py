@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -18,7 +19,8 @@ from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from chat.agent.model import AssistantMessage, ChatMessage, LocalModel
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
+from chat.agent.model import LocalModel
 from chat.errors import ModelUnavailable
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
 from chat.evaluation.report import format_tool_call, percentile
@@ -88,7 +90,7 @@ def test_the_failure_line_shows_the_tool_calls_with_arguments_and_results(tmp_pa
     out = evaluate(path)
 
     assert "- task 1 title 'Buy milk' does not contain 'bread'" in out.replace('"', "'")
-    assert re.search(r'tool calls: add_task\(\{"title": "Buy milk".*\) -> ok', out, re.IGNORECASE)
+    assert re.search(r'tool calls: add_task\(title="Buy milk".*\) -> Added task 1 "Buy milk"', out, re.IGNORECASE)
 
 
 def test_reply_lacks_is_violated_case_insensitively(tmp_path):
@@ -307,7 +309,7 @@ class ScriptedModel(LocalModel):
     def longest_step(self) -> timedelta:
         return timedelta(seconds=1)
 
-    def complete(self, messages: list[ChatMessage], tools: list[dict[str, Any]]) -> AssistantMessage:
+    def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]) -> AssistantMessage:
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -318,7 +320,7 @@ def test_the_timed_model_is_a_model_client_that_adds_up_its_stream():
     timed = TimedModel(ScriptedModel(AssistantMessage(content="hi there"), ModelUnavailable()))
 
     async def parts() -> list[Any]:
-        return [part async for part in timed.stream([], [], deltas=True)]
+        return [part async for part in timed.stream([], [])]
 
     assert (timed.backend, timed.model, timed.extra) == ("scripted", "scripted-1", "passed through")
     assert async_to_sync(parts)() == ["hi ", "there", AssistantMessage(content="hi there")]
@@ -370,7 +372,7 @@ def test_a_failed_tool_call_is_not_a_change():
     outcome = TurnOutcome(tool_calls=(failed, listed))
 
     assert check_step(step=step, outcome=outcome, tasks={}) == []
-    assert format_tool_call(failed) == 'delete_task({"task_id": 9}) -> error: no'
+    assert format_tool_call(failed) == "delete_task(task_id=9) -> failed: no (tool_failed)"
 
 
 def test_percentiles_are_nearest_rank():

@@ -9,6 +9,7 @@ a second connection) at every point of a chat turn, then the client retries with
 """
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -17,9 +18,10 @@ from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from chat import idempotency
+from chat.agent.messages import ChatMessage, TaskResult, ToolMessage
 from chat.models import Conversation, IdempotentRequest, Message, TaskChange, Turn
 from chat.selectors import history_for
-from chat.tests.helpers import chat
+from chat.tests.helpers import as_dicts, chat
 from chat.tests.scripted_model import ScriptedModel, calls, say
 from chat.tests.scripted_openai import assert_valid_history
 from conftest import client_for
@@ -70,8 +72,9 @@ def resumable(model: ScriptedModel) -> ScriptedModel:
     """The retry's model: the script from where the first request stopped (it re-reads the
     conversation to know which step comes next), never repeating a stored step."""
 
-    def next_step(messages: list) -> Any:
-        added = [json.loads(m["content"])["task"]["title"] for m in messages if m["role"] == "tool"]
+    def next_step(messages: Sequence[ChatMessage]) -> Any:
+        results = [m.result for m in messages if isinstance(m, ToolMessage)]
+        added = [result.task["title"] for result in results if isinstance(result, TaskResult)]
         remaining = [title for title in TITLES if title not in added]
         if remaining:
             return calls(("add_task", {"title": remaining[0], "description": None}))
@@ -99,12 +102,12 @@ def assert_consistent(user) -> None:
             for m in Message.objects.filter(conversation=conversation).order_by("turn_id", "step", "index")
         ]
         assert_valid_history([{k: v for k, v in m.items() if v} | {"role": m["role"]} for m in stored])
-        assert_valid_history([dict(m) for m in history_for(conversation=conversation, budget=1_000_000)])
+        assert_valid_history(as_dicts(history_for(conversation=conversation, budget=1_000_000)))
 
 
 def use(monkeypatch, *models: ScriptedModel) -> None:
     queue = list(models)
-    monkeypatch.setattr("chat.idempotency.build_model", lambda: queue.pop(0))
+    monkeypatch.setattr("chat.services.build_model", lambda: queue.pop(0))
 
 
 def turn_with_a_cut(monkeypatch, user, first: ScriptedModel, *, key: str = "fault-key") -> tuple[Any, Any]:
@@ -140,7 +143,7 @@ def test_a_cut_during_a_model_call_is_503_and_the_retry_continues_the_turn(monke
 
 def test_a_cut_before_the_turn_starts_is_503_nothing_happened(monkeypatch):
     user = UserFactory()
-    real_start = idempotency.start_turn
+    real_start = idempotency.begin_turn
     cuts = iter([True])
 
     def cut_then_start(**kwargs: Any) -> Any:
@@ -148,7 +151,7 @@ def test_a_cut_before_the_turn_starts_is_503_nothing_happened(monkeypatch):
             kill_my_connection()
         return real_start(**kwargs)
 
-    monkeypatch.setattr("chat.idempotency.start_turn", cut_then_start)
+    monkeypatch.setattr("chat.idempotency.begin_turn", cut_then_start)
     failed, again = turn_with_a_cut(monkeypatch, user, script(None))
 
     assert (failed.status_code, failed.json()["code"]) == (503, "database_unavailable")

@@ -10,6 +10,7 @@ from chat.models import Conversation
 from chat.persistence import start_turn
 from chat.selectors import history_for
 from chat.tests.factories import ConversationFactory, add_task_turns, add_turn, chat_turn, tool_turn
+from chat.tests.helpers import as_dicts, typed_all
 from chat.tests.scripted_openai import assert_valid_history
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +25,9 @@ def long_conversation(user, turns: int) -> Conversation:
 def test_the_newest_whole_turns_within_the_budget(user):
     conversation = long_conversation(user, 30)
 
-    history = history_for(conversation=conversation, budget=300)
+    history = as_dicts(history_for(conversation=conversation, budget=300))
 
-    assert 0 < estimate_tokens(history) <= 300
+    assert 0 < estimate_tokens(typed_all(history)) <= 300
     assert history[0] == {"role": "user", "content": f"add task {30 - len(history) // 4}"}
     assert history[-1] == {"role": "assistant", "content": "Added task 29."}
     assert len(history) % 4 == 0  # whole turns
@@ -36,7 +37,7 @@ def test_the_newest_whole_turns_within_the_budget(user):
 def test_a_budget_larger_than_the_conversation_gives_all_of_it(user):
     conversation = long_conversation(user, 5)
 
-    history = history_for(conversation=conversation, budget=1_000_000)
+    history = as_dicts(history_for(conversation=conversation, budget=1_000_000))
 
     assert len(history) == 20
     assert history[0] == {"role": "user", "content": "add task 0"}
@@ -46,9 +47,9 @@ def test_a_long_conversation_is_read_in_a_few_bounded_queries(user, django_asser
     conversation = long_conversation(user, 600)  # 2,400 messages
 
     with django_assert_max_num_queries(1):
-        short = history_for(conversation=conversation, budget=500)
+        short = as_dicts(history_for(conversation=conversation, budget=500))
     with django_assert_max_num_queries(6):  # 64, 128, 256, 512, 1024, 1024 rows
-        everything = history_for(conversation=conversation, budget=10_000_000)
+        everything = as_dicts(history_for(conversation=conversation, budget=10_000_000))
 
     assert 0 < len(short) < 64
     assert len(everything) == 2400
@@ -71,7 +72,7 @@ def test_a_huge_old_tool_result_is_left_out_with_everything_before_it(user):
     )
     add_turn(conversation, chat_turn("thanks", "You're welcome."))
 
-    history = history_for(conversation=conversation, budget=16000)
+    history = as_dicts(history_for(conversation=conversation, budget=16000))
 
     assert len(json.dumps(tasks)) > 3 * 16000
     assert history == chat_turn("thanks", "You're welcome.")
@@ -83,4 +84,5 @@ def test_only_turns_started_before_the_given_one(user):
     current = start_turn(owner=user, message="two", conversation_id=conversation.pk)
     add_turn(conversation, chat_turn("three", "a later turn's reply"))
 
-    assert history_for(conversation=conversation, budget=16000, before=current) == chat_turn("one", "first reply")
+    earlier = as_dicts(history_for(conversation=conversation, budget=16000, before=current))
+    assert earlier == chat_turn("one", "first reply")

@@ -15,7 +15,7 @@ from chat.idempotency import request_fingerprint
 from chat.models import Conversation, IdempotentRequest, Message
 from chat.tests.helpers import chat, chat_url
 from chat.tests.scripted_openai import error, reply, tool_calls
-from chat.turns import continued_turn_events
+from chat.turns import run_turn_events
 from conftest import client_for
 from todos.models import Todo
 
@@ -314,12 +314,12 @@ def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_opena
     script_add_task(scripted_openai, "Buy milk")
 
     async def turn_then_a_bug(**kwargs):
-        async for event in continued_turn_events(**kwargs):
+        async for event in run_turn_events(**kwargs):
             if isinstance(event, TurnFinished):
                 raise RuntimeError("a bug after the turn")
             yield event
 
-    monkeypatch.setattr("chat.idempotency.continued_turn_events", turn_then_a_bug)
+    monkeypatch.setattr("chat.idempotency.run_turn_events", turn_then_a_bug)
     api_client.raise_request_exception = False
 
     first = chat(api_client, user, "add buy milk", key="crash-key")

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from chat.agent.messages import ToolCall, result_json
 from chat.agent.tools import LIST_PAGE_SIZE, Toolbox
 from chat.context_window import BYTES_PER_TOKEN
 from todos.tests.factories import TodoFactory, bulk_tasks
@@ -18,7 +19,8 @@ NAMED = {1234: "Call the Dentist about the crown", 4321: "Renew the passport", 4
 
 
 def list_tasks(user, **arguments) -> dict:
-    return Toolbox(user).run(name="list_tasks", arguments_json=json.dumps({"status": "all", **arguments}))[1]
+    call = ToolCall(id="c1", name="list_tasks", arguments_json=json.dumps({"status": "all", **arguments}))
+    return result_json(Toolbox(user).run(call).result)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from chat.agent.model import Usage
+from chat.agent.messages import AssistantMessage, ToolFailure, ToolMessage, Usage
 from chat.agent.offline import OfflineModel
 from chat.agent.runner import AgentTurn
 from chat.tests.helpers import say_offline
@@ -317,11 +317,11 @@ def test_usage_is_zero_and_every_tool_call_has_its_result(user, errands):
     second = say(user, "add call mom", history=first.messages)
 
     messages = [*first.messages, *second.messages]
-    call_ids = [call["id"] for message in messages for call in message.get("tool_calls", [])]
-    result_ids = [message["tool_call_id"] for message in messages if message["role"] == "tool"]
+    call_ids = [call.id for message in messages if isinstance(message, AssistantMessage) for call in message.tool_calls]
+    result_ids = [message.call_id for message in messages if isinstance(message, ToolMessage)]
     assert call_ids == result_ids and len(set(call_ids)) == len(call_ids) == 3
     assert first.usage == second.usage == Usage()
-    assert all(run.result["success"] for run in [*first.tool_runs, *second.tool_runs])
+    assert not any(isinstance(run.result, ToolFailure) for run in [*first.tool_runs, *second.tool_runs])
 
 
 def test_model_names_itself_offline():
@@ -364,7 +364,7 @@ def test_a_numbered_prefix_beats_the_pronoun_after_it(user, errands):
 def test_undo_and_reopen_through_the_offline_agent(user):
     """ "undo that" undoes the last turn's change (a delete comes back with its number);
     "mark it as not done" reopens a completed task."""
-    from chat.turns import run_turn
+    from chat.tests.helpers import run_turn
 
     def talk(message: str, conversation_id=None):
         return run_turn(owner=user, message=message, conversation_id=conversation_id, model=OfflineModel())

@@ -1,8 +1,8 @@
 """What the offline agent reads from the stored conversation (`read_context`): the tasks last
 talked about, the list last shown, the task last added and a pending "which one?" question.
-Messages are built by hand in OpenAI's format, as the rest of the system still passes them, and
-read through the agent's boundary (`typed_messages`, whose fallback reads the state these
-dicts cannot carry); the typed messages with their structured state are read at the end."""
+Messages are built by hand as the record stores them (OpenAI's format at the column, with the
+structured `state` an assistant message carries) and read back typed, as the history loader
+reads them; typed messages with their structured state are read at the end."""
 
 import json
 from typing import Any
@@ -10,18 +10,25 @@ from typing import Any
 import pytest
 
 from chat.agent import messages
-from chat.agent.model import ChatMessage
 from chat.agent.offline import context as offline_context
-from chat.agent.offline.boundary import typed_messages
 from chat.agent.offline.context import Context, Question, TaskView
 from chat.agent.offline.state import LOOKUP, question_state
+from chat.selectors import as_chat_message, repaired
 from chat.tests.factories import chat_turn, tool_call
 
+# A message as the record stores it (its columns).
+ChatMessage = dict[str, Any]
 Call = tuple[str, str, dict[str, Any], dict[str, Any]]  # id, tool name, arguments, result
 
 
 def read_context(history: list[ChatMessage]) -> Context:
-    return offline_context.read_context(typed_messages(history))
+    """The context of a stored history, read back typed as the history loader reads it."""
+    return offline_context.read_context(repaired([as_chat_message(message) for message in history]))
+
+
+def asking(question: Question) -> dict[str, Any]:
+    """The state a "which one?" reply carries."""
+    return dict(question_state(question))
 
 
 def task(number: int, title: str, *, completed: bool = False, description: str = "") -> dict[str, Any]:
@@ -41,17 +48,23 @@ def not_found(number: int) -> dict[str, Any]:
     return {"success": False, "error": f"Task {number} not found.", "code": "task_not_found", "task_id": number}
 
 
-def turn(user_message: str, *batches: list[Call], reply: str) -> list[ChatMessage]:
+def turn(user_message: str, *batches: list[Call], reply: str, state: dict[str, Any] | None = None) -> list[ChatMessage]:
     """A stored turn: the user's message, one assistant message per batch of tool calls with
-    their results, and the final reply."""
+    their results (a batch of `offline_lookup_` calls is a lookup round, and says so in its
+    state), and the final reply (with `state`)."""
     messages: list[ChatMessage] = [{"role": "user", "content": user_message}]
     for batch in batches:
-        messages.append(
-            {"role": "assistant", "content": "", "tool_calls": [tool_call(i, n, a) for i, n, a, _ in batch]}
-        )
+        calls: ChatMessage = {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [tool_call(i, n, a) for i, n, a, _ in batch],
+        }
+        if all(call_id.startswith("offline_lookup_") for call_id, *_ in batch):
+            calls["state"] = dict(LOOKUP)
+        messages.append(calls)
         for call_id, name, _, result in batch:
             messages.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": json.dumps(result)})
-    messages.append({"role": "assistant", "content": reply})
+    messages.append({"role": "assistant", "content": reply, "state": state})
     return messages
 
 
@@ -241,30 +254,21 @@ def test_after_add_when_the_previous_turn_added():
 # a pending "which one?" question
 
 
-def test_a_which_one_question_is_read_with_its_candidates():
+MEETING_QUESTION = Question(
+    message="delete the meeting task",
+    candidates=(TaskView(number=1, title="Team meeting"), TaskView(number=3, title="Meeting notes")),
+)
+
+
+def test_a_which_one_question_is_read_with_its_candidates_from_the_stored_state():
     history = turn(
         "delete the meeting task",
         [("offline_lookup_a", "list_tasks", {"status": "all"}, listed(*MEETINGS))],
         reply='Which one do you mean: task 1 "Team meeting" or task 3 "Meeting notes"?',
+        state=asking(MEETING_QUESTION),
     )
 
-    assert read_context(history).question == Question(
-        message="delete the meeting task",
-        candidates=(TaskView(number=1, title="Team meeting"), TaskView(number=3, title="Meeting notes")),
-    )
-
-
-def test_a_which_one_question_after_other_lines_is_still_read():
-    history = chat_turn(
-        "add bread then delete the meeting task",
-        'Added task 4: "Bread".\nWhich one do you mean: task 1 "Team meeting", task 3 "Meeting notes" or '
-        'task 5 "Meeting room"?',
-    )
-
-    question = read_context(history).question
-
-    assert question is not None
-    assert [candidate.number for candidate in question.candidates] == [1, 3, 5]
+    assert read_context(history).question == MEETING_QUESTION
 
 
 @pytest.mark.parametrize(
@@ -281,9 +285,7 @@ def test_other_replies_ask_no_question(reply):
 
 def test_a_question_is_only_pending_for_the_next_message():
     history = [
-        *chat_turn(
-            "delete the meeting task", 'Which one do you mean: task 1 "Team meeting" or task 3 "Meeting notes"?'
-        ),
+        *turn("delete the meeting task", reply="Which one do you mean?", state=asking(MEETING_QUESTION)),
         *chat_turn("never mind", "OK, I left your tasks as they are."),
     ]
 
@@ -320,7 +322,7 @@ def test_the_tool_name_comes_from_the_call_when_the_result_has_none():
 
 def test_messages_before_the_first_user_message_are_ignored():
     history: list[ChatMessage] = [
-        {"role": "assistant", "content": 'Which one do you mean: task 1 "A" or task 2 "B"?'},
+        {"role": "assistant", "content": "Which one do you mean?", "state": asking(MEETING_QUESTION)},
         *chat_turn("hi", "Hello!"),
     ]
 

@@ -2,9 +2,11 @@
 are and shows them on "show more", and still finds a task by its words, its number or as the
 last one added."""
 
+from collections.abc import Mapping
+
 import pytest
 
-from chat.agent.model import ChatMessage
+from chat.agent.messages import ChatMessage
 from chat.agent.runner import AgentTurn
 from chat.tests.helpers import say_offline
 from todos.models import Todo
@@ -40,7 +42,7 @@ def listed(turn: AgentTurn) -> list[int]:
     return [int(line.split(".")[0]) for line in turn.reply.splitlines() if line[:1].isdigit()]
 
 
-def calls(turn: AgentTurn) -> list[tuple[str, dict]]:
+def calls(turn: AgentTurn) -> list[tuple[str, Mapping]]:
     return [(run.tool_name, run.arguments) for run in turn.tool_runs]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from accounts.models import User
+from chat.agent.messages import ToolFailure
 from chat.agent.runner import AgentTurn
 from chat.tests.helpers import say_offline
 from todos.models import Todo
@@ -26,7 +27,8 @@ def snapshot() -> list[dict[str, Any]]:
 
 
 def assert_nothing_changed(turn: AgentTurn, before: list[dict[str, Any]]) -> None:
-    succeeded = [run for run in turn.tool_runs if run.tool_name in MUTATING_TOOLS and run.result.get("success")]
+    mutating = [run for run in turn.tool_runs if run.tool_name in MUTATING_TOOLS]
+    succeeded = [run for run in mutating if not isinstance(run.result, ToolFailure)]
     assert succeeded == [], turn.reply
     assert snapshot() == before, turn.reply
     assert turn.reply

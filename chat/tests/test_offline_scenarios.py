@@ -11,7 +11,7 @@ from chat.agent.offline import OfflineModel
 from chat.evaluation.report import summarize
 from chat.evaluation.run import TimedModel, run_scenario
 from chat.evaluation.scenarios import load_scenarios
-from chat.turns import run_turn
+from chat.tests.helpers import run_turn
 
 pytestmark = pytest.mark.django_db
 

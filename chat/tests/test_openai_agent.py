@@ -8,12 +8,13 @@ from unittest.mock import ANY
 import pytest
 from django.utils import timezone
 
+from chat.agent.messages import SystemMessage, UserMessage
 from chat.agent.prompt import system_prompt
 from chat.agent.tools import TOOLS
 from chat.context_window import REPLY_RESERVE_TOKENS, estimate_tokens, prompt_tokens
 from chat.models import Message
 from chat.selectors import messages_in_order
-from chat.tests.helpers import chat
+from chat.tests.helpers import chat, typed_all
 from chat.tests.scripted_openai import Step, assert_valid_history, completion, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
@@ -265,7 +266,7 @@ def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, 
     # message and the reply reserve: a window that could cut a group of turn 1 in two (user,
     # call, result, call x2, result x2, reply).
     system = system_prompt(user_name=user.display_name, today=timezone.localdate())
-    fixed = prompt_tokens([{"role": "system", "content": system}, {"role": "user", "content": "Add B0"}], TOOLS.schemas)
+    fixed = prompt_tokens([SystemMessage(system), UserMessage("Add B0")], TOOLS.schemas)
     settings.CHAT_CONTEXT_TOKENS = fixed + REPLY_RESERVE_TOKENS + 120
     scripted_openai.script(
         tool_calls(("add_task", {"title": "A", "description": None})),
@@ -289,7 +290,7 @@ def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, 
         assert sent[0]["role"] == "system"
         assert sent[-1] == {"role": "user", "content": f"Add B{turn}"}
         assert 0 < len(history) < earlier
-        assert estimate_tokens(history) <= 120
+        assert estimate_tokens(typed_all(history)) <= 120
         assert history[0]["role"] != "tool"
         assert_valid_history(history)
 

@@ -20,6 +20,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.tests.factories import UserFactory
 from chat.models import IdempotentRequest, Message, TaskChange, Turn
 from chat.selectors import history_for
+from chat.tests.helpers import as_dicts
 from chat.tests.scripted_openai import Step, assert_valid_history, reply, tool_calls
 from chat.tests.servers import server_environment, spawn_runserver, wait_until_serving
 from todos.models import Todo
@@ -127,4 +128,4 @@ def test_a_retry_after_the_server_was_killed_mid_turn_continues_it(scripted_open
     assert turn.status == "completed"
     roles = list(Message.objects.filter(turn=turn).values_list("role", flat=True))
     assert roles == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
-    assert_valid_history(history_for(conversation=turn.conversation, budget=1_000_000))
+    assert_valid_history(as_dicts(history_for(conversation=turn.conversation, budget=1_000_000)))

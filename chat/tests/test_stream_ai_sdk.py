@@ -27,12 +27,12 @@ from chat.agent.events import (
     ToolCallFinished,
     ToolCallStarted,
     TurnFailed,
-    TurnFinished,
     TurnStarted,
     told_again,
 )
-from chat.agent.model import Usage
+from chat.agent.messages import Usage, parse_result
 from chat.models import Conversation
+from chat.tests.helpers import turn_finished
 from chat.ui_message_stream import HEADERS, encode
 from todos.models import Todo
 
@@ -199,14 +199,14 @@ def test_the_sdk_reads_every_chunk_of_a_turn(encoded_turn):
         TextDelta("Let me see. "),
         ToolCallStarted(call_id="call_1", tool_name="add_task", arguments={"title": "Buy milk"}),
         ToolCallStarted(call_id="call_2", tool_name="complete_task", arguments={"task_id": 7}),
-        ToolCallFinished(call_id="call_1", tool_name="add_task", result=ADDED),
-        ToolCallFinished(call_id="call_2", tool_name="complete_task", result=NOT_FOUND),
+        ToolCallFinished(call_id="call_1", tool_name="add_task", result=parse_result(ADDED)),
+        ToolCallFinished(call_id="call_2", tool_name="complete_task", result=parse_result(NOT_FOUND)),
         StepFinished(),
         StepStarted(),
         TextDelta("Added “Buy milk”; "),
         TextDelta("there is no task 7."),
         StepFinished(),
-        TurnFinished(
+        turn_finished(
             conversation_id=CONVERSATION,
             reply="Added “Buy milk”; there is no task 7.",
             tool_calls=[],
@@ -266,10 +266,11 @@ def test_the_sdk_reads_a_failed_turn_as_its_error_with_the_body_in_the_metadata(
 
 def test_the_sdk_reads_a_turn_answered_from_its_record(encoded_turn):
     calls = [{"tool_name": "add_task", "arguments": {"title": "Buy milk"}, "result": ADDED}]
+    finished = turn_finished(conversation_id=CONVERSATION, reply="Added task 1.", tool_calls=calls)
     encoded_turn.events = [
         TurnStarted(conversation_id=CONVERSATION, turn_id=5),
-        *told_again(tool_calls=calls, reply="Added task 1.", deltas=True),
-        TurnFinished(conversation_id=CONVERSATION, reply="Added task 1.", tool_calls=calls),
+        *told_again(tool_runs=finished.result.tool_runs, reply="Added task 1."),
+        finished,
     ]
 
     read = read_stream(url_of(encoded_turn), "add buy milk", token="t")

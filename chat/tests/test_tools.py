@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import pytest
 
 from chat.agent import tools
+from chat.agent.messages import ToolCall, ToolFailure, ToolResult, result_json
 from chat.agent.prompt import system_prompt
 from chat.agent.tool_registry import Length, ToolRegistry
 from chat.agent.tool_registry import Toolbox as BoundTools
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def run(user, name: str, arguments: dict | str) -> dict:
     arguments_json = arguments if isinstance(arguments, str) else json.dumps(arguments)
-    return Toolbox(user).run(name=name, arguments_json=arguments_json)[1]
+    return result_json(Toolbox(user).run(ToolCall(id="c1", name=name, arguments_json=arguments_json)).result)
 
 
 def tasks_of(user) -> list[tuple[int, str, str, bool]]:
@@ -43,7 +44,7 @@ def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user):
         new_name: Annotated[str, Length(min=1, max=30)],
         colour: Literal["red", "blue"] = "red",
         times: int | None = None,
-    ) -> dict:
+    ) -> ToolResult:
         """Rename the user's list.
 
         Notes for programmers after the first paragraph stay out of the description.
@@ -54,7 +55,7 @@ def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user):
             times: How often to do it, or
                 null for once.
         """
-        return {"success": True, "owner": user.pk, "new_name": new_name, "colour": colour, "times": times}
+        return ToolFailure(error=f"{user.pk} {new_name} {colour} {times}", code="seen")
 
     assert registry.schemas == [
         {
@@ -79,8 +80,8 @@ def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user):
     # Bound to a user: a `user` the model sends is ignored like any undeclared argument;
     # null takes the default; a number sent as text becomes a number.
     arguments = {"new_name": "Home", "colour": None, "times": "#2", "user": "someone else"}
-    _, result = BoundTools(registry, user).run(name="rename_list", arguments_json=json.dumps(arguments))
-    assert result == {"success": True, "owner": user.pk, "new_name": "Home", "colour": "red", "times": 2}
+    ran = BoundTools(registry, user).run(ToolCall(id="c1", name="rename_list", arguments_json=json.dumps(arguments)))
+    assert ran.result == ToolFailure(error=f"{user.pk} Home red 2", code="seen")
 
 
 def undocumented(*, user, name: str) -> dict:
@@ -340,10 +341,10 @@ def test_an_unexpected_failure_is_tool_failed_and_logged(user, monkeypatch, capl
     TodoFactory(owner=user)
 
     with caplog.at_level(logging.ERROR, logger="chat.agent.tool_registry"):
-        arguments, result = Toolbox(user).run(name="complete_task", arguments_json='{"task_id": 1}')
+        ran = Toolbox(user).run(ToolCall(id="c1", name="complete_task", arguments_json='{"task_id": 1}'))
 
-    assert arguments == {"task_id": 1}
-    assert result == {"success": False, "error": "The tool 'complete_task' failed unexpectedly.", "code": "tool_failed"}
+    assert ran.arguments == {"task_id": 1}
+    assert ran.result == ToolFailure(error="The tool 'complete_task' failed unexpectedly.", code="tool_failed")
     assert "connection lost" in caplog.text
 
 

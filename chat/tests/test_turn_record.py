@@ -11,19 +11,18 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from chat import persistence
-from chat.agent.model import ChatMessage
-from chat.agent.runner import AgentFailed, drain, run_agent
-from chat.agent.tools import Toolbox
+from chat.agent.messages import result_json
+from chat.agent.runner import AgentFailed, run_agent
+from chat.agent.tools import TOOLS
 from chat.context_window import estimate_tokens
-from chat.idempotency import RELEASED, request_fingerprint, run_turn_once
+from chat.idempotency import RELEASED, request_fingerprint
 from chat.models import Conversation, IdempotentRequest, Message, TaskChange, Turn
 from chat.persistence import TurnRecorder, save_turn, start_turn
 from chat.selectors import INTERRUPTED_RESULT, history_for
 from chat.tests.factories import ConversationFactory, tool_call
-from chat.tests.helpers import chat
+from chat.tests.helpers import as_dicts, chat, continue_turn, drain, run_turn, run_turn_once, typed_all
 from chat.tests.scripted_model import ScriptedModel, calls, say
 from chat.tests.scripted_openai import assert_valid_history
-from chat.turns import continue_turn, run_turn
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +31,8 @@ ADD_MILK = ("add_task", {"title": "Buy milk", "description": None})
 
 
 def use_model(monkeypatch, model: ScriptedModel) -> ScriptedModel:
-    monkeypatch.setattr("chat.turns.build_model", lambda: model)
-    monkeypatch.setattr("chat.idempotency.build_model", lambda: model)
+    monkeypatch.setattr("chat.services.build_model", lambda: model)
+    monkeypatch.setattr("chat.services.build_model", lambda: model)
     return model
 
 
@@ -133,7 +132,7 @@ def test_a_tool_call_without_its_result_gets_an_interrupted_result(user):
     conversation = ConversationFactory(owner=user)
     interrupted_legacy_turn(conversation)
 
-    history = history_for(conversation=conversation, budget=16000)
+    history = as_dicts(history_for(conversation=conversation, budget=16000))
 
     assert [(m["role"], m.get("tool_call_id")) for m in history] == [
         ("user", None),
@@ -141,7 +140,7 @@ def test_a_tool_call_without_its_result_gets_an_interrupted_result(user):
         ("tool", "c1"),
         ("tool", "c2"),
     ]
-    assert json.loads(history[3]["content"]) == INTERRUPTED_RESULT
+    assert json.loads(history[3]["content"]) == result_json(INTERRUPTED_RESULT)
     assert_valid_history(history)
 
 
@@ -168,7 +167,7 @@ def test_a_turn_cut_short_between_steps_reads_back_as_calls_with_their_results(u
         continue_turn(owner=user, turn=turn, model=model)
     Turn.objects.filter(pk=turn.pk).update(status="running")
 
-    history = history_for(conversation=conversation, budget=16000)
+    history = as_dicts(history_for(conversation=conversation, budget=16000))
 
     assert [m["role"] for m in history] == ["user", "assistant", "tool"]
     assert_valid_history(history)
@@ -176,16 +175,16 @@ def test_a_turn_cut_short_between_steps_reads_back_as_calls_with_their_results(u
 
 def test_the_window_never_starts_with_a_tool_result(user):
     conversation = ConversationFactory(owner=user)
-    messages: list[ChatMessage] = [
+    messages = [
         {"role": "user", "content": "add milk"},
         {"role": "assistant", "content": "", "tool_calls": [tool_call("c1", "add_task", {"title": "Milk"})]},
         {"role": "tool", "tool_call_id": "c1", "name": "add_task", "content": "{}"},
         {"role": "assistant", "content": "Added."},
     ]
-    save_turn(conversation_id=conversation.pk, messages=messages)
+    save_turn(conversation_id=conversation.pk, messages=typed_all(messages))
 
     # A budget the last two messages fit in: the result goes with its call, which does not fit.
-    history = history_for(conversation=conversation, budget=estimate_tokens(messages[-2:]))
+    history = as_dicts(history_for(conversation=conversation, budget=estimate_tokens(typed_all(messages[-2:]))))
 
     assert [m["role"] for m in history] == ["assistant"]
 
@@ -195,8 +194,9 @@ def test_history_holds_only_the_turns_started_before(user):
     first = start_turn(owner=user, message="first", conversation_id=conversation.pk)
     second = start_turn(owner=user, message="second", conversation_id=conversation.pk)
 
-    assert history_for(conversation=conversation, budget=16000, before=first) == []
-    assert history_for(conversation=conversation, budget=16000, before=second) == [{"role": "user", "content": "first"}]
+    assert as_dicts(history_for(conversation=conversation, budget=16000, before=first)) == []
+    second_history = as_dicts(history_for(conversation=conversation, budget=16000, before=second))
+    assert second_history == [{"role": "user", "content": "first"}]
 
 
 # --- an Idempotency-Key retry continues the turn -----------------------------------------------
@@ -212,7 +212,7 @@ def crashed_request(user, key: str, message: str, *, steps: list) -> Turn:
     model = ScriptedModel(*steps, RuntimeError("killed"))
     events = run_agent(
         model=model,
-        toolbox=Toolbox(user, recorder),
+        tools=TOOLS.schemas,
         system_prompt="",
         history=[],
         recorder=recorder,

@@ -12,13 +12,12 @@ from chat.agent.events import (
     ToolCallFinished,
     ToolCallStarted,
     TurnFailed,
-    TurnFinished,
     TurnStarted,
     told_again,
 )
-from chat.agent.model import Usage
+from chat.agent.messages import Usage, parse_result
 from chat.tests.helpers import chunk_types as types
-from chat.tests.helpers import parse_sse
+from chat.tests.helpers import parse_sse, turn_finished
 from chat.ui_message_stream import DONE, HEADERS, aencode, encode, encode_chunk
 
 CONVERSATION = uuid.UUID("6f1c1a8e-3c1e-4a51-9a55-0d5b1e6a2b10")
@@ -35,13 +34,13 @@ def added_turn() -> list:
         TurnStarted(conversation_id=CONVERSATION, turn_id=4),
         StepStarted(),
         ToolCallStarted(call_id="call_1", tool_name="add_task", arguments={"title": "Buy milk"}),
-        ToolCallFinished(call_id="call_1", tool_name="add_task", result=ADDED),
+        ToolCallFinished(call_id="call_1", tool_name="add_task", result=parse_result(ADDED)),
         StepFinished(),
         StepStarted(),
         TextDelta("Added task 1 "),
         TextDelta("“Buy milk”."),
         StepFinished(),
-        TurnFinished(
+        turn_finished(
             conversation_id=CONVERSATION,
             reply="Added task 1 “Buy milk”.",
             tool_calls=[{"tool_name": "add_task", "arguments": {"title": "Buy milk"}, "result": ADDED}],
@@ -104,7 +103,7 @@ def test_each_run_of_text_is_its_own_block_closed_before_the_next_event():
             StepFinished(),
             StepStarted(),
             TextDelta("Done."),
-            TurnFinished(conversation_id=CONVERSATION, reply="Done.", tool_calls=[]),
+            turn_finished(conversation_id=CONVERSATION, reply="Done.", tool_calls=[]),
         ]
     )
 
@@ -131,7 +130,7 @@ def test_a_failed_tool_result_is_an_output_the_model_read():
             TurnStarted(conversation_id=CONVERSATION, turn_id=1),
             StepStarted(),
             ToolCallStarted(call_id="c1", tool_name="complete_task", arguments={"task_id": 7}),
-            ToolCallFinished(call_id="c1", tool_name="complete_task", result=NOT_FOUND),
+            ToolCallFinished(call_id="c1", tool_name="complete_task", result=parse_result(NOT_FOUND)),
         ]
     )
 
@@ -178,7 +177,7 @@ def test_a_turn_that_fails_before_it_starts_still_starts_the_message():
 
 def test_a_turn_answered_from_its_record_tells_its_calls_then_its_reply():
     finished = added_turn()[-1]
-    stored = told_again(tool_calls=finished.tool_calls, reply=finished.reply, deltas=True)
+    stored = told_again(tool_runs=finished.result.tool_runs, reply=finished.result.reply)
     chunks = chunks_of([TurnStarted(conversation_id=CONVERSATION, turn_id=4), *stored, finished])
 
     assert types(chunks) == [

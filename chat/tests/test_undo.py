@@ -6,8 +6,8 @@ import json
 import pytest
 
 from chat.models import Conversation, TaskChange, Turn
+from chat.tests.helpers import run_turn
 from chat.tests.scripted_model import ScriptedModel, calls, say
-from chat.turns import run_turn
 from todos import errors, services
 from todos.models import TaskCounter, Todo
 from todos.tests.factories import TodoFactory

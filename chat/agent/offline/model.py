@@ -13,9 +13,7 @@ its earlier messages carry) and recomputes the turn's steps.
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
-from chat.agent import model as dict_model
 from chat.agent.messages import (
     AssistantMessage,
     ChatMessage,
@@ -25,9 +23,11 @@ from chat.agent.messages import (
     ToolFailure,
     ToolMessage,
     ToolResult,
+    ToolSchema,
     UserMessage,
 )
-from chat.agent.offline import boundary, replies
+from chat.agent.model import LocalModel
+from chat.agent.offline import replies
 from chat.agent.offline.act import Situation, Step, ToolCallSpec
 from chat.agent.offline.answers import answer_question
 from chat.agent.offline.context import read_context
@@ -36,22 +36,20 @@ from chat.agent.offline.lookup import looked_up, lookup_calls
 from chat.agent.offline.state import LOOKUP, Question, State, is_lookup, question_state
 from chat.agent.offline.tool_names import CALL_PREFIX
 from chat.agent.offline.understand import understand
+from chat.agent.tool_registry import tool_names
 
 MISSING_RESULT = ToolFailure(error="the tool failed", code="tool_failed")
 
 
-class OfflineModel(dict_model.LocalModel):
+class OfflineModel(LocalModel):
     backend = "offline"
     model = "offline"
     # Understanding a message takes well under a millisecond; one step is bounded by its tools.
     longest_step = timedelta(seconds=60)
 
-    def complete(
-        self, messages: list[dict_model.ChatMessage], tools: list[dict[str, Any]]
-    ) -> dict_model.AssistantMessage:
-        # The boundary with the dict messages the rest of the system still passes (see `boundary`).
-        typed = boundary.typed_messages(messages)
-        return boundary.model_message(self.reply(typed, boundary.tool_names(tools)))
+    def complete(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSchema]) -> AssistantMessage:
+        """The next assistant message of the turn that `messages` end with, with `tools` on offer."""
+        return self.reply(messages, tool_names(tools))
 
     def reply(self, messages: Sequence[ChatMessage], tools: frozenset[str]) -> AssistantMessage:
         """The next assistant message of the turn that `messages` end with; `tools`: the names

@@ -1,9 +1,8 @@
-import json
 import logging
 import shlex
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,9 +12,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from chat.agent.clients import backend_name
 from chat.agent.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnStarted
+from chat.agent.messages import ToolRun, describe_run
 from chat.errors import ConversationNotFound, ModelError
 from chat.selectors import get_conversation
-from chat.turns import turn_events
+from chat.services import turn_events
 from config.errors import DeclaredError
 
 HELP = """Chat with the todo assistant in the terminal, as a given user (uses the configured agent).
@@ -51,33 +51,6 @@ def quiet_logs(verbose: bool) -> Iterator[None]:
         yield
     finally:
         logging.disable(previous)
-
-
-def describe_call(call: dict[str, Any]) -> str:
-    """One readable line for a tool call: `[add_task] title="Buy milk" -> ok: task 1 "Buy milk"`."""
-    arguments = " ".join(
-        f"{name}={json.dumps(value, ensure_ascii=False)}"
-        for name, value in call["arguments"].items()
-        if value is not None
-    )
-    head = f"[{call['tool_name']}] {arguments}".rstrip()
-    result = call["result"]
-    if not isinstance(result, dict) or not result.get("success"):
-        error = result.get("error", result) if isinstance(result, dict) else result
-        return f"{head} -> failed: {error}"
-    if "task" in result:
-        task = result["task"]
-        done = ", done" if task.get("completed") else ""
-        outcome = f'task {task["id"]} "{task["title"]}"{done}'
-    elif "tasks" in result:
-        outcome = f"{len(result['tasks'])} task(s)"
-        if result["tasks"]:
-            outcome += ": " + ", ".join(str(task["id"]) for task in result["tasks"])
-    elif "undone" in result:
-        outcome = f"{len(result['undone'])} change(s) undone"
-    else:
-        outcome = "done"
-    return f"{head} -> ok: {outcome}"
 
 
 class Command(BaseCommand):
@@ -146,8 +119,8 @@ class Command(BaseCommand):
         """Run one turn, printing the reply as it streams (and, with --verbose, each tool call
         as it finishes); returns the conversation's id."""
         replying = False
-        arguments: dict[str, dict[str, Any]] = {}  # each tool call's, from its start to its end
-        async for event in turn_events(owner=user, message=message, conversation_id=conversation_id, deltas=True):
+        arguments: dict[str, Mapping[str, Any]] = {}  # each tool call's, from its start to its end
+        async for event in turn_events(owner=user, message=message, conversation_id=conversation_id):
             if isinstance(event, TurnStarted):
                 conversation_id = event.conversation_id
             elif isinstance(event, TextDelta):
@@ -157,12 +130,8 @@ class Command(BaseCommand):
                 self.stdout.write(event.text, ending="")
                 self.stdout.flush()
             elif isinstance(event, ToolCallFinished) and verbose:
-                call = {
-                    "tool_name": event.tool_name,
-                    "arguments": arguments.pop(event.call_id, {}),
-                    "result": event.result,
-                }
-                self.stdout.write(self.style.HTTP_INFO(f"  {describe_call(call)}"))
+                run = ToolRun(event.tool_name, arguments.pop(event.call_id, {}), event.result)
+                self.stdout.write(self.style.HTTP_INFO(f"  {describe_run(run)}"))
             elif isinstance(event, ToolCallStarted):
                 arguments[event.call_id] = event.arguments
         self.stdout.write("" if replying else "assistant> ")

@@ -14,9 +14,8 @@ from django.test.utils import override_settings
 
 from chat.agent.clients import backend_name, build_model
 from chat.evaluation.report import Reporter, summarize
-from chat.evaluation.run import ScenarioResult, TimedModel, run_scenario
+from chat.evaluation.run import ScenarioResult, TimedModel, run_scenario, run_turn
 from chat.evaluation.scenarios import Scenario, ScenarioFileError, load_scenarios
-from chat.turns import run_turn  # the turn service the chat API runs
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
 """The ASGI application: what `gunicorn -c config/gunicorn.py` serves (uvicorn workers), and
-`make run` in development. At shutdown it lets the chat turns whose clients left finish
+`make run` in development. A request body is bounded in size and time as it arrives
+(`config.body_limits`). At shutdown it lets the chat turns whose clients left finish
 (`config.lifespan`).
 
 Database work of the async chat path runs in `DATABASE_POOL_SIZE` shared threads
@@ -20,6 +21,7 @@ from config.database import serve_from_threads  # noqa: E402  (after Django is s
 
 serve_from_threads(settings.DATABASE_POOL_SIZE)
 
+from config.body_limits import BodyLimits  # noqa: E402
 from config.lifespan import Application, FinishingTurns  # noqa: E402
 
 served: Application = django_application
@@ -28,4 +30,4 @@ if settings.DEBUG:
 
     served = ASGIStaticFilesHandler(django_application)
 
-application = FinishingTurns(served)
+application = FinishingTurns(BodyLimits(served))

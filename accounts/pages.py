@@ -12,10 +12,12 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.generic import FormView
 
 from accounts.models import User
 from accounts.services import register_user
+from accounts.throttles import throttled_login
 from config.errors import InvalidInput
 
 
@@ -51,7 +53,10 @@ class SignupPage(FormView):
         return super().form_valid(form)
 
 
+@method_decorator(throttled_login, name="dispatch")
 class LoginPage(LoginView):
+    """Submissions are throttled per IP with the token endpoint's (`AUTH_THROTTLE_RATE`)."""
+
     template_name = "accounts/login.html"
     authentication_form = AuthenticationForm
     redirect_authenticated_user = True

@@ -1,7 +1,7 @@
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.throttles import SettingsRateThrottle
+from config.throttles import SettingsRateThrottle
 
 
 class ChatRateThrottle(SettingsRateThrottle):

@@ -1,6 +1,7 @@
 """The ASGI application: what `gunicorn -c config/gunicorn.py` serves (uvicorn workers), and
-`make run` in development. `/mcp` is the MCP server (`chat.mcp`), the rest Django. At
-shutdown it lets the chat turns whose clients left finish (`config.lifespan`).
+`make run` in development. `/mcp` is the MCP server (`chat.mcp`), the rest Django, whose
+request bodies are bounded in size and time as they arrive (`config.body_limits`). At shutdown
+it lets the chat turns whose clients left finish (`config.lifespan`).
 
 Database work of the async chat path runs in `DATABASE_POOL_SIZE` shared threads
 (`config.database`), so a process never needs more connections than its pool holds. With
@@ -20,6 +21,7 @@ from config.database import serve_from_threads  # noqa: E402  (after Django is s
 
 serve_from_threads(settings.DATABASE_POOL_SIZE)
 
+from config.body_limits import BodyLimits  # noqa: E402
 from config.lifespan import Application, FinishingTurns  # noqa: E402
 
 served: Application = django_application
@@ -30,5 +32,6 @@ if settings.DEBUG:
 
 from chat.mcp.serving import WithMcp  # noqa: E402
 
-# `/mcp` (the tools over MCP, `chat.mcp`) beside Django; its lifespan runs FinishingTurns'.
-application = WithMcp(FinishingTurns(served))
+# `/mcp` (the tools over MCP, `chat.mcp`, which bounds its own bodies) beside Django; its
+# lifespan runs FinishingTurns'.
+application = WithMcp(FinishingTurns(BodyLimits(served)))

@@ -105,6 +105,14 @@ class ServerError(HttpError):
     default_detail = "A server error occurred."
 
 
+class RequestTimeout(HttpError):
+    """A request body that did not arrive within `REQUEST_BODY_TIMEOUT` (`config.body_limits`)."""
+
+    status_code = 408
+    code = "request_timeout"
+    default_detail = "The request body did not arrive in time."
+
+
 class BadRequest(HttpError):
     """A request Django refuses before any view reads it (a `SuspiciousOperation`, a bad Host)."""
 

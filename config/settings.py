@@ -107,9 +107,23 @@ else:
         "timeout": DATABASE_POOL_TIMEOUT,
     }
 
-# Throttle counters live in the cache: the default is per process; with several instances
-# set CACHE_URL to a shared cache (for example redis://127.0.0.1:6379/0).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Throttle counters live in the default cache, which every worker and instance shares so that
+# a limit holds per client: Redis when REDIS_URL is set, else a table in the database (made by
+# the migration accounts/0004_cache_table). Never per-process memory, which would let each
+# worker grant the full rate.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Room for a counter per active client and user: past MAX_ENTRIES the table drops a third of
+    # its rows (Django's default, 300, would forget counters under load).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -134,6 +148,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 # JSON nested deeper (arrays and objects) is 400 `parse_error`, refused before parsing.
 JSON_MAX_DEPTH = 32
+# Seconds a request's body may take to arrive in full before a 408 `request_timeout`
+# (config/body_limits.py: a client that announces a body and sends none holds no request).
+REQUEST_BODY_TIMEOUT = env.float("REQUEST_BODY_TIMEOUT", default=30.0)
 
 # Where a login without `?next=` lands: the browsable API's session login (the chat page's own
 # login goes to the chat page) lands on the API root, which lists the caller's endpoints.

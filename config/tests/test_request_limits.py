@@ -84,15 +84,41 @@ def test_depth_is_counted_on_brackets_outside_strings(text, depth):
     assert json_depth_exceeds(text, depth - 1) == (depth > 0)
 
 
-def test_depth_check_is_fast_on_the_largest_body():
-    """A body of the largest allowed size, all brackets, is checked in well under a second."""
-    import time
+class CountingPattern:
+    """A compiled pattern that adds the length of each text it scans to `scanned`."""
 
-    body = "[]" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2)
-    started = time.monotonic()
-    assert not json_depth_exceeds(body, 32)
-    assert json_depth_exceeds("[" * 1_000_000 + "]" * 1_000_000, 32)
-    assert time.monotonic() - started < 1
+    def __init__(self, pattern, scanned):
+        self.pattern, self.scanned = pattern, scanned
+
+    def sub(self, replacement, text):
+        self.scanned.append(len(text))
+        return self.pattern.sub(replacement, text)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]" * (2_621_440 // 2),  # the largest allowed body, all brackets, each pair one level
+        "[" * 1_310_720 + "]" * 1_310_720,  # as large, nested as deep as it can be
+        '["' + "[" * 2_621_430 + '"]',  # as large, the brackets inside a string
+    ],
+)
+def test_depth_check_work_is_bounded_on_the_largest_body(monkeypatch, body):
+    """The check scans the text a bounded number of times (two expressions, then at most one
+    pass per allowed level), whatever the body: work bounded by its size, not by a clock."""
+    import config.parsers
+
+    assert len(body) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    scanned: list[int] = []
+    monkeypatch.setattr(config.parsers, "_STRING", CountingPattern(config.parsers._STRING, scanned))
+    monkeypatch.setattr(config.parsers, "_NOT_BRACKETS", CountingPattern(config.parsers._NOT_BRACKETS, scanned))
+    one_pass = config.parsers._without_innermost_pairs
+    monkeypatch.setattr(
+        config.parsers, "_without_innermost_pairs", lambda text: scanned.append(len(text)) or one_pass(text)
+    )
+    json_depth_exceeds(body, 32)
+    assert len(scanned) <= 2 + 32
+    assert sum(scanned) <= (2 + 32) * len(body)
 
 
 def test_the_parser_also_turns_a_recursion_error_into_a_parse_error(monkeypatch):

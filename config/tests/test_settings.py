@@ -75,3 +75,34 @@ def test_bad_values_fail_at_startup_not_per_request(variable, value, message):
     result = run_manage("check", DEBUG="1", **{variable: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "backend"),
+    [
+        ({"REDIS_URL": "redis://127.0.0.1:6379/5"}, "django.core.cache.backends.redis.RedisCache"),
+        ({"REDIS_URL": ""}, "django.core.cache.backends.db.DatabaseCache"),
+    ],
+)
+def test_throttle_counters_are_in_a_cache_every_worker_shares(environment, backend):
+    """Redis when REDIS_URL is set, else the database: never one process's memory, which let
+    each worker grant the full rate."""
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        DEBUG="1",
+        **environment,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == backend
+
+
+@pytest.mark.django_db
+def test_migrate_makes_the_database_caches_table():
+    from django.core.cache import cache
+    from django.db import connection
+
+    assert "django_cache" in connection.introspection.table_names()
+    cache.set("probe", 1)
+    assert cache.get("probe") == 1

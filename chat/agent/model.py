@@ -14,9 +14,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from chat.agent import messages as typed
-from chat.agent.messages import AssistantMessage, ToolCall, ToolSchema, Usage, clean_text
-
-__all__ = ["AssistantMessage", "ToolCall", "Usage", "clean_text", "cleaned"]
+from chat.agent.messages import AssistantMessage, ToolCall, ToolSchema, clean_text
 
 
 def cleaned(message: AssistantMessage) -> AssistantMessage:

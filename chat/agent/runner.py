@@ -26,8 +26,9 @@ from chat.agent.messages import (
     ToolSchema,
     Usage,
     UserMessage,
+    clean_text,
 )
-from chat.agent.model import ModelClient, clean_text, cleaned
+from chat.agent.model import ModelClient, cleaned
 from chat.agent.tool_registry import Toolbox
 from chat.errors import ModelError, ModelProviderError
 from config.database import in_database

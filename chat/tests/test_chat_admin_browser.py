@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -114,8 +115,8 @@ def turn_numbers(driver: WebDriver) -> list[int]:
 
 
 def test_a_long_transcript_fits_1400_pixels_and_pages_by_turn(
-    live_server, browser: WebDriver, screenshots: Path, plain_http_cookies: None
-):
+    live_server: LiveServer, browser: WebDriver, screenshots: Path, plain_http_cookies: None
+) -> None:
     driver = browser
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",

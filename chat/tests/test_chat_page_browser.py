@@ -13,6 +13,7 @@ skipped without them.
 from pathlib import Path
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -81,8 +82,8 @@ def phone(driver: WebDriver) -> None:
 
 
 def test_sign_up_chat_about_tasks_and_find_the_conversation_again(
-    live_server, browser: WebDriver, screenshots: Path, plain_http_cookies: None
-):
+    live_server: LiveServer, browser: WebDriver, screenshots: Path, plain_http_cookies: None
+) -> None:
     driver = browser
     desktop(driver)
 

@@ -18,7 +18,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-def test_messages_are_carried_over_into_turns_and_steps():
+def test_messages_are_carried_over_into_turns_and_steps() -> None:
     old = migrate(BEFORE)
     user = old.get_model("accounts", "User").objects.create(username="old-timer")
     Conversation = old.get_model("chat", "Conversation")

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -21,6 +21,9 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +105,7 @@ RAW_PAYLOADS = {
 }
 
 
-def assert_token_error(response, code: str = "token_not_valid") -> None:
+def assert_token_error(response: "_MonkeyPatchedResponse", code: str = "token_not_valid") -> None:
     assert response.status_code == 401, response.content
     body = response.json()
     assert body["code"] == code and body["detail"]
@@ -115,14 +118,18 @@ def raw(template: bytes, token_type: str, user_id: str) -> str:
 
 
 @pytest.mark.parametrize("overrides", ODD_CLAIMS.values(), ids=ODD_CLAIMS.keys())
-def test_an_access_token_with_odd_claims_is_401(anonymous_client: APIClient, user: User, overrides) -> None:
+def test_an_access_token_with_odd_claims_is_401(
+    anonymous_client: APIClient, user: User, overrides: dict[str, Any]
+) -> None:
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Bearer {sign(claims('access', str(user.pk), overrides))}")
     response = anonymous_client.get(f"/api/{user.pk}/tasks")
     assert_token_error(response)
 
 
 @pytest.mark.parametrize("overrides", ODD_CLAIMS.values(), ids=ODD_CLAIMS.keys())
-def test_a_refresh_token_with_odd_claims_is_401(anonymous_client: APIClient, user: User, overrides) -> None:
+def test_a_refresh_token_with_odd_claims_is_401(
+    anonymous_client: APIClient, user: User, overrides: dict[str, Any]
+) -> None:
     token = sign(claims("refresh", str(user.pk), overrides))
     response = anonymous_client.post("/api/auth/token/refresh", {"refresh": token}, format="json")
     assert_token_error(response)

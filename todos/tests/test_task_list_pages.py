@@ -60,7 +60,8 @@ def test_filters_page_with_the_count_of_what_they_match(api_client: APIClient, m
     TodoFactory.create(owner=many, title="Call the dentist", description="about the crown")
 
     completed = api_client.get(tasks_url(many), {"status": "completed"}).json()
-    pending = api_client.get(tasks_url(many), {"status": "pending", "page": 13}).json()
+    page_13: dict[str, str | int] = {"status": "pending", "page": 13}
+    pending = api_client.get(tasks_url(many), page_13).json()
     dentist = api_client.get(tasks_url(many), {"query": "DENTIST crown"}).json()
 
     assert (completed["count"], numbers(completed)) == (3, [7, 8, 9])

@@ -50,7 +50,7 @@ def fuzz_user(db: None, keep_test_connection: None) -> User:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_every_endpoint_conforms_and_never_fails(case, fuzz_user: User) -> None:
+def test_every_endpoint_conforms_and_never_fails(case: schemathesis.Case, fuzz_user: User) -> None:
     if case.path_parameters and "user_id" in case.path_parameters:
         case.path_parameters["user_id"] = str(fuzz_user.pk)
     case.call_and_validate(

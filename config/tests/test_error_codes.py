@@ -3,6 +3,7 @@ The codes are documented: in the OpenAPI schema and in the README's table."""
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -117,12 +118,14 @@ def test_the_schema_lists_the_codes_of_each_error_response() -> None:
     components = schema["components"]["schemas"]
     chat = schema["paths"]["/api/{user_id}/chat"]["post"]["responses"]
 
-    def component(ref):
-        return components[ref.rsplit("/", 1)[-1]]
+    def component(ref: str) -> dict[str, Any]:
+        found: dict[str, Any] = components[ref.rsplit("/", 1)[-1]]
+        return found
 
-    def codes(response):
+    def codes(response: dict[str, Any]) -> list[str]:
         code = component(response["content"]["application/json"]["schema"]["$ref"])["properties"]["code"]
-        return component(code["allOf"][0]["$ref"])["enum"]
+        enum: list[str] = component(code["allOf"][0]["$ref"])["enum"]
+        return enum
 
     assert codes(chat["503"]) == [
         "database_unavailable",

@@ -141,7 +141,7 @@ BROWSABLE = {"10 MB of JSON", "2000 form fields", "nested arrays", "invalid UTF-
 
 
 @pytest.fixture
-def seeded(user: User):
+def seeded(user: User) -> dict[str, uuid.UUID | int]:
     """The caller, a task and a conversation, so that every path reaches its view."""
     task = TodoFactory.create(owner=user)
     conversation = ConversationFactory.create(owner=user)
@@ -194,20 +194,20 @@ def sweep(
 
 
 @pytest.mark.parametrize("name", BODIES)
-def test_no_body_gives_a_5xx_on_any_endpoint(seeded, user: User, name) -> None:
+def test_no_body_gives_a_5xx_on_any_endpoint(seeded: dict[str, uuid.UUID | int], user: User, name: str) -> None:
     content_type, body = BODIES[name]
     client = client_for(user)
     assert sweep(client, seeded, data=body, content_type=content_type) == []
 
 
 @pytest.mark.parametrize("name", BODIES)
-def test_no_body_gives_a_5xx_on_any_endpoint_unauthenticated(seeded, name) -> None:
+def test_no_body_gives_a_5xx_on_any_endpoint_unauthenticated(seeded: dict[str, uuid.UUID | int], name: str) -> None:
     content_type, body = BODIES[name]
     assert sweep(APIClient(), seeded, data=body, content_type=content_type) == []
 
 
 @pytest.mark.parametrize("name", sorted(BROWSABLE))
-def test_no_body_gives_a_5xx_in_the_browsable_api(seeded, user: User, name) -> None:
+def test_no_body_gives_a_5xx_in_the_browsable_api(seeded: dict[str, uuid.UUID | int], user: User, name: str) -> None:
     content_type, body = BODIES[name]
     client = client_for(user)
     assert sweep(client, seeded, html=True, data=body, content_type=content_type, HTTP_ACCEPT="text/html") == []
@@ -249,8 +249,8 @@ HEADER_CASES = list(odd_headers(uuid.uuid4()))
 
 
 @pytest.mark.parametrize("name", HEADER_CASES)
-def test_no_header_gives_a_5xx_on_any_endpoint(seeded, user: User, name) -> None:
-    headers = odd_headers(user.pk)[name]
+def test_no_header_gives_a_5xx_on_any_endpoint(seeded: dict[str, uuid.UUID | int], user: User, name: str) -> None:
+    headers: dict[str, Any] = odd_headers(user.pk)[name]  # request keywords for `sweep`
     client = APIClient() if "HTTP_AUTHORIZATION" in headers else client_for(user)
     body = json.dumps({"title": "t", "message": "list my tasks", "username": "u", "password": "p", "refresh": "r"})
     assert sweep(client, seeded, data=body, content_type=JSON, **headers) == []
@@ -272,7 +272,9 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[query[:30] for query in QUERIES])
-def test_no_query_string_gives_a_5xx_on_any_endpoint(seeded, user: User, query: str) -> None:
+def test_no_query_string_gives_a_5xx_on_any_endpoint(
+    seeded: dict[str, uuid.UUID | int], user: User, query: str
+) -> None:
     assert sweep(client_for(user), seeded, query=query) == []
 
 

@@ -218,7 +218,9 @@ def test_a_form_with_too_many_fields_is_json_on_the_session_login_page_too() -> 
         (None, 400, "bad_request"),
     ],
 )
-def test_handler400_answers_json_with_the_code_of_the_problem(exception, status: int, code: str) -> None:
+def test_handler400_answers_json_with_the_code_of_the_problem(
+    exception: Exception | None, status: int, code: str
+) -> None:
     response = bad_request(RequestFactory().get("/"), exception)
     assert response.status_code == status
     assert json.loads(response.content)["code"] == code

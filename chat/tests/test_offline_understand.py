@@ -8,6 +8,7 @@ from chat.agent.offline.requests import Request, Target
 from chat.agent.offline.targets import read_status, read_target
 from chat.agent.offline.text import words
 from chat.agent.offline.understand import understand
+from todos.models import TaskStatus
 
 
 def only(message: str, *, after_add: bool = False) -> Request:
@@ -244,7 +245,7 @@ def test_an_add_then_a_completion_keeps_the_title_apart() -> None:
         ),
     ],
 )
-def test_targets(message: str, target) -> None:
+def test_targets(message: str, target: Target) -> None:
     assert only(message).target == target
 
 
@@ -259,7 +260,7 @@ def test_targets(message: str, target) -> None:
         ("the last one I just added", Target(last_added=True)),
     ],
 )
-def test_a_message_that_only_names_a_task_is_a_target(message: str, target) -> None:
+def test_a_message_that_only_names_a_task_is_a_target(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("target", target)
@@ -284,7 +285,7 @@ def test_a_message_that_only_names_a_task_is_a_target(message: str, target) -> N
         ("in task 2, change 'hike' to 'bike ride'", "update", Target(numbers=(2,))),
     ],
 )
-def test_a_task_named_before_the_verb_is_its_target(message: str, kind: str, target) -> None:
+def test_a_task_named_before_the_verb_is_its_target(message: str, kind: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == (kind, target)
@@ -299,7 +300,7 @@ def test_a_task_named_before_the_verb_is_its_target(message: str, kind: str, tar
         ("everything", "all"),
     ],
 )
-def test_read_target_everything_of_a_status(fragment: str, status: str) -> None:
+def test_read_target_everything_of_a_status(fragment: str, status: TaskStatus) -> None:
     assert read_target(fragment) == Target(everything=status)
 
 
@@ -340,7 +341,7 @@ def test_read_status(text: str, status: str) -> None:
         ("chnage task 6 titel to collect the parcel", Target(numbers=(6,)), "Collect the parcel"),
     ],
 )
-def test_rename(message: str, target, title: str) -> None:
+def test_rename(message: str, target: Target, title: str) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.title, request.description) == ("update", target, title, None)
@@ -363,7 +364,7 @@ def test_rename(message: str, target, title: str) -> None:
         ("clear its description", Target(pronoun=True), ""),
     ],
 )
-def test_notes_are_added_replaced_and_cleared(message: str, target, description: str) -> None:
+def test_notes_are_added_replaced_and_cleared(message: str, target: Target, description: str) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.title, request.description) == ("update", target, None, description)
@@ -381,7 +382,7 @@ def test_notes_are_added_replaced_and_cleared(message: str, target, description:
         ("oops, I meant oat milk, not milk", Target(pronoun=True), ("milk", "oat milk")),
     ],
 )
-def test_words_of_a_title_are_replaced(message: str, target, replace: tuple[str, str]) -> None:
+def test_words_of_a_title_are_replaced(message: str, target: Target, replace: tuple[str, str]) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.replace) == ("update", target, replace)
@@ -423,7 +424,7 @@ def test_count_questions(message: str, status: str) -> None:
         ),
     ],
 )
-def test_is_x_done_questions(message: str, target, status: str) -> None:
+def test_is_x_done_questions(message: str, target: Target, status: str) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.status) == ("ask_status", target, status)
@@ -438,7 +439,7 @@ def test_is_x_done_questions(message: str, target, status: str) -> None:
         ("what number is the plumber task", Target(words=("plumber",))),
     ],
 )
-def test_what_number_questions(message: str, target) -> None:
+def test_what_number_questions(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("ask_number", target)
@@ -462,7 +463,7 @@ def test_what_is_task_n_questions(message: str, number: int) -> None:
         ("what are the details of the vet one?", Target(words=("vet",))),
     ],
 )
-def test_note_questions(message: str, target) -> None:
+def test_note_questions(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("ask_note", target)
@@ -652,7 +653,7 @@ def test_positive_stories(message: str, word: str) -> None:
         ("done with the tax return", Target(words=("tax", "return"))),
     ],
 )
-def test_saying_a_task_is_done_completes_it(message: str, target) -> None:
+def test_saying_a_task_is_done_completes_it(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("complete", target)
@@ -731,7 +732,7 @@ def test_adds_said_in_passing(message: str, titles: tuple[str] | tuple[str, str,
         ("note 4: synthetic oil", "update", Target(numbers=(4,))),
     ],
 )
-def test_references_said_in_passing(message: str, kind: str, expected) -> None:
+def test_references_said_in_passing(message: str, kind: str, expected: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == (kind, expected)

@@ -6,6 +6,7 @@ import pytest
 from chat.agent.offline.context import Context, TaskView
 from chat.agent.offline.requests import Target
 from chat.agent.offline.resolve import Resolution, best_matches, resolve
+from todos.models import TaskStatus
 
 
 def tasks_of(*titles: str, done: tuple[int, ...] = ()) -> list[TaskView]:
@@ -191,8 +192,8 @@ def test_last_added_falls_back_to_the_highest_number(household: list[TaskView]) 
 )
 def test_everything_of_a_status(
     household: list[TaskView],
-    status: str,
-    expected: tuple[int] | tuple[int, int, int, int, int] | tuple[int, int, int, int, int, int],
+    status: TaskStatus,
+    expected: tuple[int, ...],
 ) -> None:
     assert resolve(Target(everything=status), tasks=household, context=Context()).numbers == expected
 

@@ -152,7 +152,7 @@ def test_a_result_without_its_call_is_never_a_start_and_a_call_without_a_result_
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_any_history_fits_the_budget_keeps_the_newest_and_never_splits_a_group(seed) -> None:
+def test_any_history_fits_the_budget_keeps_the_newest_and_never_splits_a_group(seed: int) -> None:
     rng = random.Random(seed)
     history = [
         message

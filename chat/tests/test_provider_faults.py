@@ -146,6 +146,7 @@ def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(
     assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
     messages = list(messages_in_order().filter(conversation_id=body["conversation_id"]))
     assert [(m.position, m.role) for m in messages] == [(0, "user"), (1, "assistant"), (2, "tool")]
+    assert messages[1].tool_calls is not None
     assert [call["id"] for call in messages[1].tool_calls] == [call_id]
     assert messages[2].tool_call_id == call_id
     assert '"success": true' in messages[2].content

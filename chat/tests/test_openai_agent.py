@@ -2,7 +2,7 @@
 scripted OpenAI-compatible server, driven through `POST /api/<user_id>/chat`."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest.mock import ANY
 
 import pytest
@@ -15,12 +15,14 @@ from chat.agent.messages import SystemMessage, UserMessage
 from chat.agent.prompt import system_prompt
 from chat.agent.tools import TOOLS
 from chat.context_window import REPLY_RESERVE_TOKENS, estimate_tokens, prompt_tokens
-from chat.models import Message
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat, typed_all
 from chat.tests.scripted_openai import ScriptedOpenAI, Step, assert_valid_history, completion, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
+
+if TYPE_CHECKING:
+    from chat.selectors import PositionedMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +33,7 @@ def call_ids(step: Step) -> list[str]:
     return [call["id"] for call in step.body["choices"][0]["message"]["tool_calls"]]
 
 
-def stored(conversation_id: str) -> list[Message]:
+def stored(conversation_id: str) -> list["PositionedMessage"]:
     return list(messages_in_order().filter(conversation_id=conversation_id))
 
 
@@ -70,6 +72,7 @@ def test_single_tool_call_then_reply(api_client: APIClient, user: User, scripted
     assert [m.position for m in messages] == [0, 1, 2, 3]
     assert [m.role for m in messages] == ["user", "assistant", "tool", "assistant"]
     assert messages[0].content == "Add buy milk"
+    assert messages[1].tool_calls is not None
     assert [call["id"] for call in messages[1].tool_calls] == call_ids(step)
     assert messages[1].tool_calls[0]["function"]["name"] == "add_task"
     assert messages[2].tool_call_id == call_ids(step)[0]
@@ -126,7 +129,7 @@ def test_parallel_tool_calls_run_in_order_and_feed_back_each_result(
     ],
 )
 def test_bad_tool_call_is_fed_back_as_error_result(
-    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, name: str, arguments
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, name: str, arguments: str | dict[str, Any]
 ) -> None:
     TodoFactory.create(owner=user, title="Existing")
     step = tool_calls((name, arguments))
@@ -150,7 +153,7 @@ def test_bad_tool_call_is_fed_back_as_error_result(
 def test_a_tool_that_fails_unexpectedly_is_an_error_result_and_the_turn_is_kept(
     api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def database_down(**kwargs) -> None:
+    def database_down(**kwargs: object) -> None:
         raise RuntimeError("connection lost")
 
     monkeypatch.setattr("todos.services.complete_task", database_down)
@@ -340,6 +343,7 @@ def test_unusual_provider_output_is_stored_and_the_next_turn_works(
     assert [run["result"]["success"] for run in first.json()["tool_calls"]] == [False, True]
     assert list(Todo.objects.values_list("title", flat=True)) == ["nultitle"]
     messages = stored(first.json()["conversation_id"])
+    assert messages[1].tool_calls is not None
     assert messages[1].tool_calls[0]["id"] == long_id
     assert (messages[2].tool_call_id, messages[2].name) == (long_id, long_name)
     assert messages[-1].content == "Done here."

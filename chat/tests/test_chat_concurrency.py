@@ -99,6 +99,7 @@ def test_parallel_turns_of_one_conversation_are_stored_contiguously_and_in_order
         title = user_message.content[len(PREFIX) :]
         seen.append(title)
         assert call.role == "assistant"
+        assert call.tool_calls is not None
         assert [json.loads(c["function"]["arguments"])["title"] for c in call.tool_calls] == [title]
         assert result.role == "tool"
         assert result.tool_call_id == call.tool_calls[0]["id"]

@@ -9,6 +9,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from io import BufferedWriter
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def instances(scripted_openai: ScriptedOpenAI, tmp_path: Path) -> Iterator[list[
     """Two `runserver` processes on the test database, both using the scripted model. Yields their base URLs."""
     scripted_openai.fallback = todo_agent
     env = server_environment(scripted_openai)
-    processes: list[tuple[subprocess.Popen, str, object]] = []
+    processes: list[tuple[subprocess.Popen, str, BufferedWriter]] = []
     try:
         for name in ("a", "b"):
             log = open(tmp_path / f"server-{name}.log", "wb")  # closed in the finalizer

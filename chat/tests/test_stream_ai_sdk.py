@@ -108,7 +108,9 @@ def test_the_sdk_reads_a_turn_and_its_continuation_from_the_chat_endpoint(
         "tool",
         "assistant",
     ]
-    assert conversation.messages.first().content == "add a task to buy milk"
+    earliest = conversation.messages.first()
+    assert earliest is not None
+    assert earliest.content == "add a task to buy milk"
 
     second = read_stream(url, "mark it as done", token=token, conversation_id=conversation.pk)
 

@@ -4,8 +4,11 @@ text blocks opened and closed around other events, a failure told before the str
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from chat.agent.events import (
+    Event,
     StepFinished,
     StepStarted,
     TextDelta,
@@ -25,7 +28,7 @@ ADDED = {"success": True, "task": {"id": 1, "title": "Buy milk", "description": 
 NOT_FOUND = {"success": False, "error": "Task 7 not found.", "code": "task_not_found", "task_id": 7}
 
 
-def chunks_of(events) -> list[dict | str]:
+def chunks_of(events: Iterable[Event]) -> list[Any]:
     return parse_sse(b"".join(encode(events)))
 
 
@@ -234,7 +237,7 @@ def test_a_lone_surrogate_cannot_break_the_stream() -> None:
 
 
 def test_the_async_encoder_sends_the_same_bytes() -> None:
-    async def events():
+    async def events() -> AsyncIterator[Event]:
         for event in added_turn():
             yield event
 

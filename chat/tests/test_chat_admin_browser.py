@@ -7,8 +7,9 @@ page follows. The screenshot is the one the README shows:
 `SCREENSHOTS_DIR=docs/screenshots .venv/bin/pytest chat/tests/test_chat_admin_browser.py`.
 """
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from pytest_django.live_server_helper import LiveServer
@@ -21,6 +22,8 @@ from chat.models import Conversation
 from chat.persistence import save_turn
 from chat.tests.factories import ConversationFactory, tool_turn
 from chat.tests.helpers import typed_all
+
+T = TypeVar("T")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,7 +93,7 @@ def long_conversation(owner: User, turns: int) -> Conversation:
     return conversation
 
 
-def wait_for(driver: WebDriver, condition, message: str):
+def wait_for(driver: WebDriver, condition: Callable[[WebDriver], T], message: str) -> T:
     return WebDriverWait(driver, 10).until(condition, message)
 
 

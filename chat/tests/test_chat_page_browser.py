@@ -10,7 +10,9 @@ admin's browser test: `.ci/run` installs `chromium` and `chromium-driver`; elsew
 skipped without them.
 """
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from pytest_django.live_server_helper import LiveServer
@@ -25,13 +27,15 @@ from accounts.models import User
 from chat.models import Conversation
 from todos.models import Todo
 
+T = TypeVar("T")
+
 PASSWORD = "a-long-enough-pass-9"
 WAIT_SECONDS = 10
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(driver: WebDriver, condition, message: str):
+def wait_for(driver: WebDriver, condition: Callable[[WebDriver], T], message: str) -> T:
     return WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
 
 

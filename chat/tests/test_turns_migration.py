@@ -4,6 +4,7 @@
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -11,7 +12,7 @@ BEFORE = [("chat", "0002_idempotentrequest_lease_renewed_at")]
 AFTER = [("chat", "0003_turns")]
 
 
-def migrate(targets):
+def migrate(targets: list[tuple[str, str]]) -> StateApps:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)

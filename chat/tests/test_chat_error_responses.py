@@ -57,7 +57,7 @@ def test_a_model_failure_answers_its_status_code_and_conversation(
     api_client: APIClient,
     user: User,
     failing_model: Callable[[ModelError], FailingModel],
-    error,
+    error: ModelError,
     status: int,
     code: str,
 ) -> None:

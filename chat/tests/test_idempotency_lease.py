@@ -41,7 +41,7 @@ def left_running(user: User, key: str, message: str, *, age: timedelta) -> Idemp
 
 @pytest.mark.parametrize(("age", "status"), [(timedelta(seconds=20), 409), (timedelta(minutes=2), 200)])
 def test_with_the_offline_agent_a_claim_is_taken_over_after_its_short_lease(
-    api_client: APIClient, user: User, settings: Settings, age, status: int
+    api_client: APIClient, user: User, settings: Settings, age: timedelta, status: int
 ) -> None:
     settings.AGENT_BACKEND = "offline"
     left_running(user, "k", "add buy milk", age=age)

@@ -5,7 +5,7 @@ import inspect
 import json
 import logging
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pytest
 from rest_framework.test import APIClient
@@ -14,7 +14,7 @@ from accounts.models import User
 from chat.agent import tools
 from chat.agent.messages import ToolCall, ToolFailure, ToolResult, result_json
 from chat.agent.prompt import system_prompt
-from chat.agent.tool_registry import Length, ToolRegistry
+from chat.agent.tool_registry import Length, Tool, ToolFunction, ToolRegistry
 from chat.agent.tool_registry import Toolbox as BoundTools
 from chat.agent.tools import TOOLS, Toolbox
 from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, Todo
@@ -42,7 +42,7 @@ def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user: Us
     @registry.tool
     def rename_list(
         *,
-        user,
+        user: User,
         new_name: Annotated[str, Length(min=1, max=30)],
         colour: Literal["red", "blue"] = "red",
         times: int | None = None,
@@ -145,7 +145,7 @@ def length_on_a_number(*, user: User, count: Annotated[int, Length(max=3)]) -> d
     [undocumented, positional, unsupported_type, unbound, undescribed, stale_docstring, length_on_a_number],
     ids=lambda function: function.__name__,
 )
-def test_a_declaration_the_schema_cannot_be_generated_from_fails_at_once(function) -> None:
+def test_a_declaration_the_schema_cannot_be_generated_from_fails_at_once(function: ToolFunction) -> None:
     with pytest.raises(TypeError):
         ToolRegistry().tool(function)
 
@@ -163,7 +163,7 @@ def test_a_tool_name_is_registered_once() -> None:
 
 
 @pytest.mark.parametrize("tool", list(TOOLS), ids=lambda tool: tool.name)
-def test_each_todo_tool_is_described_by_its_function(tool) -> None:
+def test_each_todo_tool_is_described_by_its_function(tool: Tool) -> None:
     function = getattr(tools, tool.name)
     parameters = tool.schema["function"]["parameters"]
 
@@ -289,7 +289,7 @@ def test_update_task_keeps_what_is_null(user: User) -> None:
         pytest.param("list_tasks", {"status": "someday"}, "invalid", id="unknown-status"),
     ],
 )
-def test_a_failure_is_a_result_with_a_code(user: User, name: str, arguments, code: str) -> None:
+def test_a_failure_is_a_result_with_a_code(user: User, name: str, arguments: dict[str, Any], code: str) -> None:
     TodoFactory.create(owner=user, title="Existing")
     before = tasks_of(user)
 
@@ -340,7 +340,7 @@ def test_an_unknown_task_number_is_task_not_found_with_the_number(
 def test_an_unexpected_failure_is_tool_failed_and_logged(
     user: User, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def database_down(**kwargs) -> None:
+    def database_down(**kwargs: object) -> None:
         raise RuntimeError("connection lost")
 
     monkeypatch.setattr("todos.services.complete_task", database_down)

@@ -31,7 +31,7 @@ def turn_lines(caplog: pytest.LogCaptureFixture) -> list[dict]:
     return [json.loads(record.getMessage()) for record in records]
 
 
-def script_add_task(server) -> None:
+def script_add_task(server: ScriptedOpenAI) -> None:
     server.script(
         tool_calls(("add_task", {"title": "water the ferns", "description": None}), tokens=(11, 3), delay=0.05),
         reply(REPLY, tokens=(7, 2)),
@@ -120,7 +120,7 @@ def test_a_provider_failure_is_logged_with_its_error_code(
     settings: Settings,
     user: User,
     api_client: APIClient,
-    failure,
+    failure: Step,
     status: int,
     outcome: str,
 ) -> None:
@@ -158,7 +158,7 @@ def test_the_api_key_is_never_logged(
     settings: Settings,
     user: User,
     api_client: APIClient,
-    failure,
+    failure: Step | None,
 ) -> None:
     assert settings.OPENAI_API_KEY == API_KEY
     settings.OPENAI_MAX_RETRIES = 1 if failure else 0

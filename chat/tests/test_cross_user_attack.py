@@ -7,7 +7,7 @@ not in the response, the stored messages, or the requests sent to the model.
 """
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +20,9 @@ from chat.tests.scripted_openai import ScriptedOpenAI, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +64,7 @@ def victim_strings(victim: User) -> list[str]:
 
 
 def assert_nothing_of_the_victims_leaked(
-    victim: User, attacker: User, scripted_openai: ScriptedOpenAI, *responses
+    victim: User, attacker: User, scripted_openai: ScriptedOpenAI, *responses: "_MonkeyPatchedResponse"
 ) -> None:
     stored = list(
         Message.objects.filter(conversation__owner=attacker).values_list("content", "tool_calls", "tool_call_id")

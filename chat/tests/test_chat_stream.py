@@ -5,9 +5,12 @@ UI message stream, parsed event by event; stored exactly as the JSON path stores
 under ASGI, is in `test_asgi_serving.py`.)"""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -24,10 +27,13 @@ STREAM = {"HTTP_ACCEPT": "text/event-stream"}
 ADD_MILK = ("add_task", {"title": "Buy milk", "description": None})
 
 
-def events(response) -> list[Any]:
+def events(response: HttpResponseBase) -> list[Any]:
     """The stream's events, in order: each `data:` line's JSON, and "[DONE]" as it is."""
     assert response["Content-Type"] == "text/event-stream"
-    return parse_sse(b"".join(response.streaming_content))
+    assert isinstance(response, StreamingHttpResponse)
+    content = response.streaming_content
+    assert isinstance(content, Iterator)  # WSGI: not an async iterator
+    return parse_sse(b"".join(content))
 
 
 def stored_rows(conversation_id: str) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -17,12 +17,12 @@ SUMMARY_FIELDS = {"id", "title", "message_count", "created_at", "updated_at"}
 MESSAGE_FIELDS = {"position", "turn", "step", "role", "content", "tool_calls", "tool_call_id", "name", "created_at"}
 
 
-def conversations_url(user: User, conversation_id=None) -> str:
+def conversations_url(user: User, conversation_id: uuid.UUID | str | None = None) -> str:
     suffix = f"/{conversation_id}" if conversation_id is not None else ""
     return f"/api/{user.pk}/conversations{suffix}"
 
 
-def set_updated_at(conversation: Conversation, when) -> None:
+def set_updated_at(conversation: Conversation, when: datetime) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=when)
 
 
@@ -122,7 +122,7 @@ def test_empty_list(api_client: APIClient, user: User) -> None:
 # --- detail and messages ------------------------------------------------------------------
 
 
-def messages_url(user: User, conversation_id) -> str:
+def messages_url(user: User, conversation_id: uuid.UUID | str) -> str:
     return f"{conversations_url(user, conversation_id)}/messages"
 
 

@@ -43,7 +43,7 @@ def run_chat(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def resume_command(user: User, conversation) -> str:
+def resume_command(user: User, conversation: Conversation) -> str:
     return f"python manage.py chat --user {user.username} --conversation {conversation.pk}"
 
 

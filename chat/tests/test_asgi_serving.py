@@ -7,7 +7,7 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,7 +77,7 @@ def read_events(response: http.client.HTTPResponse) -> Iterator[tuple[float, Any
             yield time.monotonic(), data if data == "[DONE]" else json.loads(data)
 
 
-def wait_for(condition, timeout: float = 10.0) -> bool:
+def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -7,7 +7,7 @@ not in the response, the stored messages, or the requests sent to the model.
 """
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -183,7 +183,7 @@ def victims_conversation(scripted_openai: ScriptedOpenAI, victim: User) -> Conve
 
 def conversation_state(conversation: Conversation) -> tuple:
     conversation = Conversation.objects.get(pk=conversation.pk)
-    rows: list[Any] = list(messages_in_order().filter(conversation=conversation))  # annotated with `position`
+    rows = list(messages_in_order().filter(conversation=conversation))
     messages = [(message.position, message.role, message.content) for message in rows]
     return conversation.owner_id, conversation.title, conversation.message_count, conversation.updated_at, messages
 

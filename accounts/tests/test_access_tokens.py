@@ -85,7 +85,9 @@ def test_last_used_is_written_at_most_once_a_minute(
     a_while_ago = timezone.now() - timedelta(minutes=2)
     PersonalAccessToken.objects.filter(pk=new.token.pk).update(last_used_at=a_while_ago)
     authenticate_access_token(new.value)
-    assert PersonalAccessToken.objects.get(pk=new.token.pk).last_used_at > a_while_ago
+    last_used_at = PersonalAccessToken.objects.get(pk=new.token.pk).last_used_at
+    assert last_used_at is not None
+    assert last_used_at > a_while_ago
 
 
 def test_a_revoked_token_is_401(api_client: APIClient, user: User) -> None:

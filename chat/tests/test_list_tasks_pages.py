@@ -2,6 +2,7 @@
 a user with 5,000 tasks gets 50 at a time, can page through them and find one by its words."""
 
 import json
+from typing import Any
 
 import pytest
 from pytest_django import DjangoAssertNumQueries
@@ -20,7 +21,7 @@ DONE = frozenset(range(10, TASKS + 1, 10))
 NAMED = {1234: "Call the Dentist about the crown", 4321: "Renew the passport", 4999: "Book the dentist for Leo"}
 
 
-def list_tasks(user: User, **arguments) -> dict:
+def list_tasks(user: User, **arguments: object) -> dict[str, Any]:
     call = ToolCall(id="c1", name="list_tasks", arguments_json=json.dumps({"status": "all", **arguments}))
     return result_json(Toolbox(user).run(call).result)
 

@@ -37,12 +37,12 @@ INITIALIZE = {
 
 
 @pytest.fixture(scope="module")
-def directory(tmp_path_factory) -> Path:
+def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(tmp_path_factory.mktemp("mcp"))
 
 
 @pytest.fixture(scope="module")
-def database(django_db_setup, django_db_blocker: DjangoDbBlocker, directory: Path) -> str:
+def database(django_db_setup: None, django_db_blocker: DjangoDbBlocker, directory: Path) -> str:
     with django_db_blocker.unblock():
         return server_database(directory)
 

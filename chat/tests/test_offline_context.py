@@ -5,6 +5,7 @@ structured `state` an assistant message carries) and read back typed, as the his
 reads them; typed messages with their structured state are read at the end."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -332,7 +333,7 @@ def test_messages_before_the_first_user_message_are_ignored() -> None:
 # the structured state of typed messages
 
 
-def typed_turn(user_message: str, reply: str, state: dict[str, Any] | None = None) -> list[messages.ChatMessage]:
+def typed_turn(user_message: str, reply: str, state: Mapping[str, Any] | None = None) -> list[messages.ChatMessage]:
     return [messages.UserMessage(content=user_message), messages.AssistantMessage(content=reply, state=state)]
 
 

@@ -150,9 +150,9 @@ def test_a_declaration_the_schema_cannot_be_generated_from_fails_at_once(functio
         ToolRegistry().tool(function)
 
 
-def does_a_thing(*, user: User) -> dict:
+def does_a_thing(*, user: User) -> ToolResult:
     """Does a thing."""
-    return {}
+    return ToolFailure(error="Nothing to do.", code="nothing")
 
 
 def test_a_tool_name_is_registered_once() -> None:

@@ -46,7 +46,7 @@ def test_the_tool_result_codes_are_not_error_codes_too() -> None:
 
 
 @pytest.mark.parametrize("error", declared_errors(), ids=lambda error: error.__name__)
-def test_every_error_body_has_its_code(error) -> None:
+def test_every_error_body_has_its_code(error: type[DeclaredError]) -> None:
     body = instance(error).body()
     assert body["code"] == error.code
     assert isinstance(body["detail"], str) and body["detail"]

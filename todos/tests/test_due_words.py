@@ -42,7 +42,7 @@ NOW = datetime(2026, 12, 5, 14, 30, tzinfo=ZoneInfo("Europe/Berlin"))
         ("noon", ParsedDue(date(2026, 12, 6), time(12, 0))),
     ],
 )
-def test_words_are_read_in_the_owners_zone(words: str, expected) -> None:
+def test_words_are_read_in_the_owners_zone(words: str, expected: ParsedDue) -> None:
     assert parse_due(words, now=NOW) == expected
 
 
@@ -78,7 +78,7 @@ def test_relative_words_count_from_the_local_date() -> None:
         "FREQ=DAILY;FREQ=WEEKLY",
     ],
 )
-def test_rules_dateutil_cannot_read_or_that_repeat_within_a_day_are_refused(rule) -> None:
+def test_rules_dateutil_cannot_read_or_that_repeat_within_a_day_are_refused(rule: str) -> None:
     with pytest.raises(InvalidRecurrence):
         clean_rule(rule, start=date(2026, 12, 5))
 

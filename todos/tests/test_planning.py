@@ -1,7 +1,9 @@
 """Planning through the REST API and the services: due dates in the owner's zone, priorities,
 repeats, the list filters and orderings, with a frozen clock."""
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -13,6 +15,9 @@ from todos import errors, services
 from todos.models import Todo
 from todos.selectors import TaskFilter, is_overdue, tasks_for
 
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
+
 pytestmark = pytest.mark.django_db
 
 # Friday 4 December 2026, 20:00 UTC: Saturday 09:00 in Auckland, Friday 12:00 in Los Angeles.
@@ -20,7 +25,7 @@ INSTANT = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen():
+def frozen() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(INSTANT, tick=False) as traveller:
         yield traveller
 
@@ -39,16 +44,16 @@ def tasks_url(user: User, suffix: str = "") -> str:
     return f"/api/{user.pk}/tasks{suffix}"
 
 
-def titles(response) -> list[str]:
+def titles(response: "_MonkeyPatchedResponse") -> list[str]:
     assert response.status_code == 200, response.json()
     return [task["title"] for task in response.json()["results"]]
 
 
-def add(owner, title: str, **fields) -> Todo:
+def add(owner: User, title: str, **fields: Any) -> Todo:
     return services.add_task(owner=owner, title=title, **fields)
 
 
-def three_days(owner) -> None:
+def three_days(owner: User) -> None:
     for day in (3, 4, 5, 6):
         add(owner, f"dec {day}", due_date=date(2026, 12, day))
     add(owner, "no date")
@@ -68,14 +73,14 @@ def three_days(owner) -> None:
     ],
 )
 def test_two_zones_at_one_instant_have_their_own_days(
-    frozen, request: pytest.FixtureRequest, who: str, due: str, expected: list[str]
+    frozen: time_machine.Traveller, request: pytest.FixtureRequest, who: str, due: str, expected: list[str]
 ) -> None:
     owner = request.getfixturevalue(who)
     three_days(owner)
     assert titles(client_for(owner).get(tasks_url(owner), {"due": due})) == expected
 
 
-def test_a_date_only_task_is_overdue_from_the_next_local_day_on(frozen, angeleno: User) -> None:
+def test_a_date_only_task_is_overdue_from_the_next_local_day_on(frozen: time_machine.Traveller, angeleno: User) -> None:
     task = add(angeleno, "today", due_date=date(2026, 12, 4))
     frozen.move_to(datetime(2026, 12, 5, 7, 59, tzinfo=UTC))  # 23:59 on the 4th in Los Angeles
     assert not is_overdue(task)
@@ -86,7 +91,7 @@ def test_a_date_only_task_is_overdue_from_the_next_local_day_on(frozen, angeleno
     assert titles(client_for(angeleno).get(tasks_url(angeleno), {"due": "overdue"})) == ["today"]
 
 
-def test_a_timed_task_is_overdue_once_its_local_time_has_passed(frozen, angeleno: User) -> None:
+def test_a_timed_task_is_overdue_once_its_local_time_has_passed(frozen: time_machine.Traveller, angeleno: User) -> None:
     add(angeleno, "before lunch", due_date=date(2026, 12, 4), due_time=time(11, 59))
     add(angeleno, "after lunch", due_date=date(2026, 12, 4), due_time=time(12, 1))
     add(angeleno, "done", due_date=date(2026, 12, 1))
@@ -96,7 +101,7 @@ def test_a_timed_task_is_overdue_once_its_local_time_has_passed(frozen, angeleno
     assert titles(client_for(angeleno).get(tasks_url(angeleno), {"due": "overdue"})) == ["before lunch"]
 
 
-def test_this_week_runs_to_sunday_and_next_7_days_a_week(frozen, kiwi: User) -> None:
+def test_this_week_runs_to_sunday_and_next_7_days_a_week(frozen: time_machine.Traveller, kiwi: User) -> None:
     # Saturday 5 December in Auckland: this week is Saturday and Sunday.
     for day in (4, 5, 6, 7, 11, 12):
         add(kiwi, f"dec {day}", due_date=date(2026, 12, day))
@@ -105,7 +110,7 @@ def test_this_week_runs_to_sunday_and_next_7_days_a_week(frozen, kiwi: User) -> 
     assert titles(api.get(tasks_url(kiwi), {"due": "next_7_days"})) == ["dec 5", "dec 6", "dec 7", "dec 11"]
 
 
-def test_due_before_and_after_are_dates(frozen, kiwi: User) -> None:
+def test_due_before_and_after_are_dates(frozen: time_machine.Traveller, kiwi: User) -> None:
     three_days(kiwi)
     api = client_for(kiwi)
     assert titles(api.get(tasks_url(kiwi), {"due_before": "2026-12-05"})) == ["dec 3", "dec 4"]
@@ -117,7 +122,7 @@ def test_due_before_and_after_are_dates(frozen, kiwi: User) -> None:
     assert api.get(tasks_url(kiwi), {"due_before": "friday"}).status_code == 400
 
 
-def test_priority_takes_one_value_or_a_comma_list(frozen, kiwi: User) -> None:
+def test_priority_takes_one_value_or_a_comma_list(frozen: time_machine.Traveller, kiwi: User) -> None:
     for priority in ("high", "low", "none", "medium"):
         add(kiwi, priority, priority=priority)
     api = client_for(kiwi)
@@ -144,7 +149,7 @@ def test_priority_takes_one_value_or_a_comma_list(frozen, kiwi: User) -> None:
         ("-completed_at", ["a", "b", "c", "d"]),
     ],
 )
-def test_every_ordering(frozen, kiwi: User, ordering: str, expected: list[str]) -> None:
+def test_every_ordering(frozen: time_machine.Traveller, kiwi: User, ordering: str, expected: list[str]) -> None:
     add(kiwi, "a", due_date=date(2026, 12, 7), priority="low")
     frozen.shift(60)
     add(kiwi, "b", due_date=date(2026, 12, 7), due_time=time(9, 0), priority="high")
@@ -174,7 +179,7 @@ def test_bad_filters_are_400(kiwi: User, query: dict[str, str]) -> None:
     assert client_for(kiwi).get(tasks_url(kiwi), query).status_code == 400
 
 
-def test_create_with_due_fields_shows_them(frozen, kiwi: User) -> None:
+def test_create_with_due_fields_shows_them(frozen: time_machine.Traveller, kiwi: User) -> None:
     response = client_for(kiwi).post(
         tasks_url(kiwi),
         {"title": "Standup", "due_date": "2026-12-07", "due_time": "09:30", "priority": "high",
@@ -193,14 +198,14 @@ def test_create_with_due_fields_shows_them(frozen, kiwi: User) -> None:
     assert body["completed_at"] is None
 
 
-def test_a_due_string_is_read_in_the_owners_zone(frozen, kiwi: User, angeleno: User) -> None:
+def test_a_due_string_is_read_in_the_owners_zone(frozen: time_machine.Traveller, kiwi: User, angeleno: User) -> None:
     for owner, expected in ((kiwi, "2026-12-06"), (angeleno, "2026-12-05")):
         response = client_for(owner).post(tasks_url(owner), {"title": "t", "due_string": "tomorrow at 5pm"})
         assert response.status_code == 201
         assert (response.json()["due_date"], response.json()["due_time"]) == (expected, "17:00")
 
 
-def test_patch_with_a_due_string_sets_date_time_and_repeat(frozen, kiwi: User) -> None:
+def test_patch_with_a_due_string_sets_date_time_and_repeat(frozen: time_machine.Traveller, kiwi: User) -> None:
     add(kiwi, "gym")
     response = client_for(kiwi).patch(tasks_url(kiwi, "/1"), {"due_string": "every monday at 7am"}, format="json")
     assert response.status_code == 200
@@ -234,7 +239,9 @@ def test_patch_keeps_the_fields_it_does_not_name(kiwi: User) -> None:
         ({"title": "t", "due_string": "tomorrow", "due_date": "2026-12-07"}, "conflicting_due"),
     ],
 )
-def test_bad_plans_are_400_with_a_code(frozen, kiwi: User, body: dict[str, str], code: str) -> None:
+def test_bad_plans_are_400_with_a_code(
+    frozen: time_machine.Traveller, kiwi: User, body: dict[str, str], code: str
+) -> None:
     response = client_for(kiwi).post(tasks_url(kiwi), body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == code
@@ -253,7 +260,7 @@ def test_text_fields_take_only_strings(kiwi: User, body: dict[str, str | int]) -
     assert not Todo.objects.exists()
 
 
-def test_completing_a_repeating_task_moves_it_to_its_next_date(frozen, angeleno: User) -> None:
+def test_completing_a_repeating_task_moves_it_to_its_next_date(frozen: time_machine.Traveller, angeleno: User) -> None:
     add(angeleno, "water plants", due_date=date(2026, 12, 4), due_time=time(9, 0), recurrence="FREQ=WEEKLY;BYDAY=FR")
     response = client_for(angeleno).patch(tasks_url(angeleno, "/1/complete"))
     assert response.status_code == 200
@@ -280,7 +287,7 @@ def test_a_repeat_that_has_ended_completes_the_task(angeleno: User) -> None:
     assert (task.completed, task.due_date) == (True, date(2026, 3, 7))
 
 
-def test_undo_of_completing_a_repeating_task_restores_its_date(frozen, kiwi: User) -> None:
+def test_undo_of_completing_a_repeating_task_restores_its_date(frozen: time_machine.Traveller, kiwi: User) -> None:
     add(kiwi, "pay rent", due_date=date(2026, 12, 1), recurrence="FREQ=MONTHLY;BYMONTHDAY=1", priority="high")
     before = services.lock_task_snapshot(owner=kiwi, number=1)
     after = services.task_snapshot(services.complete_task(owner=kiwi, number=1))
@@ -326,7 +333,7 @@ def test_a_snapshot_from_before_planning_still_reverts(kiwi: User) -> None:
     assert (task.title, task.due_date, task.priority) == ("older", None, "none")
 
 
-def test_the_selector_takes_the_same_filter_as_the_api(frozen, kiwi: User) -> None:
+def test_the_selector_takes_the_same_filter_as_the_api(frozen: time_machine.Traveller, kiwi: User) -> None:
     three_days(kiwi)
     only = TaskFilter(due="overdue", ordering="-due")
     assert [task.title for task in tasks_for(owner=kiwi, only=only)] == ["dec 4", "dec 3"]
@@ -338,6 +345,6 @@ def test_the_selector_takes_the_same_filter_as_the_api(frozen, kiwi: User) -> No
     "filters",
     [{"due": "someday"}, {"ordering": "title"}, {"ordering": "--due"}, {"priority": "urgent"}, {"due_before": "x"}],
 )
-def test_the_list_service_checks_its_filter(kiwi: User, filters: dict[str, str]) -> None:
+def test_the_list_service_checks_its_filter(kiwi: User, filters: dict[str, Any]) -> None:
     with pytest.raises(errors.InvalidTaskInput):
         services.list_task_page(owner=kiwi, size=10, **filters)

@@ -8,6 +8,7 @@ import pytest
 from accounts.models import User
 from chat.agent.messages import (
     AssistantMessage,
+    ChatMessage,
     TaskPage,
     TaskResult,
     ToolCall,
@@ -32,7 +33,7 @@ MILK = TaskResult(task={"id": 1, "title": "Buy milk", "description": "", "comple
 
 def test_a_turn_is_read_back_as_it_was_stored_with_the_models_state(user: User) -> None:
     call = ToolCall.of(id="c1", name="add_task", arguments={"title": "Buy milk"})
-    messages = [
+    messages: list[ChatMessage] = [
         UserMessage("add milk"),
         AssistantMessage(tool_calls=(call,), state={"intent": "add", "titles": ["Buy milk"]}),
         ToolMessage("c1", "add_task", MILK),
@@ -41,7 +42,9 @@ def test_a_turn_is_read_back_as_it_was_stored_with_the_models_state(user: User) 
     turn = save_turn(conversation_id=ConversationFactory.create(owner=user).pk, messages=messages)
 
     assert turn_messages(turn) == messages
-    assert turn_messages(turn)[1].state == {"intent": "add", "titles": ["Buy milk"]}
+    reply = turn_messages(turn)[1]
+    assert isinstance(reply, AssistantMessage)
+    assert reply.state == {"intent": "add", "titles": ["Buy milk"]}
 
 
 def test_a_models_state_is_never_sent_to_the_provider() -> None:

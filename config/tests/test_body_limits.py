@@ -74,7 +74,7 @@ def serve(application: Any, request_scope: dict[str, Any], client: Client) -> No
 
 
 @pytest.fixture(scope="module")
-def django_application():
+def django_application() -> BodyLimits:
     return BodyLimits(get_asgi_application())
 
 
@@ -90,7 +90,7 @@ async def echo_length(request_scope: dict[str, Any], receive: Any, send: Any) ->
     await send({"type": "http.response.body", "body": str(len(body)).encode()})
 
 
-def test_a_content_length_over_the_limit_is_413_before_any_of_the_body_is_read(django_application) -> None:
+def test_a_content_length_over_the_limit_is_413_before_any_of_the_body_is_read(django_application: BodyLimits) -> None:
     client = Client([{"type": "http.request", "body": b"x" * 65536, "more_body": True}], then_wait=True)
     serve(django_application, scope((b"content-length", b"314572800")), client)
     assert (client.status, client.json) == (413, TOO_LARGE)
@@ -98,7 +98,7 @@ def test_a_content_length_over_the_limit_is_413_before_any_of_the_body_is_read(d
     assert client.receive_calls == 0
 
 
-def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(django_application) -> None:
+def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(django_application: BodyLimits) -> None:
     """No Content-Length (chunked), 1 MiB at a time, without end: 413 after the third MiB."""
     chunk = {"type": "http.request", "body": b"x" * 1_048_576, "more_body": True}
     client = Client([dict(chunk) for _ in range(300)])
@@ -107,14 +107,14 @@ def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(django_applica
     assert client.received_bytes == 3 * 1_048_576
 
 
-def test_a_body_longer_than_its_content_length_is_refused_too(django_application) -> None:
+def test_a_body_longer_than_its_content_length_is_refused_too(django_application: BodyLimits) -> None:
     chunk = {"type": "http.request", "body": b"x" * 1_048_576, "more_body": True}
     client = Client([dict(chunk) for _ in range(300)])
     serve(django_application, scope((b"content-length", b"10")), client)
     assert (client.status, client.json) == (413, TOO_LARGE)
 
 
-def test_a_body_that_does_not_arrive_in_time_is_408(django_application, settings: Settings) -> None:
+def test_a_body_that_does_not_arrive_in_time_is_408(django_application: BodyLimits, settings: Settings) -> None:
     settings.REQUEST_BODY_TIMEOUT = 0.2
     client = Client([{"type": "http.request", "body": b'{"user', "more_body": True}], then_wait=True)
     serve(django_application, scope((b"content-length", b"100")), client)
@@ -152,5 +152,5 @@ def test_other_scopes_pass_through() -> None:
     async def application(request_scope: dict[str, Any], receive: Any, send: Any) -> None:
         seen.append(request_scope["type"])
 
-    asyncio.run(BodyLimits(application)({"type": "lifespan"}, None, None))
+    asyncio.run(BodyLimits(application)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]  # never called here
     assert seen == ["lifespan"]

@@ -2,6 +2,7 @@ import html
 import json
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -25,6 +26,9 @@ pytestmark = pytest.mark.django_db
 CONVERSATIONS = "/admin/chat/conversation/"
 MESSAGES = "/admin/chat/message/"
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 
 def change_url(conversation: Conversation) -> str:
     return f"{CONVERSATIONS}{conversation.pk}/change/"
@@ -41,7 +45,7 @@ def staff_client() -> Client:
     return client
 
 
-def listed(response) -> list:
+def listed(response: "_MonkeyPatchedWSGIResponse") -> list[Any]:
     assert response.status_code == 200
     return list(response.context["cl"].result_list)
 
@@ -86,7 +90,9 @@ def test_changelist_shows_title_owner_and_turn_count(
     [("groceries", {"groceries"}), ("bob", {"bills"}), ("eggs", {"groceries"}), ("invoice", {"bills"}), ("zzz", set())],
     ids=["title", "username", "message-text", "message-text-in-many-messages", "nothing"],
 )
-def test_changelist_search(staff_client: Client, conversations: dict[str, Conversation], term: str, expected) -> None:
+def test_changelist_search(
+    staff_client: Client, conversations: dict[str, Conversation], term: str, expected: set[str]
+) -> None:
     results = listed(staff_client.get(CONVERSATIONS, {"q": term}))
     assert len(results) == len(expected)  # no duplicates from the join on messages
     assert set(results) == {conversations[name] for name in expected}
@@ -308,7 +314,7 @@ def test_a_tool_call_without_a_stored_result_is_marked_failed(staff_client: Clie
     ],
     ids=["added", "error", "empty-list", "list", "undo"],
 )
-def test_tool_results_read_as_one_line(result, line: str) -> None:
+def test_tool_results_read_as_one_line(result: dict[str, Any], line: str) -> None:
     from chat.transcript import tool_result
 
     tool = "list_tasks" if "tasks" in result else "add_task"

@@ -1,9 +1,11 @@
 """The `Idempotency-Key` header on the chat endpoint: a turn runs at most once per user and key."""
 
 import time
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from threading import Barrier
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -13,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from chat.agent.events import TurnFinished
+from chat.agent.events import Event, TurnFinished
 from chat.idempotency import request_fingerprint
 from chat.models import Conversation, IdempotentRequest, Message
 from chat.tests.helpers import chat, chat_url
@@ -25,14 +27,14 @@ from todos.models import Todo
 pytestmark = pytest.mark.django_db
 
 
-def wait_for(condition, timeout: float = 10.0) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.01)
 
 
-def script_add_task(server, title: str, *, delay: float = 0.0) -> None:
+def script_add_task(server: ScriptedOpenAI, title: str, *, delay: float = 0.0) -> None:
     server.script(
         tool_calls(("add_task", {"title": title, "description": None}), delay=delay),
         reply(f"Added {title}."),
@@ -342,7 +344,7 @@ def test_an_unexpected_server_error_is_stored_and_never_run_again(
     from then on instead of running the turn a second time."""
     script_add_task(scripted_openai, "Buy milk")
 
-    async def turn_then_a_bug(**kwargs):
+    async def turn_then_a_bug(**kwargs: Any) -> AsyncIterator[Event]:
         async for event in run_turn_events(**kwargs):
             if isinstance(event, TurnFinished):
                 raise RuntimeError("a bug after the turn")

@@ -1,5 +1,7 @@
 """The offline agent, driven through the real tool-calling loop against the database."""
 
+import uuid
+
 import pytest
 
 from accounts.models import User
@@ -88,7 +90,7 @@ def test_add_numbers_after_the_users_existing_tasks(user: User, errands: list[To
         ("show completed tasks", ["2. Pay bills"], ["Buy groceries", "Buy milk"]),
     ],
 )
-def test_list_tasks(user: User, errands: list[Todo], message: str, shown: list[str], hidden) -> None:
+def test_list_tasks(user: User, errands: list[Todo], message: str, shown: list[str], hidden: list[str]) -> None:
     turn = say(user, message)
 
     assert tool_names(turn) == ["list_tasks"]
@@ -367,9 +369,9 @@ def test_a_numbered_prefix_beats_the_pronoun_after_it(user: User, errands: list[
 def test_undo_and_reopen_through_the_offline_agent(user: User) -> None:
     """ "undo that" undoes the last turn's change (a delete comes back with its number);
     "mark it as not done" reopens a completed task."""
-    from chat.tests.helpers import run_turn
+    from chat.tests.helpers import Answer, run_turn
 
-    def talk(message: str, conversation_id=None):
+    def talk(message: str, conversation_id: uuid.UUID | None = None) -> Answer:
         return run_turn(owner=user, message=message, conversation_id=conversation_id, model=OfflineModel())
 
     first = talk("add buy milk and call mom")

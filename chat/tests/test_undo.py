@@ -2,13 +2,15 @@
 last turn's changes can be undone (a tool, and `POST .../conversations/<id>/undo`)."""
 
 import json
+import uuid
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from chat.models import Conversation, TaskChange, Turn
-from chat.tests.helpers import run_turn
+from chat.tests.helpers import Answer, run_turn
 from chat.tests.scripted_model import ScriptedModel, calls, say
 from todos import errors, services
 from todos.models import TaskCounter, Todo
@@ -23,17 +25,22 @@ def tasks_of(user: User) -> dict[int, tuple[str, bool]]:
     return {task.number: (task.title, task.completed) for task in Todo.objects.filter(owner=user)}
 
 
-def turn(user: User, conversation_id=None, *steps, message: str = "do it"):
+def turn(
+    user: User,
+    conversation_id: uuid.UUID | None = None,
+    *steps: list[tuple[str, dict[str, Any]]],
+    message: str = "do it",
+) -> Answer:
     """Run one turn whose model makes the tool calls in `steps` (one step each), then says "Done."."""
     model = ScriptedModel(*[calls(*step) for step in steps], say("Done."))
     return run_turn(owner=user, message=message, conversation_id=conversation_id, model=model)
 
 
-def results(chat_turn) -> list[dict]:
+def results(chat_turn: Answer) -> list[dict[str, Any]]:
     return [call["result"] for call in chat_turn.tool_calls]
 
 
-def undo_url(user: User, conversation_id) -> str:
+def undo_url(user: User, conversation_id: uuid.UUID) -> str:
     return f"/api/{user.pk}/conversations/{conversation_id}/undo"
 
 
@@ -106,6 +113,9 @@ def test_every_change_a_turn_makes_is_recorded_with_its_step_before_and_after(us
     changes = list(TaskChange.objects.filter(turn=recorded).values_list("step", "action", "number"))
     assert changes == [(1, "add", 2), (2, "complete", 1), (2, "update", 2), (3, "delete", 1)]
     add, complete, update, delete = TaskChange.objects.filter(turn=recorded)
+    assert add.after is not None and complete.before is not None and complete.after is not None
+    assert update.before is not None and update.after is not None
+    assert delete.before is not None
     assert add.before is None and add.after["title"] == "Buy milk"
     assert (complete.before["completed"], complete.after["completed"]) == (False, True)
     assert (update.before["title"], update.after["title"]) == ("Buy milk", "Buy oat milk")
@@ -158,6 +168,7 @@ def test_undo_reverts_the_last_turn_that_changed_tasks(user: User) -> None:
     assert tasks_of(user) == {1: ("Pay bills", False), 2: ("Buy milk", False)}
     undone, undoing = Turn.objects.filter(conversation_id=conversation).order_by("id")[1], Turn.objects.last()
     assert undone.undone_by == undoing
+    assert undoing is not None
     assert list(undoing.task_changes.values_list("action", "number")) == [("revert", 2), ("revert", 1)]
     assert all(change.reverts is not None for change in undoing.task_changes.all())
 

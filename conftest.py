@@ -1,7 +1,9 @@
 import pytest
+from pytest_django import Settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 
 
@@ -15,23 +17,23 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture
-def user(db):
-    return UserFactory()
+def user(db: None) -> User:
+    return UserFactory.create()
 
 
 @pytest.fixture
-def other_user(db):
-    return UserFactory()
+def other_user(db: None) -> User:
+    return UserFactory.create()
 
 
-def client_for(user) -> APIClient:
+def client_for(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     return client
 
 
 @pytest.fixture
-def api_client(user) -> APIClient:
+def api_client(user: User) -> APIClient:
     """An API client authenticated as `user` with a real JWT."""
     return client_for(user)
 
@@ -42,5 +44,5 @@ def anonymous_client() -> APIClient:
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hasher(settings) -> None:
+def fast_password_hasher(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,7 +1,7 @@
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -21,6 +21,9 @@ from chat.context_window import estimate_tokens, fit_history
 from chat.errors import INTERRUPTED, ConversationNotFound
 from chat.models import Conversation, Message, Turn
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 HISTORY_FIELDS = ("role", "content", "tool_calls", "tool_call_id", "name", "state")
 # The order of a conversation's messages: turns as they started, steps as they completed.
 MESSAGE_ORDER = ("turn_id", "step", "index")
@@ -32,7 +35,17 @@ INTERRUPTED_RESULT = ToolFailure(
 )
 
 
-def messages_in_order() -> QuerySet[Message]:
+class Positioned(TypedDict):
+    """What `messages_in_order` annotates each message with."""
+
+    position: int
+
+
+if TYPE_CHECKING:
+    PositionedMessage = WithAnnotations[Message, Positioned]
+
+
+def messages_in_order() -> QuerySet["PositionedMessage"]:
     """Messages in conversation order, each with its `position` (0, 1, 2 ...) in its conversation."""
     order = [F(field).asc() for field in MESSAGE_ORDER]
     return Message.objects.order_by(*MESSAGE_ORDER).annotate(
@@ -48,7 +61,7 @@ def get_conversation(*, owner: User, conversation_id: uuid.UUID) -> Conversation
         raise ConversationNotFound() from None
 
 
-def conversation_messages(*, owner: User, conversation_id: uuid.UUID) -> QuerySet[Message]:
+def conversation_messages(*, owner: User, conversation_id: uuid.UUID) -> QuerySet["PositionedMessage"]:
     """The messages of the owner's conversation in order, with their `position` (for paging:
     the positions are counted over the whole conversation, whichever rows are fetched)."""
     conversation = get_conversation(owner=owner, conversation_id=conversation_id)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.test import Client
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
@@ -17,7 +18,7 @@ def signup_data(**overrides: str) -> dict[str, str]:
     return {"username": "ada", "name": "Ada", "password1": PASSWORD, "password2": PASSWORD, **overrides}
 
 
-def test_signup_page_has_labelled_fields(client):
+def test_signup_page_has_labelled_fields(client: Client) -> None:
     response = client.get(SIGNUP)
     assert response.status_code == 200
     html = response.content.decode()
@@ -26,7 +27,7 @@ def test_signup_page_has_labelled_fields(client):
     assert 'autocomplete="new-password"' in html
 
 
-def test_signup_creates_the_user_and_logs_them_in(client):
+def test_signup_creates_the_user_and_logs_them_in(client: Client) -> None:
     response = client.post(SIGNUP, signup_data())
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -45,7 +46,7 @@ def test_signup_creates_the_user_and_logs_them_in(client):
         ({"username": ""}, "This field is required."),
     ],
 )
-def test_signup_refuses_bad_input(client, overrides, error):
+def test_signup_refuses_bad_input(client: Client, overrides: dict[str, str], error: str) -> None:
     response = client.post(SIGNUP, signup_data(**overrides))
     assert response.status_code == 200
     assert error in response.content.decode()
@@ -53,14 +54,14 @@ def test_signup_refuses_bad_input(client, overrides, error):
     assert SESSION_KEY not in client.session
 
 
-def test_signup_refuses_a_taken_username(client, user):
+def test_signup_refuses_a_taken_username(client: Client, user: User) -> None:
     response = client.post(SIGNUP, signup_data(username=user.username))
     assert response.status_code == 200
     assert "A user with that username already exists." in response.content.decode()
     assert User.objects.count() == 1
 
 
-def test_signed_in_user_is_sent_from_signup_and_login_to_the_chat(client, user):
+def test_signed_in_user_is_sent_from_signup_and_login_to_the_chat(client: Client, user: User) -> None:
     client.force_login(user)
     for page in (SIGNUP, LOGIN):
         response = client.get(page)
@@ -68,7 +69,7 @@ def test_signed_in_user_is_sent_from_signup_and_login_to_the_chat(client, user):
         assert response["Location"] == "/"
 
 
-def test_login_page_links_to_signup(client):
+def test_login_page_links_to_signup(client: Client) -> None:
     response = client.get(LOGIN)
     assert response.status_code == 200
     html = response.content.decode()
@@ -76,26 +77,26 @@ def test_login_page_links_to_signup(client):
     assert f'href="{SIGNUP}"' in html
 
 
-def test_login_leads_to_the_chat_page(client, user):
+def test_login_leads_to_the_chat_page(client: Client, user: User) -> None:
     response = client.post(LOGIN, {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.session[SESSION_KEY] == str(user.pk)
 
 
-def test_login_goes_to_next(client, user):
+def test_login_goes_to_next(client: Client, user: User) -> None:
     response = client.post(f"{LOGIN}?next=/api/docs/", {"username": user.username, "password": PASSWORD})
     assert response["Location"] == "/api/docs/"
 
 
-def test_login_with_a_wrong_password_says_so(client, user):
+def test_login_with_a_wrong_password_says_so(client: Client, user: User) -> None:
     response = client.post(LOGIN, {"username": user.username, "password": "not-the-password"})
     assert response.status_code == 200
     assert "Please enter a correct username and password." in response.content.decode()
     assert SESSION_KEY not in client.session
 
 
-def test_logout_ends_the_session(client, user):
+def test_logout_ends_the_session(client: Client, user: User) -> None:
     client.force_login(user)
     response = client.post(LOGOUT)
     assert response.status_code == 302
@@ -104,7 +105,7 @@ def test_logout_ends_the_session(client, user):
     assert client.get("/").status_code == 302
 
 
-def test_logout_is_post_only(client, user):
+def test_logout_is_post_only(client: Client, user: User) -> None:
     client.force_login(user)
     assert client.get(LOGOUT).status_code == 405
     assert client.session[SESSION_KEY] == str(user.pk)

@@ -1,4 +1,6 @@
 import pytest
+from pytest_django import Settings
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -6,7 +8,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_register_creates_user_and_hides_password(anonymous_client):
+def test_register_creates_user_and_hides_password(anonymous_client: APIClient) -> None:
     response = anonymous_client.post(
         "/api/auth/register",
         {"username": "ada", "password": "correct-horse-battery", "email": "ada@example.com", "name": "Ada"},
@@ -21,14 +23,14 @@ def test_register_creates_user_and_hides_password(anonymous_client):
     assert user.check_password("correct-horse-battery")
 
 
-def test_register_needs_only_username_and_password(anonymous_client):
+def test_register_needs_only_username_and_password(anonymous_client: APIClient) -> None:
     response = anonymous_client.post("/api/auth/register", {"username": "bo", "password": "correct-horse-battery"})
     assert response.status_code == 201
     assert response.json()["email"] == ""
 
 
-def test_register_rejects_taken_username(anonymous_client):
-    UserFactory(username="taken")
+def test_register_rejects_taken_username(anonymous_client: APIClient) -> None:
+    UserFactory.create(username="taken")
     response = anonymous_client.post("/api/auth/register", {"username": "taken", "password": "correct-horse-battery"})
     assert response.status_code == 400
     assert "username" in response.json()
@@ -36,7 +38,7 @@ def test_register_rejects_taken_username(anonymous_client):
 
 
 @pytest.mark.parametrize("password", ["short", "password123", "12345678901", "ada-lovelace"])
-def test_register_applies_password_validators(anonymous_client, password):
+def test_register_applies_password_validators(anonymous_client: APIClient, password: str) -> None:
     response = anonymous_client.post(
         "/api/auth/register", {"username": "ada-lovelace", "password": password}, format="json"
     )
@@ -48,19 +50,19 @@ def test_register_applies_password_validators(anonymous_client, password):
 @pytest.mark.parametrize(
     "body", [{}, {"username": "x"}, {"password": "correct-horse-battery"}, {"username": "", "password": "x"}]
 )
-def test_register_reports_missing_fields(anonymous_client, body):
+def test_register_reports_missing_fields(anonymous_client: APIClient, body: dict[str, str]) -> None:
     response = anonymous_client.post("/api/auth/register", body, format="json")
     assert response.status_code == 400
 
 
-def test_register_rejects_non_json_body(anonymous_client):
+def test_register_rejects_non_json_body(anonymous_client: APIClient) -> None:
     response = anonymous_client.post("/api/auth/register", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert "detail" in response.json()
 
 
-def test_token_pair_and_refresh(anonymous_client):
-    user = UserFactory()
+def test_token_pair_and_refresh(anonymous_client: APIClient) -> None:
+    user = UserFactory.create()
     response = anonymous_client.post("/api/auth/token", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 200
     tokens = response.json()
@@ -82,27 +84,27 @@ def test_token_pair_and_refresh(anonymous_client):
     }
 
 
-def test_token_rejects_wrong_password(anonymous_client):
-    user = UserFactory()
+def test_token_rejects_wrong_password(anonymous_client: APIClient) -> None:
+    user = UserFactory.create()
     response = anonymous_client.post("/api/auth/token", {"username": user.username, "password": "wrong"})
     assert response.status_code == 401
 
 
-def test_refresh_rejects_garbage(anonymous_client):
+def test_refresh_rejects_garbage(anonymous_client: APIClient) -> None:
     response = anonymous_client.post("/api/auth/token/refresh", {"refresh": "garbage"})
     assert response.status_code == 401
 
 
-def test_me_requires_token(anonymous_client):
+def test_me_requires_token(anonymous_client: APIClient) -> None:
     assert anonymous_client.get("/api/auth/me").status_code == 401
 
 
-def test_me_rejects_bad_token(anonymous_client):
+def test_me_rejects_bad_token(anonymous_client: APIClient) -> None:
     anonymous_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
     assert anonymous_client.get("/api/auth/me").status_code == 401
 
 
-def test_auth_endpoints_are_throttled_per_ip(anonymous_client, settings):
+def test_auth_endpoints_are_throttled_per_ip(anonymous_client: APIClient, settings: Settings) -> None:
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/min"},
@@ -120,7 +122,9 @@ def test_auth_endpoints_are_throttled_per_ip(anonymous_client, settings):
     cache.clear()
 
 
-def test_a_client_cannot_escape_the_ip_throttle_with_x_forwarded_for(anonymous_client, settings):
+def test_a_client_cannot_escape_the_ip_throttle_with_x_forwarded_for(
+    anonymous_client: APIClient, settings: Settings
+) -> None:
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/min"},

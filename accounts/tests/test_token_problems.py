@@ -11,14 +11,19 @@ import hashlib
 import hmac
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +105,7 @@ RAW_PAYLOADS = {
 }
 
 
-def assert_token_error(response, code: str = "token_not_valid") -> None:
+def assert_token_error(response: "_MonkeyPatchedResponse", code: str = "token_not_valid") -> None:
     assert response.status_code == 401, response.content
     body = response.json()
     assert body["code"] == code and body["detail"]
@@ -113,46 +118,50 @@ def raw(template: bytes, token_type: str, user_id: str) -> str:
 
 
 @pytest.mark.parametrize("overrides", ODD_CLAIMS.values(), ids=ODD_CLAIMS.keys())
-def test_an_access_token_with_odd_claims_is_401(anonymous_client, user, overrides):
+def test_an_access_token_with_odd_claims_is_401(
+    anonymous_client: APIClient, user: User, overrides: dict[str, Any]
+) -> None:
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Bearer {sign(claims('access', str(user.pk), overrides))}")
     response = anonymous_client.get(f"/api/{user.pk}/tasks")
     assert_token_error(response)
 
 
 @pytest.mark.parametrize("overrides", ODD_CLAIMS.values(), ids=ODD_CLAIMS.keys())
-def test_a_refresh_token_with_odd_claims_is_401(anonymous_client, user, overrides):
+def test_a_refresh_token_with_odd_claims_is_401(
+    anonymous_client: APIClient, user: User, overrides: dict[str, Any]
+) -> None:
     token = sign(claims("refresh", str(user.pk), overrides))
     response = anonymous_client.post("/api/auth/token/refresh", {"refresh": token}, format="json")
     assert_token_error(response)
 
 
 @pytest.mark.parametrize("template", RAW_PAYLOADS.values(), ids=RAW_PAYLOADS.keys())
-def test_an_access_token_with_an_odd_payload_is_401(anonymous_client, user, template):
+def test_an_access_token_with_an_odd_payload_is_401(anonymous_client: APIClient, user: User, template: bytes) -> None:
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw(template, 'access', str(user.pk))}")
     assert_token_error(anonymous_client.get(f"/api/{user.pk}/tasks"))
 
 
 @pytest.mark.parametrize("template", RAW_PAYLOADS.values(), ids=RAW_PAYLOADS.keys())
-def test_a_refresh_token_with_an_odd_payload_is_401(anonymous_client, user, template):
+def test_a_refresh_token_with_an_odd_payload_is_401(anonymous_client: APIClient, user: User, template: bytes) -> None:
     token = raw(template, "refresh", str(user.pk))
     assert_token_error(anonymous_client.post("/api/auth/token/refresh", {"refresh": token}, format="json"))
 
 
-def test_an_unknown_user_id_is_401_user_not_found(anonymous_client, user):
+def test_an_unknown_user_id_is_401_user_not_found(anonymous_client: APIClient, user: User) -> None:
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Bearer {sign(claims('access', str(uuid.uuid4())))}")
     assert_token_error(anonymous_client.get(f"/api/{user.pk}/tasks"), "user_not_found")
 
 
-def test_the_refresh_token_of_a_deleted_user_is_401_user_not_found(anonymous_client):
-    user = UserFactory()
+def test_the_refresh_token_of_a_deleted_user_is_401_user_not_found(anonymous_client: APIClient) -> None:
+    user = UserFactory.create()
     refresh = str(RefreshToken.for_user(user))
     user.delete()
     response = anonymous_client.post("/api/auth/token/refresh", {"refresh": refresh}, format="json")
     assert_token_error(response, "user_not_found")
 
 
-def test_the_access_token_of_a_deleted_user_is_401_user_not_found(anonymous_client):
-    user = UserFactory()
+def test_the_access_token_of_a_deleted_user_is_401_user_not_found(anonymous_client: APIClient) -> None:
+    user = UserFactory.create()
     access = str(AccessToken.for_user(user))
     user_id = user.pk
     user.delete()
@@ -160,7 +169,7 @@ def test_the_access_token_of_a_deleted_user_is_401_user_not_found(anonymous_clie
     assert_token_error(anonymous_client.get(f"/api/{user_id}/tasks"), "user_not_found")
 
 
-def test_the_refresh_token_of_a_deactivated_user_is_401(anonymous_client, user):
+def test_the_refresh_token_of_a_deactivated_user_is_401(anonymous_client: APIClient, user: User) -> None:
     refresh = str(RefreshToken.for_user(user))
     user.is_active = False
     user.save()
@@ -168,7 +177,7 @@ def test_the_refresh_token_of_a_deactivated_user_is_401(anonymous_client, user):
     assert_token_error(response, "no_active_account")
 
 
-def test_a_refresh_token_is_not_an_access_token_and_back(anonymous_client, user):
+def test_a_refresh_token_is_not_an_access_token_and_back(anonymous_client: APIClient, user: User) -> None:
     refresh = RefreshToken.for_user(user)
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh}")
     assert_token_error(anonymous_client.get(f"/api/{user.pk}/tasks"))
@@ -176,7 +185,7 @@ def test_a_refresh_token_is_not_an_access_token_and_back(anonymous_client, user)
     assert_token_error(response)
 
 
-def test_a_token_signed_with_another_key_is_401(anonymous_client, user):
+def test_a_token_signed_with_another_key_is_401(anonymous_client: APIClient, user: User) -> None:
     token = TokenBackend(api_settings.ALGORITHM, "another-key-another-key-another-key").encode(
         claims("access", str(user.pk))
     )
@@ -197,14 +206,14 @@ def test_a_token_signed_with_another_key_is_401(anonymous_client, user):
     ],
     ids=["no token", "three parts", "not base64", "empty segments", "latin-1", "8000 chars", "nested header"],
 )
-def test_a_malformed_authorization_header_is_401(anonymous_client, user, header):
+def test_a_malformed_authorization_header_is_401(anonymous_client: APIClient, user: User, header: str) -> None:
     anonymous_client.credentials(HTTP_AUTHORIZATION=header)
     response = anonymous_client.get(f"/api/{user.pk}/tasks")
     assert response.status_code == 401
     assert response.json()["code"] in ("token_not_valid", "bad_authorization_header", "not_authenticated")
 
 
-def test_a_well_formed_refresh_still_gives_a_working_access_token(anonymous_client, user):
+def test_a_well_formed_refresh_still_gives_a_working_access_token(anonymous_client: APIClient, user: User) -> None:
     token = sign(claims("refresh", str(user.pk)))
     response = anonymous_client.post("/api/auth/token/refresh", {"refresh": token}, format="json")
     assert response.status_code == 200
@@ -212,7 +221,7 @@ def test_a_well_formed_refresh_still_gives_a_working_access_token(anonymous_clie
     assert anonymous_client.get(f"/api/{user.pk}/tasks").status_code == 200
 
 
-def test_a_user_id_in_another_uuid_spelling_is_the_same_user(anonymous_client, user):
+def test_a_user_id_in_another_uuid_spelling_is_the_same_user(anonymous_client: APIClient, user: User) -> None:
     token = sign(claims("access", user.pk.hex.upper()))
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert anonymous_client.get(f"/api/{user.pk}/tasks").status_code == 200

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_django import Settings
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -17,7 +18,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 @pytest.fixture
-def scripted_openai(settings):
+def scripted_openai(settings: Settings) -> Iterator[ScriptedOpenAI]:
     """A scripted OpenAI-compatible server, with the agent configured to use it via the real SDK."""
     server = ScriptedOpenAI().start()
     settings.AGENT_BACKEND = "openai"
@@ -69,7 +70,7 @@ def screenshots(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def plain_http_cookies(settings) -> None:
+def plain_http_cookies(settings: Settings) -> None:
     # The live server speaks plain HTTP; production's cookies are Secure (HTTPS only).
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False

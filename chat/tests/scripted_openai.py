@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
@@ -107,7 +107,7 @@ def streamed(completion: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def assert_valid_history(messages: list[dict[str, Any]]) -> None:
+def assert_valid_history(messages: Sequence[Mapping[str, Any]]) -> None:
     """Every assistant tool_calls message is followed by exactly its tool results, in order,
     and no tool result appears anywhere else."""
     index = 0

@@ -4,13 +4,13 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from accounts.models import PersonalAccessToken
+from accounts.models import PersonalAccessToken, User
 from chat.tests.test_chat_page import csrf_token_of_page
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_page_has_the_access_tokens_box(client, user):
+def test_the_page_has_the_access_tokens_box(client: Client, user: User) -> None:
     client.force_login(user)
     html = client.get("/").content.decode()
 
@@ -19,7 +19,7 @@ def test_the_page_has_the_access_tokens_box(client, user):
     assert finders.find("chat/access_tokens.js")
 
 
-def test_the_pages_script_can_make_list_and_revoke_tokens_with_the_session(user):
+def test_the_pages_script_can_make_list_and_revoke_tokens_with_the_session(user: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     headers = {"X-CSRFToken": csrf_token_of_page(client), "Accept": "application/json"}
@@ -32,7 +32,7 @@ def test_the_pages_script_can_make_list_and_revoke_tokens_with_the_session(user)
     assert not PersonalAccessToken.objects.exists()
 
 
-def test_without_the_csrf_token_the_session_cannot_make_a_token(user):
+def test_without_the_csrf_token_the_session_cannot_make_a_token(user: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
 

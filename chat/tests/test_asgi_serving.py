@@ -7,7 +7,8 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from chat.models import Message, Turn
-from chat.tests.scripted_openai import reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, reply, tool_calls
 from chat.tests.servers import server_environment, spawn_gunicorn, wait_until_serving
 from todos.models import Todo
 
@@ -28,7 +29,7 @@ POOL_SIZE = 3
 
 
 @pytest.fixture
-def gunicorn(scripted_openai, tmp_path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def gunicorn(scripted_openai: ScriptedOpenAI, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """The production server: its process and base URL."""
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
@@ -46,7 +47,7 @@ def gunicorn(scripted_openai, tmp_path) -> Iterator[tuple[subprocess.Popen[bytes
 
 
 @pytest.fixture
-def server(gunicorn) -> str:
+def server(gunicorn: tuple[subprocess.Popen[bytes], str]) -> str:
     _, base_url = gunicorn
     return str(base_url)
 
@@ -76,7 +77,7 @@ def read_events(response: http.client.HTTPResponse) -> Iterator[tuple[float, Any
             yield time.monotonic(), data if data == "[DONE]" else json.loads(data)
 
 
-def wait_for(condition, timeout: float = 10.0) -> bool:
+def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -85,8 +86,8 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
     return False
 
 
-def test_a_stream_arrives_as_the_turn_happens(server, scripted_openai):
-    user = UserFactory()
+def test_a_stream_arrives_as_the_turn_happens(server: str, scripted_openai: ScriptedOpenAI) -> None:
+    user = UserFactory.create()
     scripted_openai.script(tool_calls(ADD_MILK), reply("Added Buy milk.", delay=1.5))
 
     conn = post_chat(server, user, "add milk", stream=True)
@@ -101,8 +102,10 @@ def test_a_stream_arrives_as_the_turn_happens(server, scripted_openai):
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
-def test_a_client_that_goes_away_mid_turn_does_not_stop_the_turn(server, scripted_openai, stream):
-    user = UserFactory()
+def test_a_client_that_goes_away_mid_turn_does_not_stop_the_turn(
+    server: str, scripted_openai: ScriptedOpenAI, stream: bool
+) -> None:
+    user = UserFactory.create()
     scripted_openai.script(tool_calls(ADD_MILK), reply("Added Buy milk.", delay=1.5))
 
     conn = post_chat(server, user, "add milk", stream=stream)
@@ -120,9 +123,11 @@ def backend_pid() -> int:
         return int(cursor.fetchone()[0])
 
 
-def test_a_server_that_stops_lets_the_turns_of_gone_clients_finish(gunicorn, scripted_openai):
+def test_a_server_that_stops_lets_the_turns_of_gone_clients_finish(
+    gunicorn: tuple[subprocess.Popen[bytes], str], scripted_openai: ScriptedOpenAI
+) -> None:
     process, base_url = gunicorn
-    user = UserFactory()
+    user = UserFactory.create()
     scripted_openai.script(tool_calls(ADD_MILK), reply("Added Buy milk.", delay=1.5))
 
     conn = post_chat(base_url, user, "add milk", stream=True)
@@ -147,10 +152,10 @@ def service_connections(*, besides: int) -> int:
         return int(cursor.fetchone()[0])
 
 
-def test_turns_waiting_on_the_model_hold_no_database_connection(server, scripted_openai):
+def test_turns_waiting_on_the_model_hold_no_database_connection(server: str, scripted_openai: ScriptedOpenAI) -> None:
     """30 turns at once, each waiting 1 s on the model twice, on a pool of 3 connections: all
     succeed, together (not 3 at a time), and the service never opens more than its pool."""
-    users = [UserFactory() for _ in range(30)]
+    users = [UserFactory.create() for _ in range(30)]
     scripted_openai.fallback = lambda request: (
         reply("Done.", delay=1.0) if request["messages"][-1]["role"] == "tool" else tool_calls(ADD_MILK, delay=1.0)
     )

@@ -2,10 +2,12 @@ import html
 import json
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message, Turn
@@ -24,6 +26,9 @@ pytestmark = pytest.mark.django_db
 CONVERSATIONS = "/admin/chat/conversation/"
 MESSAGES = "/admin/chat/message/"
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 
 def change_url(conversation: Conversation) -> str:
     return f"{CONVERSATIONS}{conversation.pk}/change/"
@@ -40,7 +45,7 @@ def staff_client() -> Client:
     return client
 
 
-def listed(response) -> list:
+def listed(response: "_MonkeyPatchedWSGIResponse") -> list[Any]:
     assert response.status_code == 200
     return list(response.context["cl"].result_list)
 
@@ -51,19 +56,23 @@ def pre_blocks(page: str) -> list:
 
 
 @pytest.fixture
-def conversations():
-    alice = UserFactory(username="alice")
-    bob = UserFactory(username="bob")
+def conversations() -> dict[str, Conversation]:
+    alice = UserFactory.create(username="alice")
+    bob = UserFactory.create(username="bob")
     groceries = add_turn(
-        ConversationFactory(owner=alice, title="Weekly groceries"), chat_turn("buy milk and eggs", "Added.")
+        ConversationFactory.create(owner=alice, title="Weekly groceries"), chat_turn("buy milk and eggs", "Added.")
     )
     # Several messages mention "invoice": the conversation must still be listed once.
-    bills = add_turn(ConversationFactory(owner=bob, title="Bills"), chat_turn("pay the invoice", "Which invoice?"))
+    bills = add_turn(
+        ConversationFactory.create(owner=bob, title="Bills"), chat_turn("pay the invoice", "Which invoice?")
+    )
     bills = add_turn(bills, chat_turn("the invoice from March", "Done."))
     return {"groceries": groceries, "bills": bills}
 
 
-def test_changelist_shows_title_owner_and_turn_count(staff_client, conversations):
+def test_changelist_shows_title_owner_and_turn_count(
+    staff_client: Client, conversations: dict[str, Conversation]
+) -> None:
     response = staff_client.get(CONVERSATIONS)
     assert set(listed(response)) == set(conversations.values())
     rows = re.findall(
@@ -81,13 +90,15 @@ def test_changelist_shows_title_owner_and_turn_count(staff_client, conversations
     [("groceries", {"groceries"}), ("bob", {"bills"}), ("eggs", {"groceries"}), ("invoice", {"bills"}), ("zzz", set())],
     ids=["title", "username", "message-text", "message-text-in-many-messages", "nothing"],
 )
-def test_changelist_search(staff_client, conversations, term, expected):
+def test_changelist_search(
+    staff_client: Client, conversations: dict[str, Conversation], term: str, expected: set[str]
+) -> None:
     results = listed(staff_client.get(CONVERSATIONS, {"q": term}))
     assert len(results) == len(expected)  # no duplicates from the join on messages
     assert set(results) == {conversations[name] for name in expected}
 
 
-def test_changelist_date_filter(staff_client, conversations):
+def test_changelist_date_filter(staff_client: Client, conversations: dict[str, Conversation]) -> None:
     old = conversations["bills"]
     Conversation.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=30))
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -99,8 +110,8 @@ def test_changelist_date_filter(staff_client, conversations):
     assert conversations["groceries"] in listed(staff_client.get(CONVERSATIONS, this_year))
 
 
-def test_change_page_shows_the_transcript_in_order_with_readable_tool_calls(staff_client):
-    conversation = ConversationFactory(title="Groceries")
+def test_change_page_shows_the_transcript_in_order_with_readable_tool_calls(staff_client: Client) -> None:
+    conversation = ConversationFactory.create(title="Groceries")
     add_turn(
         conversation,
         tool_turn(
@@ -112,7 +123,7 @@ def test_change_page_shows_the_transcript_in_order_with_readable_tool_calls(staf
             call_id="call_7",
         ),
     )
-    MessageFactory(conversation=conversation, role=Message.Role.USER, content="last: thanks")
+    MessageFactory.create(conversation=conversation, role=Message.Role.USER, content="last: thanks")
 
     response = staff_client.get(change_url(conversation))
 
@@ -135,9 +146,9 @@ def test_change_page_shows_the_transcript_in_order_with_readable_tool_calls(staf
     assert len(raw) == 5
 
 
-def test_change_page_of_a_message_renders_its_tool_calls(staff_client):
-    conversation = ConversationFactory()
-    message = MessageFactory(
+def test_change_page_of_a_message_renders_its_tool_calls(staff_client: Client) -> None:
+    conversation = ConversationFactory.create()
+    message = MessageFactory.create(
         conversation=conversation,
         role=Message.Role.ASSISTANT,
         content="",
@@ -153,8 +164,8 @@ def test_change_page_of_a_message_renders_its_tool_calls(staff_client):
     ]
 
 
-def test_tool_calls_with_broken_arguments_still_render(staff_client):
-    message = MessageFactory(
+def test_tool_calls_with_broken_arguments_still_render(staff_client: Client) -> None:
+    message = MessageFactory.create(
         role=Message.Role.ASSISTANT,
         tool_calls=[{"id": "c1", "type": "function", "function": {"name": "add_task", "arguments": "{not json"}}],
     )
@@ -163,9 +174,9 @@ def test_tool_calls_with_broken_arguments_still_render(staff_client):
     assert pre_blocks(response.content.decode()) == [[{"id": "c1", "name": "add_task", "arguments": "{not json"}]]
 
 
-def test_message_changelist_filters_by_role(staff_client):
+def test_message_changelist_filters_by_role(staff_client: Client) -> None:
     add_turn(
-        ConversationFactory(),
+        ConversationFactory.create(),
         tool_turn("add milk", name="add_task", arguments={"title": "milk"}, result={"success": True}, reply="ok"),
     )
     for role, count in (("user", 1), ("assistant", 2), ("tool", 1)):
@@ -174,7 +185,7 @@ def test_message_changelist_filters_by_role(staff_client):
         assert {message.role for message in results} == {role}
 
 
-def test_admin_is_read_only(staff_client, conversations):
+def test_admin_is_read_only(staff_client: Client, conversations: dict[str, Conversation]) -> None:
     conversation = conversations["groceries"]
     assert staff_client.get(f"{CONVERSATIONS}add/").status_code == 403
     response = staff_client.post(f"{CONVERSATIONS}{conversation.pk}/change/", {"title": "changed"})
@@ -188,7 +199,9 @@ def long_conversation(turns: int) -> Conversation:
     return add_task_turns(ConversationFactory.create(title="Errands"), titles)
 
 
-def test_long_conversation_is_paged_by_turn(staff_client, django_assert_max_num_queries):
+def test_long_conversation_is_paged_by_turn(
+    staff_client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
     conversation = long_conversation(40)
 
     with django_assert_max_num_queries(10):
@@ -213,8 +226,8 @@ def test_long_conversation_is_paged_by_turn(staff_client, django_assert_max_num_
     assert turns_shown(staff_client.get(change_url(conversation), {"turns_page": "99"}).content.decode())[0] == 31
 
 
-def test_failures_are_marked(staff_client):
-    conversation = ConversationFactory()
+def test_failures_are_marked(staff_client: Client) -> None:
+    conversation = ConversationFactory.create()
     add_turn(
         conversation,
         tool_turn(
@@ -241,8 +254,8 @@ def test_failures_are_marked(staff_client):
     assert "Interrupted" in page
 
 
-def test_turn_headers_name_only_what_is_unusual(staff_client):
-    conversation = add_turn(ConversationFactory(), chat_turn("hi", "Hello!"))
+def test_turn_headers_name_only_what_is_unusual(staff_client: Client) -> None:
+    conversation = add_turn(ConversationFactory.create(), chat_turn("hi", "Hello!"))
     conversation = add_turn(conversation, chat_turn("add milk", "Added."))
     quiet, costly = conversation.turns.order_by("id")
     Turn.objects.filter(pk=costly.pk).update(status=Turn.Status.FAILED, total_tokens=1234)
@@ -258,7 +271,9 @@ def test_turn_headers_name_only_what_is_unusual(staff_client):
     assert f'href="/admin/chat/turn/{quiet.pk}/change/">Turn record</a>' in headers[0]
 
 
-def test_the_conversation_fields_leave_room_for_the_transcript(staff_client, conversations):
+def test_the_conversation_fields_leave_room_for_the_transcript(
+    staff_client: Client, conversations: dict[str, Conversation]
+) -> None:
     conversation = conversations["bills"]
     page = staff_client.get(change_url(conversation)).content.decode()
     rows = re.findall(r'<div class="form-row ([^"]*)">', page)
@@ -268,8 +283,8 @@ def test_the_conversation_fields_leave_room_for_the_transcript(staff_client, con
     assert ">Raw messages (4)</a>" in page
 
 
-def test_a_tool_call_without_a_stored_result_is_marked_failed(staff_client):
-    conversation = ConversationFactory()
+def test_a_tool_call_without_a_stored_result_is_marked_failed(staff_client: Client) -> None:
+    conversation = ConversationFactory.create()
     add_turn(
         conversation,
         [
@@ -299,34 +314,36 @@ def test_a_tool_call_without_a_stored_result_is_marked_failed(staff_client):
     ],
     ids=["added", "error", "empty-list", "list", "undo"],
 )
-def test_tool_results_read_as_one_line(result, line):
+def test_tool_results_read_as_one_line(result: dict[str, Any], line: str) -> None:
     from chat.transcript import tool_result
 
     tool = "list_tasks" if "tasks" in result else "add_task"
     assert tool_result(tool, json.dumps(result))[0] == line
 
 
-def test_changelist_filters_by_owner(staff_client, conversations):
+def test_changelist_filters_by_owner(staff_client: Client, conversations: dict[str, Conversation]) -> None:
     response = staff_client.get(CONVERSATIONS)
     assert "By owner" in response.content.decode()
     bob = conversations["bills"].owner
     assert listed(staff_client.get(CONVERSATIONS, {"owner__id__exact": str(bob.pk)})) == [conversations["bills"]]
 
 
-def test_changelist_titles_small_talk_by_the_first_real_request(staff_client):
-    greeting = add_turn(ConversationFactory(title="hi there"), chat_turn("hi there", "Hello!"))
+def test_changelist_titles_small_talk_by_the_first_real_request(staff_client: Client) -> None:
+    greeting = add_turn(ConversationFactory.create(title="hi there"), chat_turn("hi there", "Hello!"))
     greeting = add_turn(greeting, chat_turn("Thanks!", "You're welcome."))
     greeting = add_turn(greeting, chat_turn("plan the trip to Rome", "Sure."))
-    only_small_talk = add_turn(ConversationFactory(title="hello"), chat_turn("hello", "Hi!"))
+    only_small_talk = add_turn(ConversationFactory.create(title="hello"), chat_turn("hello", "Hi!"))
     page = staff_client.get(CONVERSATIONS).content.decode()
     titles = re.findall(r'class="field-topic"><a [^>]*>(.*?)</a>', page)
     assert sorted(titles) == ["hello", "plan the trip to Rome"]
     assert only_small_talk.title == "hello"
 
 
-def test_changelist_queries_do_not_grow_with_conversations(staff_client, django_assert_max_num_queries):
+def test_changelist_queries_do_not_grow_with_conversations(
+    staff_client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
     for index in range(15):
-        conversation = ConversationFactory(title="hey")
+        conversation = ConversationFactory.create(title="hey")
         add_turn(conversation, chat_turn("hey", "Hi."))
         add_turn(conversation, chat_turn(f"book flight {index}", "Done."))
     with django_assert_max_num_queries(10):

@@ -7,10 +7,12 @@ page follows. The screenshot is the one the README shows:
 `SCREENSHOTS_DIR=docs/screenshots .venv/bin/pytest chat/tests/test_chat_admin_browser.py`.
 """
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -20,6 +22,8 @@ from chat.models import Conversation
 from chat.persistence import save_turn
 from chat.tests.factories import ConversationFactory, tool_turn
 from chat.tests.helpers import typed_all
+
+T = TypeVar("T")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,7 +93,7 @@ def long_conversation(owner: User, turns: int) -> Conversation:
     return conversation
 
 
-def wait_for(driver: WebDriver, condition, message: str):
+def wait_for(driver: WebDriver, condition: Callable[[WebDriver], T], message: str) -> T:
     return WebDriverWait(driver, 10).until(condition, message)
 
 
@@ -114,8 +118,8 @@ def turn_numbers(driver: WebDriver) -> list[int]:
 
 
 def test_a_long_transcript_fits_1400_pixels_and_pages_by_turn(
-    live_server, browser: WebDriver, screenshots: Path, plain_http_cookies: None
-):
+    live_server: LiveServer, browser: WebDriver, screenshots: Path, plain_http_cookies: None
+) -> None:
     driver = browser
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",

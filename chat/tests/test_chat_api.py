@@ -5,16 +5,20 @@ offline agent, as a fresh install would, and assert on its reply only loosely.
 """
 
 import uuid
+from collections.abc import Callable, Iterator
 from unittest.mock import ANY
 
 import pytest
 from django.core.cache import cache
+from pytest_django import Settings
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
 from chat.selectors import messages_in_order
 from chat.tests.factories import ConversationFactory, add_turn, chat_turn
 from chat.tests.helpers import chat, chat_url
-from chat.tests.scripted_openai import error, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, error, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
 
@@ -28,14 +32,14 @@ def nothing_stored() -> bool:
 
 
 @pytest.fixture
-def clear_cache():
+def clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
 
 
 @pytest.fixture
-def chat_rate(settings, clear_cache):
+def chat_rate(settings: Settings, clear_cache: None) -> Callable[[str | None], None]:
     """Set the chat throttle rate for one test (the throttle reads it per request)."""
 
     def set_rate(rate: str | None) -> None:
@@ -50,7 +54,9 @@ def chat_rate(settings, clear_cache):
 # --- 200: the reply, the tool calls, the usage ---------------------------------------------
 
 
-def test_new_conversation_returns_reply_tool_calls_and_usage(api_client, user, scripted_openai):
+def test_new_conversation_returns_reply_tool_calls_and_usage(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(
         tool_calls(("add_task", {"title": "Buy groceries", "description": None}), tokens=(100, 20)),
         reply('Added task 1 "Buy groceries".', tokens=(150, 12)),
@@ -90,7 +96,9 @@ def test_new_conversation_returns_reply_tool_calls_and_usage(api_client, user, s
     assert Todo.objects.get(owner=user).title == "Buy groceries"
 
 
-def test_tool_calls_are_listed_in_the_order_they_ran(api_client, user, scripted_openai):
+def test_tool_calls_are_listed_in_the_order_they_ran(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(
         tool_calls(
             ("add_task", {"title": "Pay rent", "description": None}),
@@ -111,7 +119,9 @@ def test_tool_calls_are_listed_in_the_order_they_ran(api_client, user, scripted_
     assert body["usage"] == {"prompt_tokens": 30, "completion_tokens": 15, "total_tokens": 45}
 
 
-def test_a_reply_without_tools_has_no_tool_calls(api_client, user, scripted_openai):
+def test_a_reply_without_tools_has_no_tool_calls(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(reply("Hello! How can I help?"))
     body = chat(api_client, user, "hi").json()
     assert body["message"] == "Hello! How can I help?"
@@ -122,20 +132,26 @@ def test_a_reply_without_tools_has_no_tool_calls(api_client, user, scripted_open
 # --- new vs continued conversation ---------------------------------------------------------
 
 
-def test_without_conversation_id_each_message_starts_a_new_conversation(api_client, user, scripted_openai):
+def test_without_conversation_id_each_message_starts_a_new_conversation(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     first = chat(api_client, user, "first").json()["conversation_id"]
     second = chat(api_client, user, "second").json()["conversation_id"]
     assert first != second
     assert set(Conversation.objects.values_list("title", flat=True)) == {"first", "second"}
 
 
-def test_null_conversation_id_starts_a_new_conversation(api_client, user, scripted_openai):
+def test_null_conversation_id_starts_a_new_conversation(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     response = api_client.post(chat_url(user), {"message": "hi", "conversation_id": None}, format="json")
     assert response.status_code == 200
     assert Conversation.objects.get().pk == uuid.UUID(response.json()["conversation_id"])
 
 
-def test_with_conversation_id_the_conversation_continues(api_client, user, scripted_openai):
+def test_with_conversation_id_the_conversation_continues(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(reply("Noted: milk."), reply("You said milk."))
     conversation_id = chat(api_client, user, "Remember milk").json()["conversation_id"]
 
@@ -158,8 +174,10 @@ def test_with_conversation_id_the_conversation_continues(api_client, user, scrip
     assert sent == [("user", "Remember milk"), ("assistant", "Noted: milk."), ("user", "What did I say?")]
 
 
-def test_a_conversation_made_elsewhere_can_be_continued(api_client, user, scripted_openai):
-    conversation = add_turn(ConversationFactory(owner=user, title="Old"), chat_turn("one", "two"))
+def test_a_conversation_made_elsewhere_can_be_continued(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
+    conversation = add_turn(ConversationFactory.create(owner=user, title="Old"), chat_turn("one", "two"))
     response = chat(api_client, user, "three", conversation.pk)
     assert response.status_code == 200
     conversation.refresh_from_db()
@@ -178,12 +196,16 @@ def test_a_conversation_made_elsewhere_can_be_continued(api_client, user, script
         ("x" * TITLE_MAX_LENGTH, "x" * TITLE_MAX_LENGTH),
     ],
 )
-def test_a_short_first_message_is_the_title(api_client, user, scripted_openai, message, title):
+def test_a_short_first_message_is_the_title(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, message: str, title: str
+) -> None:
     assert chat(api_client, user, message).status_code == 200
     assert Conversation.objects.get().title == title
 
 
-def test_a_long_first_message_is_cut_at_a_word_boundary(api_client, user, scripted_openai):
+def test_a_long_first_message_is_cut_at_a_word_boundary(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     message = " ".join(["groceries"] * 40)  # 399 characters
     assert chat(api_client, user, message).status_code == 200
     title = Conversation.objects.get().title
@@ -195,25 +217,29 @@ def test_a_long_first_message_is_cut_at_a_word_boundary(api_client, user, script
     assert len(kept) >= TITLE_MAX_LENGTH // 2
 
 
-def test_a_word_ending_right_at_the_cut_is_kept(api_client, user, scripted_openai):
+def test_a_word_ending_right_at_the_cut_is_kept(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     # The first 79 characters end with a whole word: it fits with the "…" (80 in all).
     message = "a" * 70 + " " + "b" * 8 + " " + "c" * 10
     assert chat(api_client, user, message).status_code == 200
     assert Conversation.objects.get().title == "a" * 70 + " " + "b" * 8 + "…"
 
 
-def test_a_long_single_word_is_cut_to_fit(api_client, user, scripted_openai):
+def test_a_long_single_word_is_cut_to_fit(api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI) -> None:
     assert chat(api_client, user, "y" * 500).status_code == 200
     assert Conversation.objects.get().title == "y" * (TITLE_MAX_LENGTH - 1) + "…"
 
 
-def test_one_character_over_is_cut(api_client, user, scripted_openai):
+def test_one_character_over_is_cut(api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI) -> None:
     message = "a" * 70 + " " + "b" * 10  # 81 characters
     assert chat(api_client, user, message).status_code == 200
     assert Conversation.objects.get().title == "a" * 70 + "…"
 
 
-def test_a_continued_conversation_keeps_its_title(api_client, user, scripted_openai):
+def test_a_continued_conversation_keeps_its_title(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     conversation_id = chat(api_client, user, "first words").json()["conversation_id"]
     chat(api_client, user, "later words", conversation_id)
     assert Conversation.objects.get().title == "first words"
@@ -249,7 +275,13 @@ def test_a_continued_conversation_keeps_its_title(api_client, user, scripted_ope
         "object-conversation-id",
     ],
 )
-def test_invalid_input_is_400_and_stores_nothing(api_client, user, scripted_openai, data, field):
+def test_invalid_input_is_400_and_stores_nothing(
+    api_client: APIClient,
+    user: User,
+    scripted_openai: ScriptedOpenAI,
+    data: dict[str, str | list[str] | dict[str, int] | None],
+    field: str,
+) -> None:
     response = api_client.post(chat_url(user), data, format="json")
     assert response.status_code == 400
     assert field in response.json()
@@ -257,12 +289,16 @@ def test_invalid_input_is_400_and_stores_nothing(api_client, user, scripted_open
     assert scripted_openai.requests == []
 
 
-def test_message_of_exactly_2000_characters_is_accepted(api_client, user, scripted_openai):
+def test_message_of_exactly_2000_characters_is_accepted(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     assert chat(api_client, user, "x" * 2000).status_code == 200
     assert Message.objects.filter(role="user").get().content == "x" * 2000
 
 
-def test_non_json_body_is_400_and_stores_nothing(api_client, user, scripted_openai):
+def test_non_json_body_is_400_and_stores_nothing(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     response = api_client.post(chat_url(user), data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert "detail" in response.json()
@@ -270,8 +306,10 @@ def test_non_json_body_is_400_and_stores_nothing(api_client, user, scripted_open
     assert scripted_openai.requests == []
 
 
-def test_invalid_input_to_an_existing_conversation_adds_nothing(api_client, user, scripted_openai):
-    conversation = add_turn(ConversationFactory(owner=user), chat_turn("one", "two"))
+def test_invalid_input_to_an_existing_conversation_adds_nothing(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
+    conversation = add_turn(ConversationFactory.create(owner=user), chat_turn("one", "two"))
     response = chat(api_client, user, "   ", conversation.pk)
     assert response.status_code == 400
     conversation.refresh_from_db()
@@ -282,7 +320,9 @@ def test_invalid_input_to_an_existing_conversation_adds_nothing(api_client, user
 # --- 401 / 403 / 404 -----------------------------------------------------------------------
 
 
-def test_no_token_is_401_and_stores_nothing(anonymous_client, user, scripted_openai):
+def test_no_token_is_401_and_stores_nothing(
+    anonymous_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     response = chat(anonymous_client, user, "add a task")
     assert response.status_code == 401
     assert "detail" in response.json()
@@ -291,13 +331,17 @@ def test_no_token_is_401_and_stores_nothing(anonymous_client, user, scripted_ope
 
 
 @pytest.mark.parametrize("header", ["Bearer abc.def.ghi", "Bearer ", "Token whatever", "Basic dXNlcjpwYXNz"])
-def test_bad_token_is_401_and_stores_nothing(anonymous_client, user, scripted_openai, header):
+def test_bad_token_is_401_and_stores_nothing(
+    anonymous_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, header: str
+) -> None:
     anonymous_client.credentials(HTTP_AUTHORIZATION=header)
     assert chat(anonymous_client, user, "add a task").status_code == 401
     assert nothing_stored()
 
 
-def test_another_users_path_is_403_and_stores_nothing(api_client, other_user, scripted_openai):
+def test_another_users_path_is_403_and_stores_nothing(
+    api_client: APIClient, other_user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     response = chat(api_client, other_user, "add a task")
     assert response.status_code == 403
     assert response.json() == {"detail": "You may only access your own data.", "code": "permission_denied"}
@@ -305,13 +349,13 @@ def test_another_users_path_is_403_and_stores_nothing(api_client, other_user, sc
     assert scripted_openai.requests == []
 
 
-def test_unknown_user_id_in_path_is_403(api_client, scripted_openai):
+def test_unknown_user_id_in_path_is_403(api_client: APIClient, scripted_openai: ScriptedOpenAI) -> None:
     response = api_client.post(f"/api/{uuid.uuid4()}/chat", {"message": "hi"}, format="json")
     assert response.status_code == 403
     assert nothing_stored()
 
 
-def test_non_uuid_user_id_in_path_is_404_json(api_client, scripted_openai):
+def test_non_uuid_user_id_in_path_is_404_json(api_client: APIClient, scripted_openai: ScriptedOpenAI) -> None:
     response = api_client.post("/api/not-a-uuid/chat", {"message": "hi"}, format="json")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
@@ -319,7 +363,9 @@ def test_non_uuid_user_id_in_path_is_404_json(api_client, scripted_openai):
     assert nothing_stored()
 
 
-def test_unknown_conversation_is_404_and_stores_nothing(api_client, user, scripted_openai):
+def test_unknown_conversation_is_404_and_stores_nothing(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     response = chat(api_client, user, "hi", uuid.uuid4())
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
@@ -327,8 +373,10 @@ def test_unknown_conversation_is_404_and_stores_nothing(api_client, user, script
     assert scripted_openai.requests == []
 
 
-def test_another_users_conversation_is_404_like_an_unknown_one(api_client, user, other_user, scripted_openai):
-    theirs = add_turn(ConversationFactory(owner=other_user, title="Private"), chat_turn("secret", "ok"))
+def test_another_users_conversation_is_404_like_an_unknown_one(
+    api_client: APIClient, user: User, other_user: User, scripted_openai: ScriptedOpenAI
+) -> None:
+    theirs = add_turn(ConversationFactory.create(owner=other_user, title="Private"), chat_turn("secret", "ok"))
 
     response = chat(api_client, user, "what did they say?", theirs.pk)
 
@@ -344,7 +392,9 @@ def test_another_users_conversation_is_404_like_an_unknown_one(api_client, user,
 # --- provider errors -----------------------------------------------------------------------
 
 
-def test_provider_error_names_the_conversation_and_keeps_the_users_message(api_client, user, scripted_openai, settings):
+def test_provider_error_names_the_conversation_and_keeps_the_users_message(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, settings: Settings
+) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     scripted_openai.script(error(500))
 
@@ -366,8 +416,12 @@ def test_provider_error_names_the_conversation_and_keeps_the_users_message(api_c
 
 
 def test_throttle_is_per_user_and_answers_429_with_retry_after(
-    api_client, user, other_user, scripted_openai, chat_rate
-):
+    api_client: APIClient,
+    user: User,
+    other_user: User,
+    scripted_openai: ScriptedOpenAI,
+    chat_rate: Callable[[str | None], None],
+) -> None:
     chat_rate("2/min")
     statuses = [chat(api_client, user, f"message {n}").status_code for n in range(3)]
     assert statuses == [200, 200, 429]
@@ -381,7 +435,9 @@ def test_throttle_is_per_user_and_answers_429_with_retry_after(
     assert chat(client_for(other_user), other_user, "I am someone else").status_code == 200
 
 
-def test_throttle_rate_is_read_per_request(api_client, user, scripted_openai, chat_rate):
+def test_throttle_rate_is_read_per_request(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, chat_rate: Callable[[str | None], None]
+) -> None:
     chat_rate(None)
     assert all(chat(api_client, user, f"m{n}").status_code == 200 for n in range(4))
     chat_rate("1/min")
@@ -393,7 +449,7 @@ def test_throttle_rate_is_read_per_request(api_client, user, scripted_openai, ch
 # --- the browsable API ---------------------------------------------------------------------
 
 
-def test_browsable_api_shows_a_form_with_the_message_field(api_client, user):
+def test_browsable_api_shows_a_form_with_the_message_field(api_client: APIClient, user: User) -> None:
     response = api_client.get(chat_url(user), HTTP_ACCEPT="text/html")
     assert response.status_code == 200  # a description above the form, not a 405 block
     assert response["Content-Type"].startswith("text/html")
@@ -403,7 +459,7 @@ def test_browsable_api_shows_a_form_with_the_message_field(api_client, user):
     assert nothing_stored()
 
 
-def test_get_as_json_describes_the_endpoint(api_client, user):
+def test_get_as_json_describes_the_endpoint(api_client: APIClient, user: User) -> None:
     response = api_client.get(chat_url(user))
     assert response.status_code == 200
     assert set(response.json()) == {"detail", "conversation_id"}
@@ -413,7 +469,7 @@ def test_get_as_json_describes_the_endpoint(api_client, user):
 # --- out of the box: the offline agent -----------------------------------------------------
 
 
-def test_offline_agent_works_out_of_the_box(api_client, user, settings):
+def test_offline_agent_works_out_of_the_box(api_client: APIClient, user: User, settings: Settings) -> None:
     settings.AGENT_BACKEND = "offline"
     response = chat(api_client, user, "add a task to buy groceries")
 
@@ -430,7 +486,7 @@ def test_offline_agent_works_out_of_the_box(api_client, user, settings):
     assert conversation.message_count == conversation.messages.count() >= 2
 
 
-def test_offline_agent_continues_a_conversation(api_client, user, settings):
+def test_offline_agent_continues_a_conversation(api_client: APIClient, user: User, settings: Settings) -> None:
     settings.AGENT_BACKEND = "offline"
     conversation_id = chat(api_client, user, "add a task to buy groceries").json()["conversation_id"]
     response = chat(api_client, user, "show my tasks", conversation_id)

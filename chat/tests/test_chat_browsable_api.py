@@ -9,7 +9,10 @@ import re
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from pytest_django import Settings
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation
 from chat.tests.factories import ConversationFactory
@@ -17,11 +20,11 @@ from chat.tests.factories import ConversationFactory
 pytestmark = pytest.mark.django_db
 
 
-def chat_url(user) -> str:
+def chat_url(user: User) -> str:
     return f"/api/{user.pk}/chat"
 
 
-def test_get_describes_the_endpoint_without_a_conversation(api_client, user):
+def test_get_describes_the_endpoint_without_a_conversation(api_client: APIClient, user: User) -> None:
     response = api_client.get(chat_url(user))
     assert response.status_code == 200
     body = response.json()
@@ -29,19 +32,21 @@ def test_get_describes_the_endpoint_without_a_conversation(api_client, user):
     assert body["detail"].startswith("POST a message here")
 
 
-def test_get_names_the_callers_latest_conversation(api_client, user, other_user):
-    ConversationFactory(owner=user)
-    latest = ConversationFactory(owner=user)
-    ConversationFactory(owner=other_user)  # someone else's newer one is not offered
+def test_get_names_the_callers_latest_conversation(api_client: APIClient, user: User, other_user: User) -> None:
+    ConversationFactory.create(owner=user)
+    latest = ConversationFactory.create(owner=user)
+    ConversationFactory.create(owner=other_user)  # someone else's newer one is not offered
     assert api_client.get(chat_url(user)).json()["conversation_id"] == str(latest.pk)
 
 
-def test_get_of_another_users_chat_is_refused(api_client, other_user, anonymous_client, user):
+def test_get_of_another_users_chat_is_refused(
+    api_client: APIClient, other_user: User, anonymous_client: APIClient, user: User
+) -> None:
     assert api_client.get(chat_url(other_user)).status_code == 403
     assert anonymous_client.get(chat_url(user)).status_code == 401
 
 
-def test_get_does_not_count_against_the_chat_rate(api_client, user, settings):
+def test_get_does_not_count_against_the_chat_rate(api_client: APIClient, user: User, settings: Settings) -> None:
     cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -53,8 +58,8 @@ def test_get_does_not_count_against_the_chat_rate(api_client, user, settings):
         cache.clear()
 
 
-def test_browsable_api_shows_the_form_without_a_405_block():
-    user = UserFactory()
+def test_browsable_api_shows_the_form_without_a_405_block() -> None:
+    user = UserFactory.create()
     client = Client()
     client.force_login(user)
     response = client.get(chat_url(user), HTTP_ACCEPT="text/html")
@@ -65,8 +70,8 @@ def test_browsable_api_shows_the_form_without_a_405_block():
     assert 'name="message"' in page  # the form to send one
 
 
-def test_session_login_lands_on_the_api_root():
-    user = UserFactory(username="walker")
+def test_session_login_lands_on_the_api_root() -> None:
+    user = UserFactory.create(username="walker")
     user.set_password("a long enough password")
     user.save()
     client = Client()
@@ -77,7 +82,7 @@ def test_session_login_lands_on_the_api_root():
     assert root["user_id"] == str(user.pk)
 
 
-def test_schema_documents_the_get():
+def test_schema_documents_the_get() -> None:
     schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     get = schema["paths"]["/api/{user_id}/chat"]["get"]
     assert set(get["responses"]) >= {"200", "401", "403"}
@@ -86,14 +91,14 @@ def test_schema_documents_the_get():
 
 
 @pytest.fixture
-def browser_client(user) -> Client:
+def browser_client(user: User) -> Client:
     """A browser logged in as `user` with a session, as the browsable API's login leaves it."""
     client = Client()
     client.force_login(user)
     return client
 
 
-def send(client: Client, user, **fields: str) -> str:
+def send(client: Client, user: User, **fields: str) -> str:
     """POST the HTML form's fields as a browser does; the page that comes back."""
     response = client.post(chat_url(user), fields, HTTP_ACCEPT="text/html")
     assert response["Content-Type"].startswith("text/html")
@@ -116,7 +121,7 @@ def raw_form(page: str) -> dict:
     return offered
 
 
-def test_after_a_message_the_forms_continue_its_conversation(browser_client, user):
+def test_after_a_message_the_forms_continue_its_conversation(browser_client: Client, user: User) -> None:
     page = send(browser_client, user, message="add buy milk")
     conversation = Conversation.objects.get(owner=user)
     # The request's fields, not the reply's: an empty message in the same conversation.
@@ -129,8 +134,8 @@ def test_after_a_message_the_forms_continue_its_conversation(browser_client, use
     assert html_form(page)["conversation_id"] == str(conversation.pk)
 
 
-def test_a_refused_message_keeps_what_was_sent_with_the_error(browser_client, user):
-    conversation = ConversationFactory(owner=user)
+def test_a_refused_message_keeps_what_was_sent_with_the_error(browser_client: Client, user: User) -> None:
+    conversation = ConversationFactory.create(owner=user)
     page = send(browser_client, user, message="", conversation_id=str(conversation.pk))
     assert "HTTP 400 Bad Request" in page
     assert html_form(page) == {"message": "", "conversation_id": str(conversation.pk)}
@@ -138,8 +143,8 @@ def test_a_refused_message_keeps_what_was_sent_with_the_error(browser_client, us
     assert raw_form(page) == {"message": "", "conversation_id": str(conversation.pk)}
 
 
-def test_a_get_offers_an_empty_form(browser_client, user):
-    ConversationFactory(owner=user)
+def test_a_get_offers_an_empty_form(browser_client: Client, user: User) -> None:
+    ConversationFactory.create(owner=user)
     page = browser_client.get(chat_url(user), HTTP_ACCEPT="text/html").content.decode()
     # Sending from a fresh page starts a new conversation; the latest one is named above it.
     assert html_form(page) == {"message": "", "conversation_id": ""}
@@ -153,7 +158,7 @@ def shown_text(page: str) -> list[str]:
     return [description.group(1), *re.findall(r'<span class="help-block">(.*?)</span>', page, re.DOTALL)]
 
 
-def test_descriptions_and_help_texts_read_as_text(browser_client, user):
+def test_descriptions_and_help_texts_read_as_text(browser_client: Client, user: User) -> None:
     page = browser_client.get(chat_url(user), HTTP_ACCEPT="text/html").content.decode()
     description, *help_texts = shown_text(page)
     assert "Omit <code>conversation_id</code> to start a new conversation." in description
@@ -162,7 +167,7 @@ def test_descriptions_and_help_texts_read_as_text(browser_client, user):
         assert "`" not in text and "\\n" not in text and "<br" not in text, text
 
 
-def test_the_api_root_says_how_to_log_in_in_plain_words():
+def test_the_api_root_says_how_to_log_in_in_plain_words() -> None:
     page = Client().get("/api/", HTTP_ACCEPT="text/html").content.decode()
     detail = json.loads(Client().get("/api/", HTTP_ACCEPT="application/json").content)["detail"]
     assert detail.startswith("Log in to see your own endpoints")

@@ -9,17 +9,19 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from pytest_django import Settings
 
+from accounts.models import User
 from chat.models import Conversation
 from chat.tests.factories import ConversationFactory, add_turn, chat_turn
-from chat.tests.scripted_openai import error, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, error, reply, tool_calls
 from todos.models import Todo
 from todos.services import add_task
 
 pytestmark = pytest.mark.django_db
 
 
-def feed(monkeypatch, lines: Iterable[str]) -> list[str]:
+def feed(monkeypatch: pytest.MonkeyPatch, lines: Iterable[str]) -> list[str]:
     """Answer each `input()` with the next line; EOF after the last. Returns the prompts shown."""
     remaining = iter(lines)
     prompts: list[str] = []
@@ -41,11 +43,11 @@ def run_chat(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def resume_command(user, conversation) -> str:
+def resume_command(user: User, conversation: Conversation) -> str:
     return f"python manage.py chat --user {user.username} --conversation {conversation.pk}"
 
 
-def test_adds_a_task_with_the_offline_agent(monkeypatch, user, settings):
+def test_adds_a_task_with_the_offline_agent(monkeypatch: pytest.MonkeyPatch, user: User, settings: Settings) -> None:
     settings.AGENT_BACKEND = "offline"
     prompts = feed(monkeypatch, ["add a task to buy groceries", ""])
 
@@ -62,7 +64,7 @@ def test_adds_a_task_with_the_offline_agent(monkeypatch, user, settings):
     assert Conversation.objects.get(owner=user).messages.filter(role="user").count() == 1
 
 
-def test_end_of_input_quits(monkeypatch, user):
+def test_end_of_input_quits(monkeypatch: pytest.MonkeyPatch, user: User) -> None:
     feed(monkeypatch, [])
     out, _ = run_chat("--user", user.username)
     assert "Chatting as" in out
@@ -70,7 +72,9 @@ def test_end_of_input_quits(monkeypatch, user):
     assert not Conversation.objects.exists()
 
 
-def test_by_default_only_the_replies_show(monkeypatch, user, caplog):
+def test_by_default_only_the_replies_show(
+    monkeypatch: pytest.MonkeyPatch, user: User, caplog: pytest.LogCaptureFixture
+) -> None:
     feed(monkeypatch, ["add a task to buy groceries", "mark it done"])
 
     with caplog.at_level(logging.INFO):
@@ -88,7 +92,9 @@ def test_by_default_only_the_replies_show(monkeypatch, user, caplog):
         assert "{" not in line and "'success'" not in line and "chat_turn" not in line, line
 
 
-def test_the_resume_command_is_printed_after_the_first_turn_and_at_exit(monkeypatch, user):
+def test_the_resume_command_is_printed_after_the_first_turn_and_at_exit(
+    monkeypatch: pytest.MonkeyPatch, user: User
+) -> None:
     feed(monkeypatch, ["add a task to buy groceries", "what's pending?"])
 
     out, _ = run_chat("--user", user.username)
@@ -101,7 +107,9 @@ def test_the_resume_command_is_printed_after_the_first_turn_and_at_exit(monkeypa
     assert out.rstrip().endswith(resume_command(user, conversation))
 
 
-def test_verbose_shows_one_readable_line_per_tool_call_and_the_log_line(monkeypatch, user, caplog):
+def test_verbose_shows_one_readable_line_per_tool_call_and_the_log_line(
+    monkeypatch: pytest.MonkeyPatch, user: User, caplog: pytest.LogCaptureFixture
+) -> None:
     add_task(owner=user, title="Pay bills")
     feed(monkeypatch, ["add a task to buy groceries", "mark task 1 done", "delete task 9"])
 
@@ -118,7 +126,7 @@ def test_verbose_shows_one_readable_line_per_tool_call_and_the_log_line(monkeypa
     assert len(logged) == 3
 
 
-def test_line_editing_on_a_terminal_only(monkeypatch, user):
+def test_line_editing_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, user: User) -> None:
     monkeypatch.delitem(sys.modules, "readline", raising=False)
     monkeypatch.setattr(sys, "stdin", StringIO())  # not a terminal
     feed(monkeypatch, [])
@@ -134,7 +142,9 @@ def test_line_editing_on_a_terminal_only(monkeypatch, user):
     assert "readline" in sys.modules  # input() now has line editing and Up/Down history
 
 
-def test_one_session_is_one_conversation(monkeypatch, user, scripted_openai):
+def test_one_session_is_one_conversation(
+    monkeypatch: pytest.MonkeyPatch, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(
         tool_calls(("add_task", {"title": "Buy milk", "description": None})),
         reply('Added task 1 "Buy milk".'),
@@ -152,8 +162,10 @@ def test_one_session_is_one_conversation(monkeypatch, user, scripted_openai):
     assert Todo.objects.get(owner=user).title == "Buy milk"
 
 
-def test_continues_a_given_conversation(monkeypatch, user, scripted_openai):
-    conversation = add_turn(ConversationFactory(owner=user, title="Earlier"), chat_turn("hello", "Hi!"))
+def test_continues_a_given_conversation(
+    monkeypatch: pytest.MonkeyPatch, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
+    conversation = add_turn(ConversationFactory.create(owner=user, title="Earlier"), chat_turn("hello", "Hi!"))
     scripted_openai.script(reply("Welcome back."))
     feed(monkeypatch, ["again"])
 
@@ -169,7 +181,9 @@ def test_continues_a_given_conversation(monkeypatch, user, scripted_openai):
     assert Conversation.objects.count() == 1
 
 
-def test_a_provider_error_is_reported_and_the_session_goes_on(monkeypatch, user, scripted_openai, settings):
+def test_a_provider_error_is_reported_and_the_session_goes_on(
+    monkeypatch: pytest.MonkeyPatch, user: User, scripted_openai: ScriptedOpenAI, settings: Settings
+) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     scripted_openai.script(error(500), reply("Here now."))
     feed(monkeypatch, ["first try", "second try"])
@@ -185,7 +199,7 @@ def test_a_provider_error_is_reported_and_the_session_goes_on(monkeypatch, user,
     ]
 
 
-def test_unknown_user_is_a_command_error(monkeypatch, user):
+def test_unknown_user_is_a_command_error(monkeypatch: pytest.MonkeyPatch, user: User) -> None:
     feed(monkeypatch, ["add a task to buy groceries"])
     with pytest.raises(CommandError, match="nobody"):
         run_chat("--user", "nobody")
@@ -193,7 +207,7 @@ def test_unknown_user_is_a_command_error(monkeypatch, user):
     assert not Todo.objects.exists()
 
 
-def test_malformed_conversation_id_is_a_command_error(monkeypatch, user):
+def test_malformed_conversation_id_is_a_command_error(monkeypatch: pytest.MonkeyPatch, user: User) -> None:
     feed(monkeypatch, ["hello"])
     with pytest.raises(CommandError, match="UUID"):
         run_chat("--user", user.username, "--conversation", "not-a-uuid")
@@ -201,10 +215,10 @@ def test_malformed_conversation_id_is_a_command_error(monkeypatch, user):
 
 @pytest.mark.parametrize("whose", ["unknown", "another user's"])
 def test_a_conversation_the_user_does_not_have_is_a_command_error(
-    monkeypatch, user, other_user, scripted_openai, whose
-):
+    monkeypatch: pytest.MonkeyPatch, user: User, other_user: User, scripted_openai: ScriptedOpenAI, whose: str
+) -> None:
     # Like an unknown --user or a malformed --conversation: a clear message, not a traceback.
-    theirs = add_turn(ConversationFactory(owner=other_user), chat_turn("secret", "ok"))
+    theirs = add_turn(ConversationFactory.create(owner=other_user), chat_turn("secret", "ok"))
     conversation_id = uuid.uuid4() if whose == "unknown" else theirs.pk
     feed(monkeypatch, ["hello"])
     with pytest.raises(CommandError, match="not found"):

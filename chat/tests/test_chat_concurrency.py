@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from pytest_django import Settings
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat_url
-from chat.tests.scripted_openai import Step, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
 
@@ -43,7 +45,7 @@ def add_task_agent(request: dict[str, Any]) -> Step:
     return reply(f"echo: {last['content']}", delay=DELAY)
 
 
-def post_all_at_once(user, bodies: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+def post_all_at_once(user: User, bodies: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     """POST every body to the chat endpoint from its own thread, all starting together."""
     barrier = Barrier(len(bodies))
 
@@ -60,10 +62,12 @@ def post_all_at_once(user, bodies: list[dict[str, Any]]) -> list[tuple[int, dict
         return list(pool.map(post, bodies))
 
 
-def test_parallel_turns_of_one_conversation_are_stored_contiguously_and_in_order(scripted_openai, settings):
+def test_parallel_turns_of_one_conversation_are_stored_contiguously_and_in_order(
+    scripted_openai: ScriptedOpenAI, settings: Settings
+) -> None:
     scripted_openai.fallback = add_task_agent
     settings.CHAT_CONTEXT_TOKENS = 1_000_000  # every turn sees the whole conversation stored so far
-    user = UserFactory()
+    user = UserFactory.create()
     first = client_for(user).post(chat_url(user), {"message": "hello"}, format="json")
     assert first.status_code == 200
     conversation_id = first.json()["conversation_id"]
@@ -95,6 +99,7 @@ def test_parallel_turns_of_one_conversation_are_stored_contiguously_and_in_order
         title = user_message.content[len(PREFIX) :]
         seen.append(title)
         assert call.role == "assistant"
+        assert call.tool_calls is not None
         assert [json.loads(c["function"]["arguments"])["title"] for c in call.tool_calls] == [title]
         assert result.role == "tool"
         assert result.tool_call_id == call.tool_calls[0]["id"]
@@ -112,12 +117,14 @@ def test_parallel_turns_of_one_conversation_are_stored_contiguously_and_in_order
 
 
 @pytest.mark.parametrize("backend", ["scripted", "offline"])
-def test_parallel_add_task_turns_of_one_user_get_distinct_task_numbers(request, settings, backend):
+def test_parallel_add_task_turns_of_one_user_get_distinct_task_numbers(
+    request: pytest.FixtureRequest, settings: Settings, backend: str
+) -> None:
     if backend == "scripted":
         request.getfixturevalue("scripted_openai").fallback = add_task_agent
     else:
         settings.AGENT_BACKEND = "offline"
-    user = UserFactory()
+    user = UserFactory.create()
 
     results = post_all_at_once(user, [{"message": f"{PREFIX}Errand {index}"} for index in range(TURNS)])
 

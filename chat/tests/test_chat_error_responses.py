@@ -3,11 +3,13 @@ provider's failure the conversation to retry into. A replayed `Idempotency-Key` 
 same status and body again."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import pytest
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
 from chat.agent.model import LocalModel
 from chat.errors import ModelError, ModelProviderError, ModelRateLimited, ModelTimeout, ModelUnavailable
@@ -32,7 +34,7 @@ class FailingModel(LocalModel):
 
 
 @pytest.fixture
-def failing_model(monkeypatch):
+def failing_model(monkeypatch: pytest.MonkeyPatch) -> Callable[[ModelError], FailingModel]:
     def install(error: ModelError) -> FailingModel:
         model = FailingModel(error)
         monkeypatch.setattr("chat.services.build_model", lambda: model)
@@ -52,8 +54,13 @@ def failing_model(monkeypatch):
     ],
 )
 def test_a_model_failure_answers_its_status_code_and_conversation(
-    api_client, user, failing_model, error, status, code
-):
+    api_client: APIClient,
+    user: User,
+    failing_model: Callable[[ModelError], FailingModel],
+    error: ModelError,
+    status: int,
+    code: str,
+) -> None:
     failing_model(error)
 
     response = chat(api_client, user, "add milk")
@@ -63,7 +70,9 @@ def test_a_model_failure_answers_its_status_code_and_conversation(
     assert response.json() == {"detail": error.default_detail, "code": code, "conversation_id": str(conversation.pk)}
 
 
-def test_a_replayed_failure_answers_the_same_status_and_body(api_client, user, failing_model):
+def test_a_replayed_failure_answers_the_same_status_and_body(
+    api_client: APIClient, user: User, failing_model: Callable[[ModelError], FailingModel]
+) -> None:
     model = failing_model(ModelRateLimited())
     first = chat(api_client, user, "add milk", key="k")
 
@@ -74,7 +83,9 @@ def test_a_replayed_failure_answers_the_same_status_and_body(api_client, user, f
     assert model.calls == 1
 
 
-def test_an_unknown_conversation_is_404_with_its_code(api_client, user, failing_model):
+def test_an_unknown_conversation_is_404_with_its_code(
+    api_client: APIClient, user: User, failing_model: Callable[[ModelError], FailingModel]
+) -> None:
     model = failing_model(ModelProviderError())
 
     response = chat(api_client, user, "hi", uuid.uuid4())
@@ -84,7 +95,7 @@ def test_an_unknown_conversation_is_404_with_its_code(api_client, user, failing_
     assert model.calls == 0
 
 
-def test_a_model_error_body_names_no_conversation_before_the_turn_has_one():
+def test_a_model_error_body_names_no_conversation_before_the_turn_has_one() -> None:
     assert ModelTimeout().body() == {"detail": ModelTimeout.default_detail, "code": "model_timeout"}
     conversation_id = uuid.uuid4()
     named = ModelTimeout("slow").in_conversation(conversation_id)

@@ -7,18 +7,19 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from accounts.models import User
 from chat.models import Conversation
 
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_is_sent_to_log_in(client):
+def test_anonymous_is_sent_to_log_in(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/"
 
 
-def test_the_page_carries_the_users_id_and_api_addresses(client, user):
+def test_the_page_carries_the_users_id_and_api_addresses(client: Client, user: User) -> None:
     client.force_login(user)
     response = client.get("/")
     assert response.status_code == 200
@@ -35,7 +36,7 @@ def test_the_page_carries_the_users_id_and_api_addresses(client, user):
     assert 'action="/accounts/logout/"' in html
 
 
-def test_page_assets_are_static_files_of_the_app(client, user):
+def test_page_assets_are_static_files_of_the_app(client: Client, user: User) -> None:
     client.force_login(user)
     html = client.get("/").content.decode()
     assert 'src="/static/chat/chat.js"' in html and 'href="/static/chat/chat.css"' in html
@@ -49,7 +50,7 @@ def csrf_token_of_page(client: Client) -> str:
     return match[1]
 
 
-def test_the_pages_token_lets_its_script_chat_with_the_session(user):
+def test_the_pages_token_lets_its_script_chat_with_the_session(user: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     token = csrf_token_of_page(client)
@@ -66,7 +67,7 @@ def test_the_pages_token_lets_its_script_chat_with_the_session(user):
         assert client.get(f"/api/{user.pk}/{path}", headers={"Accept": "application/json"}).status_code == 200
 
 
-def test_without_the_token_the_session_cannot_chat(user):
+def test_without_the_token_the_session_cannot_chat(user: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     response = client.post(f"/api/{user.pk}/chat", {"message": "add buy milk"}, content_type="application/json")

@@ -10,9 +10,12 @@ admin's browser test: `.ci/run` installs `chromium` and `chromium-driver`; elsew
 skipped without them.
 """
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -24,13 +27,15 @@ from accounts.models import User
 from chat.models import Conversation
 from todos.models import Todo
 
+T = TypeVar("T")
+
 PASSWORD = "a-long-enough-pass-9"
 WAIT_SECONDS = 10
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(driver: WebDriver, condition, message: str):
+def wait_for(driver: WebDriver, condition: Callable[[WebDriver], T], message: str) -> T:
     return WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
 
 
@@ -81,8 +86,8 @@ def phone(driver: WebDriver) -> None:
 
 
 def test_sign_up_chat_about_tasks_and_find_the_conversation_again(
-    live_server, browser: WebDriver, screenshots: Path, plain_http_cookies: None
-):
+    live_server: LiveServer, browser: WebDriver, screenshots: Path, plain_http_cookies: None
+) -> None:
     driver = browser
     desktop(driver)
 

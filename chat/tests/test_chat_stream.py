@@ -5,15 +5,20 @@ UI message stream, parsed event by event; stored exactly as the JSON path stores
 under ASGI, is in `test_asgi_serving.py`.)"""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.models import Conversation, Message
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat, parse_sse
 from chat.tests.helpers import chunk_types as types
-from chat.tests.scripted_openai import Step, error, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, error, reply, tool_calls
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +27,13 @@ STREAM = {"HTTP_ACCEPT": "text/event-stream"}
 ADD_MILK = ("add_task", {"title": "Buy milk", "description": None})
 
 
-def events(response) -> list[Any]:
+def events(response: HttpResponseBase) -> list[Any]:
     """The stream's events, in order: each `data:` line's JSON, and "[DONE]" as it is."""
     assert response["Content-Type"] == "text/event-stream"
-    return parse_sse(b"".join(response.streaming_content))
+    assert isinstance(response, StreamingHttpResponse)
+    content = response.streaming_content
+    assert isinstance(content, Iterator)  # WSGI: not an async iterator
+    return parse_sse(b"".join(content))
 
 
 def stored_rows(conversation_id: str) -> list[tuple[str, str]]:
@@ -33,7 +41,9 @@ def stored_rows(conversation_id: str) -> list[tuple[str, str]]:
     return [(row.role, row.content) for row in rows]
 
 
-def test_a_turn_streams_its_steps_tool_calls_text_and_end(api_client, user, scripted_openai):
+def test_a_turn_streams_its_steps_tool_calls_text_and_end(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(tool_calls(ADD_MILK, tokens=(100, 20)), reply("Added Buy milk.", tokens=(150, 12)))
 
     response = chat(api_client, user, "add milk", **STREAM)
@@ -72,7 +82,9 @@ def test_a_turn_streams_its_steps_tool_calls_text_and_end(api_client, user, scri
     }
 
 
-def test_the_provider_is_asked_to_stream_whichever_way_the_turn_is_answered(api_client, user, scripted_openai):
+def test_the_provider_is_asked_to_stream_whichever_way_the_turn_is_answered(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     """Whether the reply's text goes out in pieces is the response's choice (SSE or JSON), made
     where events are encoded: the model client always streams, so both bodies are the same."""
     chat(api_client, user, "hi", **STREAM)
@@ -83,7 +95,9 @@ def test_the_provider_is_asked_to_stream_whichever_way_the_turn_is_answered(api_
     assert (plain["stream"], plain["stream_options"]) == (True, {"include_usage": True})
 
 
-def test_a_streamed_turn_is_stored_exactly_as_a_json_turn(api_client, user, other_user, scripted_openai):
+def test_a_streamed_turn_is_stored_exactly_as_a_json_turn(
+    api_client: APIClient, user: User, other_user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     from conftest import client_for
 
     scripted_openai.script(tool_calls(ADD_MILK), reply("Added."), tool_calls(ADD_MILK), reply("Added."))
@@ -101,7 +115,7 @@ def test_a_streamed_turn_is_stored_exactly_as_a_json_turn(api_client, user, othe
     assert Todo.objects.filter(owner=user).count() == Todo.objects.filter(owner=other_user).count() == 1
 
 
-def test_the_offline_agent_streams_its_reply_in_pieces(api_client, user):
+def test_the_offline_agent_streams_its_reply_in_pieces(api_client: APIClient, user: User) -> None:
     stream = events(chat(api_client, user, "add a task to buy bread", **STREAM))
 
     deltas = [event["delta"] for event in stream if event != "[DONE]" and event["type"] == "text-delta"]
@@ -110,7 +124,9 @@ def test_the_offline_agent_streams_its_reply_in_pieces(api_client, user):
     assert Todo.objects.get(owner=user).title == "Buy bread"
 
 
-def test_a_streamed_turn_continues_a_conversation(api_client, user, scripted_openai):
+def test_a_streamed_turn_continues_a_conversation(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     first = events(chat(api_client, user, "hello", **STREAM))[0]["messageMetadata"]["conversation_id"]
 
     second = events(chat(api_client, user, "again", first, **STREAM))
@@ -122,7 +138,7 @@ def test_a_streamed_turn_continues_a_conversation(api_client, user, scripted_ope
 # --- errors: before the stream starts they are JSON with their status; after, its last events ---
 
 
-def test_an_invalid_request_is_answered_as_json_before_any_stream(api_client, user):
+def test_an_invalid_request_is_answered_as_json_before_any_stream(api_client: APIClient, user: User) -> None:
     response = chat(api_client, user, "", **STREAM)
 
     assert response.status_code == 400
@@ -130,7 +146,7 @@ def test_an_invalid_request_is_answered_as_json_before_any_stream(api_client, us
     assert "message" in response.json()
 
 
-def test_an_unknown_conversation_is_a_json_404(api_client, user):
+def test_an_unknown_conversation_is_a_json_404(api_client: APIClient, user: User) -> None:
     response = chat(api_client, user, "hi", "00000000-0000-0000-0000-000000000000", **STREAM)
 
     assert (response.status_code, response.json()["code"]) == (404, "conversation_not_found")
@@ -138,8 +154,8 @@ def test_an_unknown_conversation_is_a_json_404(api_client, user):
 
 
 def test_a_provider_failure_mid_turn_ends_the_stream_with_its_error_and_keeps_the_step(
-    api_client, user, scripted_openai
-):
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(tool_calls(ADD_MILK), error(400, "bad request"))
 
     stream = events(chat(api_client, user, "add milk", **STREAM))
@@ -154,7 +170,9 @@ def test_a_provider_failure_mid_turn_ends_the_stream_with_its_error_and_keeps_th
     assert Todo.objects.get(owner=user).title == "Buy milk"  # the stored step stays
 
 
-def test_a_repeat_with_the_same_key_streams_the_stored_turn_and_runs_nothing_again(api_client, user, scripted_openai):
+def test_a_repeat_with_the_same_key_streams_the_stored_turn_and_runs_nothing_again(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(tool_calls(ADD_MILK), reply("Added."))
     first = events(chat(api_client, user, "add milk", key="stream-key", **STREAM))
 
@@ -170,7 +188,7 @@ def test_a_repeat_with_the_same_key_streams_the_stored_turn_and_runs_nothing_aga
     assert again[0]["messageMetadata"]["conversation_id"] == first[0]["messageMetadata"]["conversation_id"]
 
 
-def test_json_stays_the_default(api_client, user):
+def test_json_stays_the_default(api_client: APIClient, user: User) -> None:
     response = chat(api_client, user, "hello")
 
     assert response["Content-Type"] == "application/json"
@@ -192,7 +210,9 @@ def call_delta(call_id: str, arguments: str, finish: str | None = None) -> dict[
     return {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": finish}]}
 
 
-def test_calls_streamed_at_one_index_with_their_own_ids_stay_apart(api_client, user, scripted_openai):
+def test_calls_streamed_at_one_index_with_their_own_ids_stay_apart(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(
         Step(
             body=sse(
@@ -209,7 +229,9 @@ def test_calls_streamed_at_one_index_with_their_own_ids_stay_apart(api_client, u
     assert sorted(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Eggs", "Milk"]
 
 
-def test_a_provider_stream_cut_before_its_end_is_an_error_not_a_reply(api_client, user, scripted_openai):
+def test_a_provider_stream_cut_before_its_end_is_an_error_not_a_reply(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     text = {"choices": [{"index": 0, "delta": {"content": "Added ta"}, "finish_reason": None}]}
     scripted_openai.script(Step(body=sse(text, done=False), content_type="text/event-stream"))
 

@@ -56,21 +56,21 @@ def turn(number: int, *, tools: int = 1, size: int = 10) -> list[ChatMessage]:
 # --- the estimate ---------------------------------------------------------------------------
 
 
-def test_a_message_is_its_overhead_and_a_token_per_three_bytes_rounded_up():
+def test_a_message_is_its_overhead_and_a_token_per_three_bytes_rounded_up() -> None:
     assert message_tokens(user("")) == MESSAGE_OVERHEAD_TOKENS
     assert message_tokens(user("abc")) == MESSAGE_OVERHEAD_TOKENS + 1
     assert message_tokens(user("abcd")) == MESSAGE_OVERHEAD_TOKENS + 2
     assert message_tokens(AssistantMessage()) == MESSAGE_OVERHEAD_TOKENS
 
 
-def test_bytes_not_characters_are_counted():
+def test_bytes_not_characters_are_counted() -> None:
     # "é" is 2 bytes in UTF-8, "你" 3, an emoji 4.
     assert message_tokens(user("é" * 3)) == MESSAGE_OVERHEAD_TOKENS + 2
     assert message_tokens(user("你" * 3)) == MESSAGE_OVERHEAD_TOKENS + 3
     assert message_tokens(user("🙂" * 3)) == MESSAGE_OVERHEAD_TOKENS + 4
 
 
-def test_tool_calls_and_a_results_id_and_name_count_too():
+def test_tool_calls_and_a_results_id_and_name_count_too() -> None:
     call = calls("call_1")
     answered = result("call_1", "")
 
@@ -80,7 +80,7 @@ def test_tool_calls_and_a_results_id_and_name_count_too():
     assert message_tokens(answered) == MESSAGE_OVERHEAD_TOKENS + -(-answered_size // BYTES_PER_TOKEN)
 
 
-def test_messages_tools_and_a_prompt_add_up():
+def test_messages_tools_and_a_prompt_add_up() -> None:
     messages = [user("hello"), reply("hi there"), *turn(1)]
     tools_json = json.dumps(TOOLS.schemas).encode()
 
@@ -94,12 +94,12 @@ def test_messages_tools_and_a_prompt_add_up():
 # --- fitting the history --------------------------------------------------------------------
 
 
-def test_everything_is_kept_when_it_fits():
+def test_everything_is_kept_when_it_fits() -> None:
     history = [*turn(1), *turn(2, tools=2)]
     assert fit_history(history=history, fixed_tokens=10, budget=estimate_tokens(history) + 10) == history
 
 
-def test_the_newest_whole_turns_that_fit_are_kept():
+def test_the_newest_whole_turns_that_fit_are_kept() -> None:
     first, second, third = turn(1), turn(2), turn(3)
     history = [*first, *second, *third]
     budget = estimate_tokens(second + third) + 100
@@ -108,14 +108,14 @@ def test_the_newest_whole_turns_that_fit_are_kept():
     assert fit_history(history=history, fixed_tokens=101, budget=budget) == third
 
 
-def test_nothing_fits_in_no_room():
+def test_nothing_fits_in_no_room() -> None:
     history = turn(1)
     assert fit_history(history=history, fixed_tokens=500, budget=500) == []
     assert fit_history(history=history, fixed_tokens=600, budget=500) == []
     assert fit_history(history=[], fixed_tokens=0, budget=500) == []
 
 
-def test_a_tool_call_is_never_kept_without_all_its_results():
+def test_a_tool_call_is_never_kept_without_all_its_results() -> None:
     """The newest turn alone is too long: its reply fits, its call with two results does not,
     and neither result is kept without the call."""
     history = turn(1, tools=2, size=300)
@@ -126,14 +126,14 @@ def test_a_tool_call_is_never_kept_without_all_its_results():
     assert kept == history[-1:]
 
 
-def test_within_the_newest_turn_groups_are_kept_when_no_turn_boundary_fits():
+def test_within_the_newest_turn_groups_are_kept_when_no_turn_boundary_fits() -> None:
     history = [user("x" * 600), calls("a"), result("a"), reply("done")]
     budget = estimate_tokens(history[1:])
 
     assert fit_history(history=history, fixed_tokens=0, budget=budget) == history[1:]
 
 
-def test_a_cut_moves_to_the_next_turn_boundary_when_there_is_one():
+def test_a_cut_moves_to_the_next_turn_boundary_when_there_is_one() -> None:
     """The first turn's reply would fit, but a window starting with a reply to nothing is not
     sent: the next user message starts it."""
     first, second = turn(1, tools=0), turn(2, tools=0)
@@ -143,7 +143,7 @@ def test_a_cut_moves_to_the_next_turn_boundary_when_there_is_one():
     assert fit_history(history=history, fixed_tokens=0, budget=budget) == second
 
 
-def test_a_result_without_its_call_is_never_a_start_and_a_call_without_a_result_is_dropped():
+def test_a_result_without_its_call_is_never_a_start_and_a_call_without_a_result_is_dropped() -> None:
     orphan = [result("gone"), *turn(1)]
     unanswered = [*turn(1), calls("lost"), reply("after")]
 
@@ -152,7 +152,7 @@ def test_a_result_without_its_call_is_never_a_start_and_a_call_without_a_result_
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_any_history_fits_the_budget_keeps_the_newest_and_never_splits_a_group(seed):
+def test_any_history_fits_the_budget_keeps_the_newest_and_never_splits_a_group(seed: int) -> None:
     rng = random.Random(seed)
     history = [
         message

@@ -1,11 +1,14 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.models import Conversation, Message, Turn
 from chat.tests.factories import ConversationFactory, add_turn, chat_turn, tool_call, tool_turn
+from chat.tests.scripted_openai import ScriptedOpenAI
 
 pytestmark = pytest.mark.django_db
 
@@ -14,20 +17,20 @@ SUMMARY_FIELDS = {"id", "title", "message_count", "created_at", "updated_at"}
 MESSAGE_FIELDS = {"position", "turn", "step", "role", "content", "tool_calls", "tool_call_id", "name", "created_at"}
 
 
-def conversations_url(user, conversation_id=None) -> str:
+def conversations_url(user: User, conversation_id: uuid.UUID | str | None = None) -> str:
     suffix = f"/{conversation_id}" if conversation_id is not None else ""
     return f"/api/{user.pk}/conversations{suffix}"
 
 
-def set_updated_at(conversation: Conversation, when) -> None:
+def set_updated_at(conversation: Conversation, when: datetime) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=when)
 
 
 # --- list ----------------------------------------------------------------------------------
 
 
-def test_list_shape(api_client, user):
-    conversation = add_turn(ConversationFactory(owner=user, title="Groceries"), chat_turn("buy milk", "Done."))
+def test_list_shape(api_client: APIClient, user: User) -> None:
+    conversation = add_turn(ConversationFactory.create(owner=user, title="Groceries"), chat_turn("buy milk", "Done."))
     response = api_client.get(conversations_url(user))
     assert response.status_code == 200
     body = response.json()
@@ -39,9 +42,11 @@ def test_list_shape(api_client, user):
     assert item["message_count"] == 2
 
 
-def test_list_is_most_recent_activity_first(api_client, user):
+def test_list_is_most_recent_activity_first(api_client: APIClient, user: User) -> None:
     now = timezone.now()
-    oldest, middle, newest = (ConversationFactory(owner=user, title=title) for title in ("oldest", "middle", "newest"))
+    oldest, middle, newest = (
+        ConversationFactory.create(owner=user, title=title) for title in ("oldest", "middle", "newest")
+    )
     for offset, conversation in enumerate((oldest, middle, newest)):
         set_updated_at(conversation, now - timedelta(hours=3 - offset))
 
@@ -54,7 +59,9 @@ def test_list_is_most_recent_activity_first(api_client, user):
     assert titles == ["oldest", "newest", "middle"]
 
 
-def test_list_after_chatting_orders_by_last_turn(api_client, user, scripted_openai):
+def test_list_after_chatting_orders_by_last_turn(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     chat_url = f"/api/{user.pk}/chat"
     first = api_client.post(chat_url, {"message": "first"}, format="json").json()["conversation_id"]
     second = api_client.post(chat_url, {"message": "second"}, format="json").json()["conversation_id"]
@@ -64,10 +71,10 @@ def test_list_after_chatting_orders_by_last_turn(api_client, user, scripted_open
     assert [(item["id"], item["message_count"]) for item in results] == [(first, 4), (second, 2)]
 
 
-def test_list_is_paginated(api_client, user):
+def test_list_is_paginated(api_client: APIClient, user: User) -> None:
     now = timezone.now()
     for n in range(25):
-        set_updated_at(ConversationFactory(owner=user, title=f"c{n:02}"), now - timedelta(minutes=n))
+        set_updated_at(ConversationFactory.create(owner=user, title=f"c{n:02}"), now - timedelta(minutes=n))
 
     first_page = api_client.get(conversations_url(user)).json()
     assert first_page["count"] == 25
@@ -84,10 +91,10 @@ def test_list_is_paginated(api_client, user):
     assert api_client.get(conversations_url(user), {"page": 3}).status_code == 404
 
 
-def test_list_pages_as_the_other_lists_do_with_a_page_size_up_to_100(api_client, user):
+def test_list_pages_as_the_other_lists_do_with_a_page_size_up_to_100(api_client: APIClient, user: User) -> None:
     now = timezone.now()
     for n in range(25):
-        set_updated_at(ConversationFactory(owner=user, title=f"c{n:02}"), now - timedelta(minutes=n))
+        set_updated_at(ConversationFactory.create(owner=user, title=f"c{n:02}"), now - timedelta(minutes=n))
 
     small = api_client.get(conversations_url(user), {"page_size": 10, "page": 3}).json()
     assert [item["title"] for item in small["results"]] == [f"c{n:02}" for n in range(20, 25)]
@@ -95,15 +102,15 @@ def test_list_pages_as_the_other_lists_do_with_a_page_size_up_to_100(api_client,
     assert len(api_client.get(conversations_url(user), {"page_size": 1000}).json()["results"]) == 25
 
 
-def test_list_shows_only_own_conversations(api_client, user, other_user):
-    ConversationFactory(owner=other_user, title="theirs")
-    ConversationFactory(owner=user, title="mine")
+def test_list_shows_only_own_conversations(api_client: APIClient, user: User, other_user: User) -> None:
+    ConversationFactory.create(owner=other_user, title="theirs")
+    ConversationFactory.create(owner=user, title="mine")
     body = api_client.get(conversations_url(user)).json()
     assert body["count"] == 1
     assert [item["title"] for item in body["results"]] == ["mine"]
 
 
-def test_empty_list(api_client, user):
+def test_empty_list(api_client: APIClient, user: User) -> None:
     assert api_client.get(conversations_url(user)).json() == {
         "count": 0,
         "next": None,
@@ -115,12 +122,12 @@ def test_empty_list(api_client, user):
 # --- detail and messages ------------------------------------------------------------------
 
 
-def messages_url(user, conversation_id) -> str:
+def messages_url(user: User, conversation_id: uuid.UUID | str) -> str:
     return f"{conversations_url(user, conversation_id)}/messages"
 
 
-def test_detail_is_the_conversation_with_a_link_to_its_messages(api_client, user):
-    conversation = add_turn(ConversationFactory(owner=user, title="Groceries"), chat_turn("buy milk", "Done."))
+def test_detail_is_the_conversation_with_a_link_to_its_messages(api_client: APIClient, user: User) -> None:
+    conversation = add_turn(ConversationFactory.create(owner=user, title="Groceries"), chat_turn("buy milk", "Done."))
 
     response = api_client.get(conversations_url(user, conversation.pk))
 
@@ -132,8 +139,8 @@ def test_detail_is_the_conversation_with_a_link_to_its_messages(api_client, user
     assert [m["content"] for m in api_client.get(body["messages_url"]).json()["results"]] == ["buy milk", "Done."]
 
 
-def test_messages_are_in_order_with_tool_calls(api_client, user):
-    conversation = ConversationFactory(owner=user, title="Groceries")
+def test_messages_are_in_order_with_tool_calls(api_client: APIClient, user: User) -> None:
+    conversation = ConversationFactory.create(owner=user, title="Groceries")
     add_turn(
         conversation,
         tool_turn(
@@ -173,10 +180,10 @@ def test_messages_are_in_order_with_tool_calls(api_client, user):
     assert messages[5]["content"] == "You're welcome."
 
 
-def test_messages_order_by_turn_and_step_not_by_insertion(api_client, user):
+def test_messages_order_by_turn_and_step_not_by_insertion(api_client: APIClient, user: User) -> None:
     """Turns in the order they started, steps in the order they completed: a turn that stores
     its reply after a later turn started stays before it."""
-    conversation = ConversationFactory(owner=user)
+    conversation = ConversationFactory.create(owner=user)
     first = Turn.objects.create(conversation=conversation)
     second = Turn.objects.create(conversation=conversation)
     for turn, step, content in [(second, 0, "third"), (first, 1, "second"), (first, 0, "first")]:
@@ -189,8 +196,10 @@ def test_messages_order_by_turn_and_step_not_by_insertion(api_client, user):
     assert [(m["turn"], m["step"]) for m in messages] == [(first.pk, 0), (first.pk, 1), (second.pk, 0)]
 
 
-def test_messages_come_a_page_at_a_time_with_positions_over_the_whole_conversation(api_client, user):
-    conversation = ConversationFactory(owner=user)
+def test_messages_come_a_page_at_a_time_with_positions_over_the_whole_conversation(
+    api_client: APIClient, user: User
+) -> None:
+    conversation = ConversationFactory.create(owner=user)
     for index in range(25):
         add_turn(conversation, chat_turn(f"question {index}", f"answer {index}"))
 
@@ -205,15 +214,17 @@ def test_messages_come_a_page_at_a_time_with_positions_over_the_whole_conversati
     assert len(large["results"]) == 50  # at most 100 a page
 
 
-def test_messages_of_an_empty_conversation(api_client, user):
-    conversation = ConversationFactory(owner=user)
+def test_messages_of_an_empty_conversation(api_client: APIClient, user: User) -> None:
+    conversation = ConversationFactory.create(owner=user)
     body = api_client.get(messages_url(user, conversation.pk)).json()
     assert body == {"count": 0, "next": None, "previous": None, "results": []}
     assert api_client.get(conversations_url(user, conversation.pk)).json()["message_count"] == 0
 
 
-def test_messages_of_another_users_conversation_are_404_like_an_unknown_one(api_client, user, other_user):
-    theirs = add_turn(ConversationFactory(owner=other_user, title="Private"), chat_turn("secret", "ok"))
+def test_messages_of_another_users_conversation_are_404_like_an_unknown_one(
+    api_client: APIClient, user: User, other_user: User
+) -> None:
+    theirs = add_turn(ConversationFactory.create(owner=other_user, title="Private"), chat_turn("secret", "ok"))
 
     for conversation_id in (theirs.pk, uuid.uuid4()):
         response = api_client.get(messages_url(user, conversation_id))
@@ -222,8 +233,8 @@ def test_messages_of_another_users_conversation_are_404_like_an_unknown_one(api_
     assert "secret" not in api_client.get(messages_url(user, theirs.pk)).content.decode()
 
 
-def test_messages_of_another_users_path_are_403(api_client, other_user):
-    theirs = add_turn(ConversationFactory(owner=other_user), chat_turn("secret", "ok"))
+def test_messages_of_another_users_path_are_403(api_client: APIClient, other_user: User) -> None:
+    theirs = add_turn(ConversationFactory.create(owner=other_user), chat_turn("secret", "ok"))
     response = api_client.get(messages_url(other_user, theirs.pk))
     assert response.status_code == 403
     assert "secret" not in response.content.decode()
@@ -232,9 +243,9 @@ def test_messages_of_another_users_path_are_403(api_client, other_user):
 # --- delete --------------------------------------------------------------------------------
 
 
-def test_delete_removes_the_conversation_and_its_messages(api_client, user):
-    doomed = add_turn(ConversationFactory(owner=user), chat_turn("one", "two"))
-    kept = add_turn(ConversationFactory(owner=user), chat_turn("three", "four"))
+def test_delete_removes_the_conversation_and_its_messages(api_client: APIClient, user: User) -> None:
+    doomed = add_turn(ConversationFactory.create(owner=user), chat_turn("one", "two"))
+    kept = add_turn(ConversationFactory.create(owner=user), chat_turn("three", "four"))
 
     response = api_client.delete(conversations_url(user, doomed.pk))
 
@@ -252,15 +263,17 @@ def test_delete_removes_the_conversation_and_its_messages(api_client, user):
 
 
 @pytest.mark.parametrize("method", ["get", "delete"])
-def test_unknown_conversation_is_404(api_client, user, method):
+def test_unknown_conversation_is_404(api_client: APIClient, user: User, method: str) -> None:
     response = getattr(api_client, method)(conversations_url(user, uuid.uuid4()))
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
 
 
 @pytest.mark.parametrize("method", ["get", "delete"])
-def test_another_users_conversation_is_404_like_an_unknown_one(api_client, user, other_user, method):
-    theirs = add_turn(ConversationFactory(owner=other_user, title="Private"), chat_turn("secret", "ok"))
+def test_another_users_conversation_is_404_like_an_unknown_one(
+    api_client: APIClient, user: User, other_user: User, method: str
+) -> None:
+    theirs = add_turn(ConversationFactory.create(owner=other_user, title="Private"), chat_turn("secret", "ok"))
     response = getattr(api_client, method)(conversations_url(user, theirs.pk))
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
@@ -272,8 +285,8 @@ def test_another_users_conversation_is_404_like_an_unknown_one(api_client, user,
 @pytest.mark.parametrize(
     "method, detail", [("get", False), ("get", True), ("delete", True)], ids=["list", "detail", "delete"]
 )
-def test_requires_authentication(anonymous_client, user, method, detail):
-    conversation = add_turn(ConversationFactory(owner=user), chat_turn("one", "two"))
+def test_requires_authentication(anonymous_client: APIClient, user: User, method: str, detail: bool) -> None:
+    conversation = add_turn(ConversationFactory.create(owner=user), chat_turn("one", "two"))
     url = conversations_url(user, conversation.pk if detail else None)
     response = getattr(anonymous_client, method)(url)
     assert response.status_code == 401
@@ -284,8 +297,8 @@ def test_requires_authentication(anonymous_client, user, method, detail):
 @pytest.mark.parametrize(
     "method, detail", [("get", False), ("get", True), ("delete", True)], ids=["list", "detail", "delete"]
 )
-def test_bad_token_is_401(anonymous_client, user, method, detail):
-    conversation = ConversationFactory(owner=user)
+def test_bad_token_is_401(anonymous_client: APIClient, user: User, method: str, detail: bool) -> None:
+    conversation = ConversationFactory.create(owner=user)
     anonymous_client.credentials(HTTP_AUTHORIZATION="Bearer abc.def.ghi")
     url = conversations_url(user, conversation.pk if detail else None)
     assert getattr(anonymous_client, method)(url).status_code == 401
@@ -295,8 +308,8 @@ def test_bad_token_is_401(anonymous_client, user, method, detail):
 @pytest.mark.parametrize(
     "method, detail", [("get", False), ("get", True), ("delete", True)], ids=["list", "detail", "delete"]
 )
-def test_another_users_path_is_403(api_client, other_user, method, detail):
-    theirs = ConversationFactory(owner=other_user)
+def test_another_users_path_is_403(api_client: APIClient, other_user: User, method: str, detail: bool) -> None:
+    theirs = ConversationFactory.create(owner=other_user)
     url = conversations_url(other_user, theirs.pk if detail else None)
     response = getattr(api_client, method)(url)
     assert response.status_code == 403
@@ -308,7 +321,7 @@ def test_another_users_path_is_403(api_client, other_user, method, detail):
     "url",
     ["/api/not-a-uuid/conversations", "/api/{user_id}/conversations/not-a-uuid", "/api/{user_id}/conversations/1"],
 )
-def test_non_uuid_ids_in_the_path_are_404_json(api_client, user, url):
+def test_non_uuid_ids_in_the_path_are_404_json(api_client: APIClient, user: User, url: str) -> None:
     response = api_client.get(url.format(user_id=user.pk))
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")

@@ -7,18 +7,22 @@ not in the response, the stored messages, or the requests sent to the model.
 """
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation, Message
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat
-from chat.tests.scripted_openai import reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, reply, tool_calls
 from conftest import client_for
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -31,20 +35,20 @@ VICTIM_TASKS = [
 
 
 @pytest.fixture
-def victim(db):
-    victim = UserFactory(username="victoria", name="Victoria Victim")
+def victim(db: None) -> User:
+    victim = UserFactory.create(username="victoria", name="Victoria Victim")
     for title, description in VICTIM_TASKS:
-        TodoFactory(owner=victim, title=title, description=description)
-    TodoFactory(owner=victim, title="Victim secret: done already", completed=True)
+        TodoFactory.create(owner=victim, title=title, description=description)
+    TodoFactory.create(owner=victim, title="Victim secret: done already", completed=True)
     return victim
 
 
 @pytest.fixture
-def attacker(db):
-    return UserFactory(username="mallory", name="Mallory")
+def attacker(db: None) -> User:
+    return UserFactory.create(username="mallory", name="Mallory")
 
 
-def snapshot(user) -> list[tuple]:
+def snapshot(user: User) -> list[tuple]:
     return list(
         Todo.objects.filter(owner=user)
         .order_by("number")
@@ -52,14 +56,16 @@ def snapshot(user) -> list[tuple]:
     )
 
 
-def victim_strings(victim) -> list[str]:
+def victim_strings(victim: User) -> list[str]:
     texts = [victim.username, victim.name, victim.email]
     for title, description in Todo.objects.filter(owner=victim).values_list("title", "description"):
         texts += [title, description] if description else [title]
     return texts
 
 
-def assert_nothing_of_the_victims_leaked(victim, attacker, scripted_openai, *responses) -> None:
+def assert_nothing_of_the_victims_leaked(
+    victim: User, attacker: User, scripted_openai: ScriptedOpenAI, *responses: "_MonkeyPatchedResponse"
+) -> None:
     stored = list(
         Message.objects.filter(conversation__owner=attacker).values_list("content", "tool_calls", "tool_call_id")
     )
@@ -74,7 +80,9 @@ def assert_nothing_of_the_victims_leaked(victim, attacker, scripted_openai, *res
             assert json.dumps(text)[1:-1] not in dump, f"{text!r} leaked into the {where}"
 
 
-def test_tools_ignore_a_user_id_argument_and_act_on_the_requesting_user(scripted_openai, victim, attacker):
+def test_tools_ignore_a_user_id_argument_and_act_on_the_requesting_user(
+    scripted_openai: ScriptedOpenAI, victim: User, attacker: User
+) -> None:
     before = snapshot(victim)
     victim_id = str(victim.pk)
     scripted_openai.script(
@@ -107,8 +115,10 @@ def test_tools_ignore_a_user_id_argument_and_act_on_the_requesting_user(scripted
     assert_nothing_of_the_victims_leaked(victim, attacker, scripted_openai, response)
 
 
-def test_the_victims_task_numbers_are_not_found_for_the_attacker(scripted_openai, victim, attacker):
-    TodoFactory(owner=attacker, title="My only task")
+def test_the_victims_task_numbers_are_not_found_for_the_attacker(
+    scripted_openai: ScriptedOpenAI, victim: User, attacker: User
+) -> None:
+    TodoFactory.create(owner=attacker, title="My only task")
     before = snapshot(victim)
     mine = snapshot(attacker)
     scripted_openai.script(
@@ -135,9 +145,11 @@ def test_the_victims_task_numbers_are_not_found_for_the_attacker(scripted_openai
     assert_nothing_of_the_victims_leaked(victim, attacker, scripted_openai, response)
 
 
-def test_a_prompt_injection_in_another_users_task_never_reaches_the_model(scripted_openai, victim, attacker):
-    TodoFactory(owner=attacker, title="Water the plants")
-    TodoFactory(owner=attacker, title="Pay rent", completed=True)
+def test_a_prompt_injection_in_another_users_task_never_reaches_the_model(
+    scripted_openai: ScriptedOpenAI, victim: User, attacker: User
+) -> None:
+    TodoFactory.create(owner=attacker, title="Water the plants")
+    TodoFactory.create(owner=attacker, title="Pay rent", completed=True)
     before = snapshot(victim)
     scripted_openai.script(
         tool_calls(("list_tasks", {"status": "all"}), ("list_tasks", {"status": "pending"})),
@@ -162,7 +174,7 @@ def test_a_prompt_injection_in_another_users_task_never_reaches_the_model(script
 
 
 @pytest.fixture
-def victims_conversation(scripted_openai, victim):
+def victims_conversation(scripted_openai: ScriptedOpenAI, victim: User) -> Conversation:
     scripted_openai.script(reply("Noted, Victoria."))
     response = chat(client_for(victim), victim, "my secret plan")
     assert response.status_code == 200
@@ -171,7 +183,7 @@ def victims_conversation(scripted_openai, victim):
 
 def conversation_state(conversation: Conversation) -> tuple:
     conversation = Conversation.objects.get(pk=conversation.pk)
-    rows: list[Any] = list(messages_in_order().filter(conversation=conversation))  # annotated with `position`
+    rows = list(messages_in_order().filter(conversation=conversation))
     messages = [(message.position, message.role, message.content) for message in rows]
     return conversation.owner_id, conversation.title, conversation.message_count, conversation.updated_at, messages
 
@@ -180,7 +192,9 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.mark.parametrize("method", ["get", "delete"])
-def test_another_users_conversation_cannot_be_read_or_deleted(victims_conversation, attacker, method):
+def test_another_users_conversation_cannot_be_read_or_deleted(
+    victims_conversation: Conversation, attacker: User, method: str
+) -> None:
     before = conversation_state(victims_conversation)
     client = client_for(attacker)
     url = f"/api/{attacker.pk}/conversations/"
@@ -194,7 +208,9 @@ def test_another_users_conversation_cannot_be_read_or_deleted(victims_conversati
     assert client.get(f"/api/{attacker.pk}/conversations").json()["results"] == []
 
 
-def test_another_users_conversation_cannot_be_continued(scripted_openai, victims_conversation, attacker):
+def test_another_users_conversation_cannot_be_continued(
+    scripted_openai: ScriptedOpenAI, victims_conversation: Conversation, attacker: User
+) -> None:
     before = conversation_state(victims_conversation)
     model_requests = len(scripted_openai.requests)
 
@@ -210,7 +226,9 @@ def test_another_users_conversation_cannot_be_continued(scripted_openai, victims
 
 
 @pytest.mark.parametrize("method", ["get", "delete"])
-def test_another_users_path_is_forbidden(victims_conversation, victim, attacker, method):
+def test_another_users_path_is_forbidden(
+    victims_conversation: Conversation, victim: User, attacker: User, method: str
+) -> None:
     before = conversation_state(victims_conversation)
 
     response = getattr(client_for(attacker), method)(f"/api/{victim.pk}/conversations/{victims_conversation.pk}")

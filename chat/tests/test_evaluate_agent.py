@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
+from pytest_django import Settings
 
 from accounts.models import User
 from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
@@ -27,7 +28,7 @@ from chat.evaluation.report import format_tool_call, percentile
 from chat.evaluation.run import TimedModel, TurnLike, run_scenario
 from chat.evaluation.scenarios import Step, parse_scenarios
 from chat.models import Conversation
-from chat.tests.scripted_openai import error, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, error, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
 
@@ -48,7 +49,7 @@ def evaluate(*args: Any) -> str:
     return out.getvalue()
 
 
-def test_a_passing_scenario_passes(tmp_path):
+def test_a_passing_scenario_passes(tmp_path: Path) -> None:
     path = scenario_file(
         tmp_path,
         ADD_MILK,
@@ -62,13 +63,13 @@ def test_a_passing_scenario_passes(tmp_path):
     assert re.search(r"^TOTAL\s+2/2\s+100\.0%$", out, re.MULTILINE)
 
 
-def test_verbose_prints_passing_steps(tmp_path):
+def test_verbose_prints_passing_steps(tmp_path: Path) -> None:
     out = evaluate(scenario_file(tmp_path, ADD_MILK), "--verbose")
 
     assert "PASS basics step 1/1: 'add buy milk'" in out
 
 
-def test_a_task_the_agent_did_not_create_fails_the_step(tmp_path):
+def test_a_task_the_agent_did_not_create_fails_the_step(tmp_path: Path) -> None:
     path = scenario_file(
         tmp_path, {"say": "show my tasks", "tools": ["add_task"], "state": {"1": {"title": "milk"}}}, ADD_MILK
     )
@@ -84,7 +85,7 @@ def test_a_task_the_agent_did_not_create_fails_the_step(tmp_path):
     assert re.search(r"^TOTAL\s+1/2\s+50\.0%$", out, re.MULTILINE)
 
 
-def test_the_failure_line_shows_the_tool_calls_with_arguments_and_results(tmp_path):
+def test_the_failure_line_shows_the_tool_calls_with_arguments_and_results(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, {**ADD_MILK, "state": {"1": {"title": "bread"}}})
 
     out = evaluate(path)
@@ -93,7 +94,7 @@ def test_the_failure_line_shows_the_tool_calls_with_arguments_and_results(tmp_pa
     assert re.search(r'tool calls: add_task\(title="Buy milk".*\) -> Added task 1 "Buy milk"', out, re.IGNORECASE)
 
 
-def test_reply_lacks_is_violated_case_insensitively(tmp_path):
+def test_reply_lacks_is_violated_case_insensitively(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, ADD_MILK, {"say": "show my tasks", "tools": [], "reply_lacks": ["MILK"]})
 
     out = evaluate(path)
@@ -102,7 +103,7 @@ def test_reply_lacks_is_violated_case_insensitively(tmp_path):
     assert "- reply contains 'MILK'" in out
 
 
-def test_reply_any_needs_one_of_its_strings(tmp_path):
+def test_reply_any_needs_one_of_its_strings(tmp_path: Path) -> None:
     path = scenario_file(
         tmp_path,
         ADD_MILK,
@@ -117,7 +118,7 @@ def test_reply_any_needs_one_of_its_strings(tmp_path):
     assert "step 3/3" not in out
 
 
-def test_no_tools_means_no_change_may_succeed(tmp_path):
+def test_no_tools_means_no_change_may_succeed(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, {"say": "add buy milk", "tools": []})
 
     out = evaluate(path)
@@ -126,7 +127,7 @@ def test_no_tools_means_no_change_may_succeed(tmp_path):
     assert "- expected no change, but add_task succeeded" in out
 
 
-def test_null_state_means_the_task_must_not_exist(tmp_path):
+def test_null_state_means_the_task_must_not_exist(tmp_path: Path) -> None:
     path = scenario_file(
         tmp_path,
         {"say": "add buy milk", "state": {"1": None}},
@@ -140,7 +141,7 @@ def test_null_state_means_the_task_must_not_exist(tmp_path):
     assert "step 2/2" not in out  # deleted: passes
 
 
-def test_min_score_sets_the_exit_status(tmp_path):
+def test_min_score_sets_the_exit_status(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, ADD_MILK, {"say": "show my tasks", "reply_lacks": ["milk"]})
 
     assert "TOTAL" in evaluate(path)  # the default, 0, never fails
@@ -149,7 +150,7 @@ def test_min_score_sets_the_exit_status(tmp_path):
         evaluate(path, "--min-score", "0.95")
 
 
-def test_min_score_must_be_a_fraction(tmp_path):
+def test_min_score_must_be_a_fraction(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="--min-score must be a fraction"):
         evaluate(scenario_file(tmp_path, ADD_MILK), "--min-score", "95")
 
@@ -180,7 +181,7 @@ def test_min_score_must_be_a_fraction(tmp_path):
         ),
     ],
 )
-def test_a_malformed_file_is_a_clear_command_error(tmp_path, content, message):
+def test_a_malformed_file_is_a_clear_command_error(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content)
 
@@ -189,7 +190,7 @@ def test_a_malformed_file_is_a_clear_command_error(tmp_path, content, message):
     assert not User.objects.exists()
 
 
-def test_manage_py_reports_a_malformed_file_without_a_traceback(tmp_path):
+def test_manage_py_reports_a_malformed_file_without_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text('{"scenarios": [{"name": "s", "steps": [{"say": "hi", "tool": []}]}]}')
 
@@ -205,12 +206,12 @@ def test_manage_py_reports_a_malformed_file_without_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_a_missing_file_is_a_command_error(tmp_path):
+def test_a_missing_file_is_a_command_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match=r"missing\.json: cannot read the file"):
         evaluate(tmp_path / "missing.json")
 
 
-def test_a_malformed_file_runs_nothing_of_the_good_ones(tmp_path):
+def test_a_malformed_file_runs_nothing_of_the_good_ones(tmp_path: Path) -> None:
     good = scenario_file(tmp_path, ADD_MILK, filename="good.json")
     bad = tmp_path / "bad.json"
     bad.write_text('{"scenarios": 1}')
@@ -220,8 +221,8 @@ def test_a_malformed_file_runs_nothing_of_the_good_ones(tmp_path):
     assert not Todo.objects.exists()
 
 
-def test_each_scenario_gets_a_fresh_user_removed_afterwards(tmp_path, user):
-    TodoFactory(owner=user, title="My own task")
+def test_each_scenario_gets_a_fresh_user_removed_afterwards(tmp_path: Path, user: User) -> None:
+    TodoFactory.create(owner=user, title="My own task")
     path = tmp_path / "set.json"
     path.write_text(
         json.dumps(
@@ -243,7 +244,7 @@ def test_each_scenario_gets_a_fresh_user_removed_afterwards(tmp_path, user):
     assert not Conversation.objects.exists()
 
 
-def test_several_files_are_scored_together(tmp_path):
+def test_several_files_are_scored_together(tmp_path: Path) -> None:
     first = scenario_file(tmp_path, ADD_MILK, name="same", filename="a.json")
     second = scenario_file(tmp_path, {"say": "add buy milk", "tools": []}, name="same", filename="b.json")
 
@@ -253,13 +254,13 @@ def test_several_files_are_scored_together(tmp_path):
     assert re.search(r"^TOTAL\s+1/2\s+50\.0%$", out, re.MULTILINE)
 
 
-def test_the_agent_time_per_message_is_printed(tmp_path):
+def test_the_agent_time_per_message_is_printed(tmp_path: Path) -> None:
     out = evaluate(scenario_file(tmp_path, ADD_MILK, {"say": "show my tasks"}))
 
     assert re.search(r"Agent time per message .*: median \d+\.\d\d ms, p95 \d+\.\d\d ms \(2 messages\)", out)
 
 
-def test_the_backend_option_overrides_the_settings(tmp_path, settings):
+def test_the_backend_option_overrides_the_settings(tmp_path: Path, settings: Settings) -> None:
     settings.AGENT_BACKEND = "openai"
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens: the openai agent would fail
 
@@ -270,8 +271,8 @@ def test_the_backend_option_overrides_the_settings(tmp_path, settings):
 
 
 def test_an_openai_compatible_provider_is_scored_and_its_errors_fail_only_that_step(
-    tmp_path, settings, scripted_openai
-):
+    tmp_path: Path, settings: Settings, scripted_openai: ScriptedOpenAI
+) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     scripted_openai.script(
         error(500),
@@ -316,7 +317,7 @@ class ScriptedModel(LocalModel):
         return answer
 
 
-def test_the_timed_model_is_a_model_client_that_adds_up_its_stream():
+def test_the_timed_model_is_a_model_client_that_adds_up_its_stream() -> None:
     timed = TimedModel(ScriptedModel(AssistantMessage(content="hi there"), ModelUnavailable()))
 
     async def parts() -> list[Any]:
@@ -330,7 +331,7 @@ def test_the_timed_model_is_a_model_client_that_adds_up_its_stream():
     assert timed.take_ms() == 0
 
 
-def test_the_fresh_user_is_removed_even_when_a_turn_crashes():
+def test_the_fresh_user_is_removed_even_when_a_turn_crashes() -> None:
     scenario = parse_scenarios(data={"scenarios": [{"name": "s", "steps": [ADD_MILK]}]}, source="x")[0]
 
     def crashing_turn(**kwargs: Any) -> TurnLike:
@@ -342,7 +343,7 @@ def test_the_fresh_user_is_removed_even_when_a_turn_crashes():
     assert not User.objects.exists()
 
 
-def test_check_step_compares_state_case_insensitively():
+def test_check_step_compares_state_case_insensitively() -> None:
     step = parse_scenarios(
         data={
             "scenarios": [
@@ -364,7 +365,7 @@ def test_check_step_compares_state_case_insensitively():
     ]
 
 
-def test_a_failed_tool_call_is_not_a_change():
+def test_a_failed_tool_call_is_not_a_change() -> None:
     step = Step(say="x", tools=())
     failed = {"tool_name": "delete_task", "arguments": {"task_id": 9}, "result": {"success": False, "error": "no"}}
     listed = {"tool_name": "list_tasks", "arguments": {}, "result": {"success": True, "tasks": []}}
@@ -375,7 +376,7 @@ def test_a_failed_tool_call_is_not_a_change():
     assert format_tool_call(failed) == "delete_task(task_id=9) -> failed: no (tool_failed)"
 
 
-def test_percentiles_are_nearest_rank():
+def test_percentiles_are_nearest_rank() -> None:
     values = [float(value) for value in range(1, 101)]
 
     assert percentile(values, 95) == 95.0

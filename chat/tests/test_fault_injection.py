@@ -15,7 +15,9 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from chat import idempotency
 from chat.agent.messages import ChatMessage, TaskResult, ToolMessage
@@ -83,7 +85,7 @@ def resumable(model: ScriptedModel) -> ScriptedModel:
     return ScriptedModel(*[next_step] * 4)
 
 
-def assert_consistent(user) -> None:
+def assert_consistent(user: User) -> None:
     """Every task has its record, the history is valid, and no tool ran twice."""
     tasks = list(Todo.objects.filter(owner=user).order_by("number").values_list("number", "title"))
     assert [title for _, title in tasks] == TITLES  # each once: no tool ran twice
@@ -105,12 +107,14 @@ def assert_consistent(user) -> None:
         assert_valid_history(as_dicts(history_for(conversation=conversation, budget=1_000_000)))
 
 
-def use(monkeypatch, *models: ScriptedModel) -> None:
+def use(monkeypatch: pytest.MonkeyPatch, *models: ScriptedModel) -> None:
     queue = list(models)
     monkeypatch.setattr("chat.services.build_model", lambda: queue.pop(0))
 
 
-def turn_with_a_cut(monkeypatch, user, first: ScriptedModel, *, key: str = "fault-key") -> tuple[Any, Any]:
+def turn_with_a_cut(
+    monkeypatch: pytest.MonkeyPatch, user: User, first: ScriptedModel, *, key: str = "fault-key"
+) -> tuple[Any, Any]:
     retry = resumable(first)
     use(monkeypatch, first, retry)
     client = client_for(user)
@@ -125,8 +129,10 @@ def turn_with_a_cut(monkeypatch, user, first: ScriptedModel, *, key: str = "faul
     [(1, 0), (2, 1), (3, 2)],
     ids=["before-the-first-step", "after-the-first-tool-step", "before-the-final-message"],
 )
-def test_a_cut_during_a_model_call_is_503_and_the_retry_continues_the_turn(monkeypatch, cut_at_call, stored_before_cut):
-    user = UserFactory()
+def test_a_cut_during_a_model_call_is_503_and_the_retry_continues_the_turn(
+    monkeypatch: pytest.MonkeyPatch, cut_at_call: int, stored_before_cut: int
+) -> None:
+    user = UserFactory.create()
 
     failed, again = turn_with_a_cut(monkeypatch, user, script(cut_at_call))
 
@@ -141,8 +147,8 @@ def test_a_cut_during_a_model_call_is_503_and_the_retry_continues_the_turn(monke
     assert_consistent(user)
 
 
-def test_a_cut_before_the_turn_starts_is_503_nothing_happened(monkeypatch):
-    user = UserFactory()
+def test_a_cut_before_the_turn_starts_is_503_nothing_happened(monkeypatch: pytest.MonkeyPatch) -> None:
+    user = UserFactory.create()
     real_start = idempotency.begin_turn
     cuts = iter([True])
 
@@ -160,8 +166,8 @@ def test_a_cut_before_the_turn_starts_is_503_nothing_happened(monkeypatch):
     assert_consistent(user)
 
 
-def test_a_cut_before_the_outcome_is_stored_is_answered_from_the_record(monkeypatch):
-    user = UserFactory()
+def test_a_cut_before_the_outcome_is_stored_is_answered_from_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    user = UserFactory.create()
     real_store = idempotency._store_outcome
     cuts = iter([True])
 
@@ -182,9 +188,9 @@ def test_a_cut_before_the_outcome_is_stored_is_answered_from_the_record(monkeypa
     assert_consistent(user)
 
 
-def test_a_cut_inside_a_tool_leaves_neither_the_change_nor_the_step(monkeypatch):
+def test_a_cut_inside_a_tool_leaves_neither_the_change_nor_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
     """The connection dies while the tool writes: the step's transaction is gone as a whole."""
-    user = UserFactory()
+    user = UserFactory.create()
     real_add = services.add_task
     cuts = iter([True])
 
@@ -201,7 +207,7 @@ def test_a_cut_inside_a_tool_leaves_neither_the_change_nor_the_step(monkeypatch)
     assert_consistent(user)
 
 
-def test_the_service_answers_again_once_the_connection_is_back(api_client, user):
+def test_the_service_answers_again_once_the_connection_is_back(api_client: APIClient, user: User) -> None:
     assert api_client.get(f"/api/{user.pk}/tasks").status_code == 200
     kill_my_connection()
 

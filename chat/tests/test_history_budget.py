@@ -4,7 +4,9 @@
 import json
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
+from accounts.models import User
 from chat.context_window import estimate_tokens
 from chat.models import Conversation
 from chat.persistence import start_turn
@@ -16,13 +18,13 @@ from chat.tests.scripted_openai import assert_valid_history
 pytestmark = pytest.mark.django_db
 
 
-def long_conversation(user, turns: int) -> Conversation:
+def long_conversation(user: User, turns: int) -> Conversation:
     """Turns "add task 0", "add task 1" ... each adding that task."""
     titles = [f"Task {number}" for number in range(turns)]
     return add_task_turns(ConversationFactory.create(owner=user), titles, first_id=0)
 
 
-def test_the_newest_whole_turns_within_the_budget(user):
+def test_the_newest_whole_turns_within_the_budget(user: User) -> None:
     conversation = long_conversation(user, 30)
 
     history = as_dicts(history_for(conversation=conversation, budget=300))
@@ -34,7 +36,7 @@ def test_the_newest_whole_turns_within_the_budget(user):
     assert_valid_history(history)
 
 
-def test_a_budget_larger_than_the_conversation_gives_all_of_it(user):
+def test_a_budget_larger_than_the_conversation_gives_all_of_it(user: User) -> None:
     conversation = long_conversation(user, 5)
 
     history = as_dicts(history_for(conversation=conversation, budget=1_000_000))
@@ -43,7 +45,9 @@ def test_a_budget_larger_than_the_conversation_gives_all_of_it(user):
     assert history[0] == {"role": "user", "content": "add task 0"}
 
 
-def test_a_long_conversation_is_read_in_a_few_bounded_queries(user, django_assert_max_num_queries):
+def test_a_long_conversation_is_read_in_a_few_bounded_queries(
+    user: User, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
     conversation = long_conversation(user, 600)  # 2,400 messages
 
     with django_assert_max_num_queries(1):
@@ -55,9 +59,9 @@ def test_a_long_conversation_is_read_in_a_few_bounded_queries(user, django_asser
     assert len(everything) == 2400
 
 
-def test_a_huge_old_tool_result_is_left_out_with_everything_before_it(user):
+def test_a_huge_old_tool_result_is_left_out_with_everything_before_it(user: User) -> None:
     """A list of 5,000 tasks stored before results were paged: the turns after it still go."""
-    conversation = ConversationFactory(owner=user)
+    conversation = ConversationFactory.create(owner=user)
     tasks = [{"id": number, "title": f"Task {number}", "description": "", "completed": False} for number in range(5000)]
     add_turn(conversation, chat_turn("hello", "Hi!"))
     add_turn(
@@ -78,8 +82,8 @@ def test_a_huge_old_tool_result_is_left_out_with_everything_before_it(user):
     assert history == chat_turn("thanks", "You're welcome.")
 
 
-def test_only_turns_started_before_the_given_one(user):
-    conversation = ConversationFactory(owner=user)
+def test_only_turns_started_before_the_given_one(user: User) -> None:
+    conversation = ConversationFactory.create(owner=user)
     add_turn(conversation, chat_turn("one", "first reply"))
     current = start_turn(owner=user, message="two", conversation_id=conversation.pk)
     add_turn(conversation, chat_turn("three", "a later turn's reply"))

@@ -1,20 +1,25 @@
 """The `Idempotency-Key` header on the chat endpoint: a turn runs at most once per user and key."""
 
 import time
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from threading import Barrier
+from typing import Any
 
 import pytest
 from django.db import connections
 from django.utils import timezone
+from pytest_django import Settings
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
-from chat.agent.events import TurnFinished
+from chat.agent.events import Event, TurnFinished
 from chat.idempotency import request_fingerprint
 from chat.models import Conversation, IdempotentRequest, Message
 from chat.tests.helpers import chat, chat_url
-from chat.tests.scripted_openai import error, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, error, reply, tool_calls
 from chat.turns import run_turn_events
 from conftest import client_for
 from todos.models import Todo
@@ -22,21 +27,23 @@ from todos.models import Todo
 pytestmark = pytest.mark.django_db
 
 
-def wait_for(condition, timeout: float = 10.0) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.01)
 
 
-def script_add_task(server, title: str, *, delay: float = 0.0) -> None:
+def script_add_task(server: ScriptedOpenAI, title: str, *, delay: float = 0.0) -> None:
     server.script(
         tool_calls(("add_task", {"title": title, "description": None}), delay=delay),
         reply(f"Added {title}."),
     )
 
 
-def test_a_repeat_gets_the_stored_response_and_runs_nothing_again(scripted_openai, user, api_client):
+def test_a_repeat_gets_the_stored_response_and_runs_nothing_again(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     script_add_task(scripted_openai, "Buy milk")
     first = chat(api_client, user, "add buy milk", key="key-1")
     assert first.status_code == 200
@@ -56,7 +63,9 @@ def test_a_repeat_gets_the_stored_response_and_runs_nothing_again(scripted_opena
     assert (stored.response_status, stored.response_body) == (200, first.json())
 
 
-def test_a_repeat_into_an_existing_conversation_is_not_run_again(scripted_openai, user, api_client):
+def test_a_repeat_into_an_existing_conversation_is_not_run_again(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     conversation_id = chat(api_client, user, "hello").json()["conversation_id"]
     script_add_task(scripted_openai, "Call mum")
     body = {"message": "add call mum", "conversation_id": conversation_id}
@@ -71,7 +80,9 @@ def test_a_repeat_into_an_existing_conversation_is_not_run_again(scripted_openai
     assert Conversation.objects.get(pk=conversation_id).message_count == 2 + 4
 
 
-def test_the_same_key_with_a_different_message_is_rejected(scripted_openai, user, api_client):
+def test_the_same_key_with_a_different_message_is_rejected(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     script_add_task(scripted_openai, "Buy milk")
     chat(api_client, user, "add buy milk", key="key-3")
     model_requests = len(scripted_openai.requests)
@@ -88,7 +99,9 @@ def test_the_same_key_with_a_different_message_is_rejected(scripted_openai, user
     assert Conversation.objects.count() == 1
 
 
-def test_an_explicit_null_conversation_is_the_same_request_as_none(scripted_openai, user, api_client):
+def test_an_explicit_null_conversation_is_the_same_request_as_none(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     first = chat(api_client, user, "hi", key="key-6")
     model_requests = len(scripted_openai.requests)
 
@@ -99,7 +112,9 @@ def test_an_explicit_null_conversation_is_the_same_request_as_none(scripted_open
     assert len(scripted_openai.requests) == model_requests
 
 
-def test_the_same_key_with_another_conversation_is_rejected(scripted_openai, user, api_client):
+def test_the_same_key_with_another_conversation_is_rejected(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     conversation_id = chat(api_client, user, "hello").json()["conversation_id"]
     chat(api_client, user, "hi", key="key-4")
     model_requests = len(scripted_openai.requests)
@@ -111,7 +126,9 @@ def test_the_same_key_with_another_conversation_is_rejected(scripted_openai, use
     assert Conversation.objects.get(pk=conversation_id).message_count == 2
 
 
-def test_the_same_key_from_two_users_is_two_requests(scripted_openai, user, other_user):
+def test_the_same_key_from_two_users_is_two_requests(
+    scripted_openai: ScriptedOpenAI, user: User, other_user: User
+) -> None:
     script_add_task(scripted_openai, "Mine")
     mine = chat(client_for(user), user, "add mine", key="shared-key")
     script_add_task(scripted_openai, "Theirs")
@@ -130,7 +147,9 @@ def test_the_same_key_from_two_users_is_two_requests(scripted_openai, user, othe
     assert len(scripted_openai.requests) == model_requests
 
 
-def test_a_provider_failure_is_stored_and_replayed(scripted_openai, settings, user, api_client):
+def test_a_provider_failure_is_stored_and_replayed(
+    scripted_openai: ScriptedOpenAI, settings: Settings, user: User, api_client: APIClient
+) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     scripted_openai.script(error(500))
     first = chat(api_client, user, "add buy milk", key="key-5")
@@ -149,7 +168,9 @@ def test_a_provider_failure_is_stored_and_replayed(scripted_openai, settings, us
 
 
 @pytest.mark.parametrize("key", ["", "   ", "k" * 256])
-def test_an_empty_or_oversized_key_is_a_bad_request(scripted_openai, user, api_client, key):
+def test_an_empty_or_oversized_key_is_a_bad_request(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient, key: str
+) -> None:
     response = chat(api_client, user, "hello", key=key)
 
     assert response.status_code == 400
@@ -158,7 +179,9 @@ def test_an_empty_or_oversized_key_is_a_bad_request(scripted_openai, user, api_c
     assert not IdempotentRequest.objects.exists()
 
 
-def test_without_the_header_nothing_is_stored_and_every_post_runs(scripted_openai, user, api_client):
+def test_without_the_header_nothing_is_stored_and_every_post_runs(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     first = chat(api_client, user, "hello")
     second = chat(api_client, user, "hello")
 
@@ -168,7 +191,7 @@ def test_without_the_header_nothing_is_stored_and_every_post_runs(scripted_opena
     assert not IdempotentRequest.objects.exists()
 
 
-def claim_left_running(user, key: str, message: str, *, age: timedelta) -> IdempotentRequest:
+def claim_left_running(user: User, key: str, message: str, *, age: timedelta) -> IdempotentRequest:
     """A claim whose request never finished (its process died), made `age` ago."""
 
     fingerprint = request_fingerprint(message=message, conversation_id=None)
@@ -177,7 +200,9 @@ def claim_left_running(user, key: str, message: str, *, age: timedelta) -> Idemp
     return claim
 
 
-def test_a_claim_abandoned_longer_than_any_turn_is_taken_over(scripted_openai, settings, user, api_client):
+def test_a_claim_abandoned_longer_than_any_turn_is_taken_over(
+    scripted_openai: ScriptedOpenAI, settings: Settings, user: User, api_client: APIClient
+) -> None:
     settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES = 30.0, 2
     claim_left_running(user, "orphan", "add buy milk", age=timedelta(hours=1))
     script_add_task(scripted_openai, "Buy milk")
@@ -191,7 +216,9 @@ def test_a_claim_abandoned_longer_than_any_turn_is_taken_over(scripted_openai, s
     assert chat(api_client, user, "add buy milk", key="orphan").json() == response.json()
 
 
-def test_a_recent_claim_without_response_is_still_in_progress(scripted_openai, settings, user, api_client):
+def test_a_recent_claim_without_response_is_still_in_progress(
+    scripted_openai: ScriptedOpenAI, settings: Settings, user: User, api_client: APIClient
+) -> None:
     settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES = 30.0, 2
     claim_left_running(user, "busy", "add buy milk", age=timedelta(minutes=5))
 
@@ -204,8 +231,8 @@ def test_a_recent_claim_without_response_is_still_in_progress(scripted_openai, s
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
-def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scripted_openai):
-    user = UserFactory()
+def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scripted_openai: ScriptedOpenAI) -> None:
+    user = UserFactory.create()
     script_add_task(scripted_openai, "Buy milk", delay=1.0)
     body = {"message": "add buy milk"}
 
@@ -242,8 +269,8 @@ def test_a_repeat_while_the_first_is_running_gets_409_and_never_runs_twice(scrip
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
-def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
-    user = UserFactory()
+def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai: ScriptedOpenAI) -> None:
+    user = UserFactory.create()
     script_add_task(scripted_openai, "Buy milk", delay=0.3)
     copies = 8
     barrier = Barrier(copies)
@@ -268,11 +295,13 @@ def test_the_same_key_sent_many_times_at_once_runs_once(scripted_openai):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
-def test_a_request_whose_claim_was_taken_over_stores_nothing_and_the_takeover_continues_its_turn(scripted_openai):
+def test_a_request_whose_claim_was_taken_over_stores_nothing_and_the_takeover_continues_its_turn(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
     """The first request outlives the abandonment bound; a repeat takes the key over and
     continues the turn the first started. When the first's model call finally returns, its
     step cannot be stored (its lease is gone), so its tool call never runs: 409."""
-    user = UserFactory()
+    user = UserFactory.create()
     scripted_openai.script(  # in the order the calls reach the model
         tool_calls(("add_task", {"title": "Slow milk", "description": None}), delay=1.0),
         tool_calls(("add_task", {"title": "Fast milk", "description": None})),
@@ -308,12 +337,14 @@ def test_a_request_whose_claim_was_taken_over_stores_nothing_and_the_takeover_co
     assert chat(client_for(user), user, **body, key="lease-key").json() == takeover.json()
 
 
-def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_openai, user, api_client, monkeypatch):
+def test_an_unexpected_server_error_is_stored_and_never_run_again(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tools may already have run when a turn fails unexpectedly: the key answers the same 500
     from then on instead of running the turn a second time."""
     script_add_task(scripted_openai, "Buy milk")
 
-    async def turn_then_a_bug(**kwargs):
+    async def turn_then_a_bug(**kwargs: Any) -> AsyncIterator[Event]:
         async for event in run_turn_events(**kwargs):
             if isinstance(event, TurnFinished):
                 raise RuntimeError("a bug after the turn")
@@ -331,7 +362,9 @@ def test_an_unexpected_server_error_is_stored_and_never_run_again(scripted_opena
     assert Todo.objects.filter(owner=user).count() == 1
 
 
-def test_nul_characters_from_the_model_are_stored_and_replayed_cleanly(scripted_openai, user, api_client):
+def test_nul_characters_from_the_model_are_stored_and_replayed_cleanly(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     scripted_openai.script(
         tool_calls(("add_task", '{"title": "Milk", "description": null, "note": "a\\u0000b"}')),
         reply("Added\u0000 it."),
@@ -343,7 +376,9 @@ def test_nul_characters_from_the_model_are_stored_and_replayed_cleanly(scripted_
     assert chat(api_client, user, "add milk", key="nul-key").json() == first.json()
 
 
-def test_a_running_turn_renews_its_claim_after_every_model_call(scripted_openai, user, api_client):
+def test_a_running_turn_renews_its_claim_after_every_model_call(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     """So a live turn, however many steps it takes, is never taken over as abandoned."""
     scripted_openai.script(
         tool_calls(("add_task", {"title": "Milk", "description": None}), delay=0.3),
@@ -357,7 +392,9 @@ def test_a_running_turn_renews_its_claim_after_every_model_call(scripted_openai,
     assert claim.lease_renewed_at >= started + timedelta(seconds=0.3)
 
 
-def test_a_response_that_cannot_be_rendered_is_never_stored_as_open(scripted_openai, user, api_client):
+def test_a_response_that_cannot_be_rendered_is_never_stored_as_open(
+    scripted_openai: ScriptedOpenAI, user: User, api_client: APIClient
+) -> None:
     """Model output that JSON cannot carry is refused as arguments, so the stored response
     is the one returned and the key is closed."""
     scripted_openai.script(

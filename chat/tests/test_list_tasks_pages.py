@@ -2,9 +2,12 @@
 a user with 5,000 tasks gets 50 at a time, can page through them and find one by its words."""
 
 import json
+from typing import Any
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
+from accounts.models import User
 from chat.agent.messages import ToolCall, result_json
 from chat.agent.tools import LIST_PAGE_SIZE, Toolbox
 from chat.context_window import BYTES_PER_TOKEN
@@ -18,20 +21,22 @@ DONE = frozenset(range(10, TASKS + 1, 10))
 NAMED = {1234: "Call the Dentist about the crown", 4321: "Renew the passport", 4999: "Book the dentist for Leo"}
 
 
-def list_tasks(user, **arguments) -> dict:
+def list_tasks(user: User, **arguments: object) -> dict[str, Any]:
     call = ToolCall(id="c1", name="list_tasks", arguments_json=json.dumps({"status": "all", **arguments}))
     return result_json(Toolbox(user).run(call).result)
 
 
 @pytest.fixture
-def busy_user(user):
+def busy_user(user: User) -> User:
     titles = [NAMED.get(number, f"Routine chore {number}") for number in range(1, TASKS + 1)]
     bulk_tasks(owner=user, titles=titles, completed=DONE)
     return user
 
 
-def test_the_first_page_of_5000_tasks_with_the_totals(busy_user, other_user, django_assert_max_num_queries):
-    TodoFactory(owner=other_user, title="Not mine")
+def test_the_first_page_of_5000_tasks_with_the_totals(
+    busy_user: User, other_user: User, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    TodoFactory.create(owner=other_user, title="Not mine")
 
     with django_assert_max_num_queries(2):  # the page, and one aggregate for the counts
         result = list_tasks(busy_user)
@@ -44,7 +49,7 @@ def test_the_first_page_of_5000_tasks_with_the_totals(busy_user, other_user, dja
     assert len(json.dumps(result)) / BYTES_PER_TOKEN < 4000  # a small part of a 16,000-token prompt
 
 
-def test_paging_through_every_task_sees_each_once(busy_user):
+def test_paging_through_every_task_sees_each_once(busy_user: User) -> None:
     seen: list[int] = []
     offset: int | None = 0
     pages = 0
@@ -58,13 +63,13 @@ def test_paging_through_every_task_sees_each_once(busy_user):
     assert result["remaining"] == 0
 
 
-def test_a_page_past_the_end_is_empty(busy_user):
+def test_a_page_past_the_end_is_empty(busy_user: User) -> None:
     result = list_tasks(busy_user, offset=TASKS + 10)
     assert (result["tasks"], result["next_offset"], result["remaining"]) == ([], None, 0)
     assert result["totals"]["all"] == TASKS
 
 
-def test_the_status_filter_pages_too_and_the_totals_stay_the_users(busy_user):
+def test_the_status_filter_pages_too_and_the_totals_stay_the_users(busy_user: User) -> None:
     result = list_tasks(busy_user, status="completed", offset=480)
 
     assert [task["id"] for task in result["tasks"]] == list(range(4810, 5001, 10))
@@ -73,7 +78,7 @@ def test_the_status_filter_pages_too_and_the_totals_stay_the_users(busy_user):
     assert result["totals"] == {"all": 5000, "pending": 4500, "completed": 500}
 
 
-def test_the_query_finds_tasks_by_each_word_in_any_case(busy_user):
+def test_the_query_finds_tasks_by_each_word_in_any_case(busy_user: User) -> None:
     dentist = list_tasks(busy_user, query="DENTIST")
     both = list_tasks(busy_user, query="dentist crown")
     pending = list_tasks(busy_user, status="pending", query="passport")
@@ -85,7 +90,7 @@ def test_the_query_finds_tasks_by_each_word_in_any_case(busy_user):
     assert dentist["totals"] == {"all": 5000, "pending": 4500, "completed": 500}
 
 
-def test_a_query_that_matches_many_pages_too(busy_user):
+def test_a_query_that_matches_many_pages_too(busy_user: User) -> None:
     result = list_tasks(busy_user, query="chore", offset=100)
 
     assert result["matching"] == TASKS - len(NAMED)
@@ -93,9 +98,9 @@ def test_a_query_that_matches_many_pages_too(busy_user):
     assert result["remaining"] == TASKS - len(NAMED) - 150
 
 
-def test_the_query_matches_the_description_too(user):
-    TodoFactory(owner=user, title="Call the plumber", description="about the leak under the sink")
-    TodoFactory(owner=user, title="Sink cleaning")
+def test_the_query_matches_the_description_too(user: User) -> None:
+    TodoFactory.create(owner=user, title="Call the plumber", description="about the leak under the sink")
+    TodoFactory.create(owner=user, title="Sink cleaning")
 
     assert [task["id"] for task in list_tasks(user, query="sink leak")["tasks"]] == [1]
 
@@ -108,7 +113,7 @@ def test_the_query_matches_the_description_too(user):
         ({"query": " ".join(["word"] * 11)}, "query"),
     ],
 )
-def test_a_bad_offset_or_query_is_a_failed_result(busy_user, arguments, field):
+def test_a_bad_offset_or_query_is_a_failed_result(busy_user: User, arguments: dict[str, int | str], field: str) -> None:
     result = list_tasks(busy_user, **arguments)
 
     assert result["success"] is False

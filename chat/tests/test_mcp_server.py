@@ -12,6 +12,7 @@ import jsonschema  # type: ignore[import-untyped]  # a dependency of drf-spectac
 import jwt
 import pytest
 from mcp.shared.exceptions import MCPError
+from pytest_django import DjangoDbBlocker
 
 from chat.mcp.tools import METADATA
 from chat.tests.mcp_client import (
@@ -36,28 +37,28 @@ INITIALIZE = {
 
 
 @pytest.fixture(scope="module")
-def directory(tmp_path_factory) -> Path:
+def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(tmp_path_factory.mktemp("mcp"))
 
 
 @pytest.fixture(scope="module")
-def database(django_db_setup, django_db_blocker, directory) -> str:
+def database(django_db_setup: None, django_db_blocker: DjangoDbBlocker, directory: Path) -> str:
     with django_db_blocker.unblock():
         return server_database(directory)
 
 
 @pytest.fixture(scope="module")
-def server(directory, database) -> Iterator[str]:
+def server(directory: Path, database: str) -> Iterator[str]:
     yield from spawn(directory, database)
 
 
 @pytest.fixture
-def account(server) -> Account:
+def account(server: str) -> Account:
     return sign_up(server)
 
 
 @pytest.fixture
-def token(server, account) -> str:
+def token(server: str, account: Account) -> str:
     return str(new_access_token(server, account)["token"])
 
 
@@ -66,7 +67,7 @@ def rest_task(server: str, account: Account, number: int) -> tuple[int, Any]:
     return status, body
 
 
-def test_lists_the_chat_tools_with_their_mcp_metadata(server, token) -> None:
+def test_lists_the_chat_tools_with_their_mcp_metadata(server: str, token: str) -> None:
     tools = with_mcp(server, token, lambda session: session.list_tools()).tools
 
     by_name = {tool.name: tool for tool in tools}
@@ -83,7 +84,7 @@ def test_lists_the_chat_tools_with_their_mcp_metadata(server, token) -> None:
     assert listing.output_schema is not None and "tasks" in listing.output_schema["properties"]
 
 
-def test_every_change_over_mcp_is_seen_through_the_rest_api(server, account, token) -> None:
+def test_every_change_over_mcp_is_seen_through_the_rest_api(server: str, account: Account, token: str) -> None:
     tools = {tool.name: tool for tool in with_mcp(server, token, lambda session: session.list_tools()).tools}
     added = call(server, token, "add_task", {"title": "Buy milk", "description": "2 litres"})
     assert added.is_error is False
@@ -112,7 +113,7 @@ def test_every_change_over_mcp_is_seen_through_the_rest_api(server, account, tok
         jsonschema.validate(result.structured_content, tools[name].output_schema)
 
 
-def test_a_failed_call_is_an_error_result_with_its_code(server, token) -> None:
+def test_a_failed_call_is_an_error_result_with_its_code(server: str, token: str) -> None:
     result = call(server, token, "complete_task", {"task_id": 4242})
 
     assert result.is_error is True
@@ -120,7 +121,7 @@ def test_a_failed_call_is_an_error_result_with_its_code(server, token) -> None:
     assert result.structured_content["task_id"] == 4242
 
 
-def test_each_call_is_recorded_in_the_callers_mcp_conversation(server, account, token) -> None:
+def test_each_call_is_recorded_in_the_callers_mcp_conversation(server: str, account: Account, token: str) -> None:
     call(server, token, "add_task", {"title": "Water the plants"})
 
     _, _, conversations = http(server, "GET", f"/api/{account.id}/conversations", token=account.jwt)
@@ -134,7 +135,7 @@ def test_each_call_is_recorded_in_the_callers_mcp_conversation(server, account, 
     assert messages["results"][1]["tool_calls"][0]["function"]["name"] == "add_task"
 
 
-def test_undo_over_mcp_undoes_the_last_mcp_change(server, account, token) -> None:
+def test_undo_over_mcp_undoes_the_last_mcp_change(server: str, account: Account, token: str) -> None:
     number = call(server, token, "add_task", {"title": "Call mum"}).structured_content["task"]["id"]
     call(server, token, "complete_task", {"task_id": number})
 
@@ -147,7 +148,7 @@ def test_undo_over_mcp_undoes_the_last_mcp_change(server, account, token) -> Non
     assert rest_task(server, account, number)[0] == 404
 
 
-def test_another_users_tasks_are_out_of_reach_whatever_the_arguments(server, token) -> None:
+def test_another_users_tasks_are_out_of_reach_whatever_the_arguments(server: str, token: str) -> None:
     other = sign_up(server)
     status, _, task = http(server, "POST", f"/api/{other.id}/tasks", {"title": "Private"}, token=other.jwt)
     assert status == 201
@@ -162,7 +163,7 @@ def test_another_users_tasks_are_out_of_reach_whatever_the_arguments(server, tok
     assert rest_task(server, other, task["id"])[1]["title"] == "Private"
 
 
-def test_a_jwt_of_this_service_is_accepted(server, account) -> None:
+def test_a_jwt_of_this_service_is_accepted(server: str, account: Account) -> None:
     result = call(server, account.jwt, "add_task", {"title": "Signed in"})
 
     assert result.is_error is False
@@ -172,7 +173,7 @@ def unauthorized(server: str, token: str | None) -> tuple[int, dict[str, str], A
     return http(server, "POST", "/mcp", INITIALIZE, token=token)
 
 
-def test_no_token_is_401_with_a_bearer_challenge(server) -> None:
+def test_no_token_is_401_with_a_bearer_challenge(server: str) -> None:
     status, headers, body = unauthorized(server, None)
 
     assert status == 401
@@ -180,7 +181,7 @@ def test_no_token_is_401_with_a_bearer_challenge(server) -> None:
     assert body["code"] == "not_authenticated"
 
 
-def test_a_revoked_token_is_401(server, account) -> None:
+def test_a_revoked_token_is_401(server: str, account: Account) -> None:
     made = new_access_token(server, account, name="old laptop")
     assert unauthorized(server, made["token"])[0] == 200
     status, _, _ = http(server, "DELETE", f"/api/auth/tokens/{made['id']}", token=account.jwt)
@@ -193,7 +194,7 @@ def test_a_revoked_token_is_401(server, account) -> None:
     assert body["code"] == "token_not_valid"
 
 
-def test_a_jwt_signed_by_another_service_is_401(server, account) -> None:
+def test_a_jwt_signed_by_another_service_is_401(server: str, account: Account) -> None:
     now = int(time.time())
     claims = {"token_type": "access", "user_id": account.id, "jti": uuid.uuid4().hex, "iat": now, "exp": now + 300}
     foreign = jwt.encode(claims, "another-services-signing-key-0123456789", algorithm="HS256")
@@ -205,26 +206,26 @@ def test_a_jwt_signed_by_another_service_is_401(server, account) -> None:
     assert body["code"] == "token_not_valid"
 
 
-def test_a_foreign_origin_is_refused(server, token) -> None:
+def test_a_foreign_origin_is_refused(server: str, token: str) -> None:
     status, _, _ = http(server, "POST", "/mcp", INITIALIZE, token=token, headers={"Origin": "http://evil.example"})
 
     assert status == 403
 
 
-def test_a_host_not_allowed_is_refused(server, token) -> None:
+def test_a_host_not_allowed_is_refused(server: str, token: str) -> None:
     status, _, _ = http(server, "POST", "/mcp", INITIALIZE, token=token, headers={"Host": "rebound.example"})
 
     assert status == 421
 
 
-def test_a_malformed_request_is_a_json_rpc_error(server, token) -> None:
+def test_a_malformed_request_is_a_json_rpc_error(server: str, token: str) -> None:
     status, _, body = http(server, "POST", "/mcp", {"jsonrpc": "2.0", "id": 7, "method": 3}, token=token)
 
     assert status < 500
     assert body["jsonrpc"] == "2.0" and "error" in body
 
 
-def test_calls_are_throttled_like_the_chat(directory, database) -> None:
+def test_calls_are_throttled_like_the_chat(directory: Path, database: str) -> None:
     for base_url in spawn(directory, database, CHAT_THROTTLE_RATE="2/min"):
         account = sign_up(base_url)
         token = new_access_token(base_url, account)["token"]
@@ -242,7 +243,7 @@ def test_calls_are_throttled_like_the_chat(directory, database) -> None:
 
 
 @pytest.mark.postgresql
-def test_gunicorn_serves_mcp(directory, database) -> None:
+def test_gunicorn_serves_mcp(directory: Path, database: str) -> None:
     for base_url in spawn(directory, database, gunicorn=True):
         account = sign_up(base_url)
         token = new_access_token(base_url, account)["token"]

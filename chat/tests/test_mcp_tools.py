@@ -5,11 +5,11 @@ from chat.agent.tools import TOOLS
 from chat.mcp.tools import METADATA, mcp_tool
 
 
-def test_every_registered_tool_has_its_mcp_metadata_and_no_other():
+def test_every_registered_tool_has_its_mcp_metadata_and_no_other() -> None:
     assert set(METADATA) == set(TOOLS.names)
 
 
-def test_the_listing_is_the_declarations():
+def test_the_listing_is_the_declarations() -> None:
     for tool in TOOLS:
         listed = mcp_tool(tool)
         declared = tool.schema["function"]
@@ -18,7 +18,7 @@ def test_the_listing_is_the_declarations():
         assert set(listed.input_schema["required"]) <= set(declared["parameters"]["required"])
 
 
-def test_hints_are_explicit_on_every_tool():
+def test_hints_are_explicit_on_every_tool() -> None:
     for tool in TOOLS:
         hints = mcp_tool(tool).annotations
         assert hints is not None

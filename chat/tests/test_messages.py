@@ -5,8 +5,10 @@ import uuid
 
 import pytest
 
+from accounts.models import User
 from chat.agent.messages import (
     AssistantMessage,
+    ChatMessage,
     TaskPage,
     TaskResult,
     ToolCall,
@@ -29,27 +31,29 @@ pytestmark = pytest.mark.django_db
 MILK = TaskResult(task={"id": 1, "title": "Buy milk", "description": "", "completed": False})
 
 
-def test_a_turn_is_read_back_as_it_was_stored_with_the_models_state(user):
+def test_a_turn_is_read_back_as_it_was_stored_with_the_models_state(user: User) -> None:
     call = ToolCall.of(id="c1", name="add_task", arguments={"title": "Buy milk"})
-    messages = [
+    messages: list[ChatMessage] = [
         UserMessage("add milk"),
         AssistantMessage(tool_calls=(call,), state={"intent": "add", "titles": ["Buy milk"]}),
         ToolMessage("c1", "add_task", MILK),
         AssistantMessage(content="Added."),
     ]
-    turn = save_turn(conversation_id=ConversationFactory(owner=user).pk, messages=messages)
+    turn = save_turn(conversation_id=ConversationFactory.create(owner=user).pk, messages=messages)
 
     assert turn_messages(turn) == messages
-    assert turn_messages(turn)[1].state == {"intent": "add", "titles": ["Buy milk"]}
+    reply = turn_messages(turn)[1]
+    assert isinstance(reply, AssistantMessage)
+    assert reply.state == {"intent": "add", "titles": ["Buy milk"]}
 
 
-def test_a_models_state_is_never_sent_to_the_provider():
+def test_a_models_state_is_never_sent_to_the_provider() -> None:
     message = AssistantMessage(content="Added.", state={"intent": "add"})
 
     assert wire_message(message) == {"role": "assistant", "content": "Added."}
 
 
-def test_a_turns_result_is_read_back_from_its_json_as_it_was():
+def test_a_turns_result_is_read_back_from_its_json_as_it_was() -> None:
     result = TurnResult(
         conversation_id=uuid.uuid4(),
         reply="Added.",
@@ -63,7 +67,7 @@ def test_a_turns_result_is_read_back_from_its_json_as_it_was():
     assert TurnResult.from_json(result.as_json()) == result
 
 
-def test_a_result_reads_as_one_line():
+def test_a_result_reads_as_one_line() -> None:
     assert describe(MILK, tool_name="add_task") == 'Added task 1 "Buy milk"'
     assert describe(TaskPage(tasks=(MILK.task,)), tool_name="list_tasks") == 'Listed 1 task: task 1 "Buy milk"'
     assert describe_run(ToolRun("delete_task", {"task_id": 9}, ToolFailure("Task 9 not found.", "task_not_found"))) == (

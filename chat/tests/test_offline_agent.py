@@ -1,7 +1,10 @@
 """The offline agent, driven through the real tool-calling loop against the database."""
 
+import uuid
+
 import pytest
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from chat.agent.messages import AssistantMessage, ToolFailure, ToolMessage, Usage
 from chat.agent.offline import OfflineModel
@@ -20,16 +23,16 @@ def tool_names(turn: AgentTurn) -> list[str]:
     return [run.tool_name for run in turn.tool_runs]
 
 
-def titles(user) -> dict[int, str]:
+def titles(user: User) -> dict[int, str]:
     return dict(Todo.objects.filter(owner=user).values_list("number", "title"))
 
 
-def task(user, number: int) -> Todo:
+def task(user: User, number: int) -> Todo:
     return Todo.objects.get(owner=user, number=number)
 
 
 @pytest.fixture
-def errands(user) -> list[Todo]:
+def errands(user: User) -> list[Todo]:
     """1 Buy groceries, 2 Pay bills (completed), 3 Team meeting, 4 Buy milk."""
     return [
         TodoFactory.create(owner=user, title="Buy groceries"),
@@ -57,7 +60,7 @@ def errands(user) -> list[Todo]:
         ("add 'Renew passport' with notes: bring the old one", "Renew passport", "bring the old one"),
     ],
 )
-def test_add_a_task(user, message, title, description):
+def test_add_a_task(user: User, message: str, title: str, description: str) -> None:
     turn = say(user, message)
 
     added = task(user, 1)
@@ -66,7 +69,7 @@ def test_add_a_task(user, message, title, description):
     assert f'Added task 1: "{title}"' in turn.reply
 
 
-def test_add_numbers_after_the_users_existing_tasks(user, errands):
+def test_add_numbers_after_the_users_existing_tasks(user: User, errands: list[Todo]) -> None:
     turn = say(user, "add call the plumber")
 
     assert titles(user)[5] == "Call the plumber"
@@ -87,7 +90,7 @@ def test_add_numbers_after_the_users_existing_tasks(user, errands):
         ("show completed tasks", ["2. Pay bills"], ["Buy groceries", "Buy milk"]),
     ],
 )
-def test_list_tasks(user, errands, message, shown, hidden):
+def test_list_tasks(user: User, errands: list[Todo], message: str, shown: list[str], hidden: list[str]) -> None:
     turn = say(user, message)
 
     assert tool_names(turn) == ["list_tasks"]
@@ -105,7 +108,7 @@ def test_list_tasks(user, errands, message, shown, hidden):
         ("what have I completed?", "You have no completed tasks yet."),
     ],
 )
-def test_an_empty_list_gets_a_friendly_reply(user, message, expected):
+def test_an_empty_list_gets_a_friendly_reply(user: User, message: str, expected: str) -> None:
     assert expected in say(user, message).reply
 
 
@@ -121,7 +124,7 @@ def test_an_empty_list_gets_a_friendly_reply(user, message, expected):
         "task 3 done",
     ],
 )
-def test_complete_by_number(user, errands, message):
+def test_complete_by_number(user: User, errands: list[Todo], message: str) -> None:
     turn = say(user, message)
 
     assert task(user, 3).completed
@@ -130,14 +133,14 @@ def test_complete_by_number(user, errands, message):
 
 
 @pytest.mark.parametrize("message", ["delete task 3", "remove task 3", "please get rid of task #3", "delete 3"])
-def test_delete_by_number(user, errands, message):
+def test_delete_by_number(user: User, errands: list[Todo], message: str) -> None:
     turn = say(user, message)
 
     assert titles(user) == {1: "Buy groceries", 2: "Pay bills", 4: "Buy milk"}
     assert 'Deleted task 3 "Team meeting".' in turn.reply
 
 
-def test_delete_several_numbers_at_once(user, errands):
+def test_delete_several_numbers_at_once(user: User, errands: list[Todo]) -> None:
     turn = say(user, "delete tasks 1 and 4")
 
     assert titles(user) == {2: "Pay bills", 3: "Team meeting"}
@@ -156,7 +159,7 @@ def test_delete_several_numbers_at_once(user, errands):
         ("clear the description of task 3", "Team meeting", ""),
     ],
 )
-def test_update_by_number(user, errands, message, title, description):
+def test_update_by_number(user: User, errands: list[Todo], message: str, title: str, description: str) -> None:
     turn = say(user, message)
 
     updated = task(user, 3)
@@ -176,7 +179,9 @@ def test_update_by_number(user, errands, message, title, description):
         ("rename the milk task to Buy oat milk", "update_task", 4),
     ],
 )
-def test_act_on_a_task_named_by_its_words(user, errands, message, action, number):
+def test_act_on_a_task_named_by_its_words(
+    user: User, errands: list[Todo], message: str, action: str, number: int
+) -> None:
     turn = say(user, message)
 
     assert tool_names(turn) == ["list_tasks", action]
@@ -192,7 +197,7 @@ def test_act_on_a_task_named_by_its_words(user, errands, message, action, number
 
 
 @pytest.fixture
-def meetings(user) -> list[Todo]:
+def meetings(user: User) -> list[Todo]:
     """1 Team meeting, 2 Buy milk, 3 Meeting notes."""
     return [
         TodoFactory.create(owner=user, title="Team meeting"),
@@ -204,7 +209,7 @@ def meetings(user) -> list[Todo]:
 @pytest.mark.parametrize(
     "message", ["delete the meeting task", "mark the meeting as done", "rename the meeting task to Standup"]
 )
-def test_ambiguous_words_ask_which_task_and_change_nothing(user, meetings, message):
+def test_ambiguous_words_ask_which_task_and_change_nothing(user: User, meetings: list[Todo], message: str) -> None:
     turn = say(user, message)
 
     assert tool_names(turn) == ["list_tasks"]
@@ -215,7 +220,7 @@ def test_ambiguous_words_ask_which_task_and_change_nothing(user, meetings, messa
 
 
 @pytest.mark.parametrize("answer", ["3", "task 3", "#3", "the second one", "the last one", "the notes one"])
-def test_an_answer_to_which_one_applies_the_pending_action(user, meetings, answer):
+def test_an_answer_to_which_one_applies_the_pending_action(user: User, meetings: list[Todo], answer: str) -> None:
     question = say(user, "delete the meeting task")
 
     turn = say(user, answer, history=question.messages)
@@ -224,7 +229,7 @@ def test_an_answer_to_which_one_applies_the_pending_action(user, meetings, answe
     assert 'Deleted task 3 "Meeting notes".' in turn.reply
 
 
-def test_an_answer_to_which_one_keeps_the_new_title(user, meetings):
+def test_an_answer_to_which_one_keeps_the_new_title(user: User, meetings: list[Todo]) -> None:
     question = say(user, "rename the meeting task to Standup")
 
     turn = say(user, "the first one", history=question.messages)
@@ -233,7 +238,7 @@ def test_an_answer_to_which_one_keeps_the_new_title(user, meetings):
     assert 'Updated task 1: "Standup"' in turn.reply
 
 
-def test_which_one_can_be_declined_or_ignored(user, meetings):
+def test_which_one_can_be_declined_or_ignored(user: User, meetings: list[Todo]) -> None:
     question = say(user, "delete the meeting task")
 
     declined = say(user, "never mind", history=question.messages)
@@ -245,7 +250,7 @@ def test_which_one_can_be_declined_or_ignored(user, meetings):
 
 
 @pytest.mark.parametrize("message", ["delete task 9", "mark task 9 as complete", "rename task 9 to Anything"])
-def test_an_unknown_number_is_reported(user, errands, message):
+def test_an_unknown_number_is_reported(user: User, errands: list[Todo], message: str) -> None:
     turn = say(user, message)
 
     assert "couldn't find task 9" in turn.reply
@@ -254,7 +259,7 @@ def test_an_unknown_number_is_reported(user, errands, message):
 
 
 @pytest.mark.parametrize("message", ["delete the dentist task", "done with the dentist appointment"])
-def test_words_that_match_no_task_are_reported(user, errands, message):
+def test_words_that_match_no_task_are_reported(user: User, errands: list[Todo], message: str) -> None:
     turn = say(user, message)
 
     assert tool_names(turn) == ["list_tasks"]
@@ -264,7 +269,7 @@ def test_words_that_match_no_task_are_reported(user, errands, message):
 
 
 @pytest.mark.parametrize("message", ["hi", "Hello there!", "good morning", "help", "what can you do?"])
-def test_greetings_and_help_get_a_direct_reply_with_examples(user, message):
+def test_greetings_and_help_get_a_direct_reply_with_examples(user: User, message: str) -> None:
     turn = say(user, message)
 
     assert turn.tool_runs == []
@@ -272,7 +277,7 @@ def test_greetings_and_help_get_a_direct_reply_with_examples(user, message):
 
 
 @pytest.mark.parametrize("message", ["thanks!", "thank you so much", "ty!!", "cheers"])
-def test_thanks_gets_a_short_reply_without_the_help_text(user, message):
+def test_thanks_gets_a_short_reply_without_the_help_text(user: User, message: str) -> None:
     turn = say(user, message)
 
     assert turn.tool_runs == []
@@ -283,7 +288,7 @@ def test_thanks_gets_a_short_reply_without_the_help_text(user, message):
     "message",
     ["asdfgh", "the weather is nice", "???", "", "2", "delete it", "add", "rename task to", "\U0001f642", "#"],
 )
-def test_anything_else_gets_a_reply_and_no_change(user, errands, message):
+def test_anything_else_gets_a_reply_and_no_change(user: User, errands: list[Todo], message: str) -> None:
     turn = say(user, message)
 
     assert turn.reply
@@ -291,19 +296,19 @@ def test_anything_else_gets_a_reply_and_no_change(user, errands, message):
     assert len(titles(user)) == 4
 
 
-def test_a_tool_error_is_passed_on(user):
+def test_a_tool_error_is_passed_on(user: User) -> None:
     turn = say(user, f"add {'x' * 250}")
 
     assert "Sorry, I couldn't do that" in turn.reply and "200 characters" in turn.reply
     assert not Todo.objects.exists()
 
 
-def test_only_the_requesting_users_tasks_are_touched(user):
-    other = UserFactory()
-    TodoFactory(owner=other, title="Someone else's task")
+def test_only_the_requesting_users_tasks_are_touched(user: User) -> None:
+    other = UserFactory.create()
+    TodoFactory.create(owner=other, title="Someone else's task")
 
     not_found = say(user, "delete task 1")
-    TodoFactory(owner=user, title="My own task")
+    TodoFactory.create(owner=user, title="My own task")
     deleted = say(user, "delete task 1")
 
     assert "couldn't find task 1" in not_found.reply
@@ -312,7 +317,7 @@ def test_only_the_requesting_users_tasks_are_touched(user):
     assert titles(user) == {}
 
 
-def test_usage_is_zero_and_every_tool_call_has_its_result(user, errands):
+def test_usage_is_zero_and_every_tool_call_has_its_result(user: User, errands: list[Todo]) -> None:
     first = say(user, "delete the meeting task")
     second = say(user, "add call mom", history=first.messages)
 
@@ -324,7 +329,7 @@ def test_usage_is_zero_and_every_tool_call_has_its_result(user, errands):
     assert not any(isinstance(run.result, ToolFailure) for run in [*first.tool_runs, *second.tool_runs])
 
 
-def test_model_names_itself_offline():
+def test_model_names_itself_offline() -> None:
     model = OfflineModel()
 
     assert (model.backend, model.model) == ("offline", "offline")
@@ -332,7 +337,7 @@ def test_model_names_itself_offline():
 
 
 @pytest.mark.parametrize("message", ["mark it done", "that one's finished"])
-def test_a_pronoun_means_the_task_just_added(user, errands, message):
+def test_a_pronoun_means_the_task_just_added(user: User, errands: list[Todo], message: str) -> None:
     added = say(user, "add call the plumber")
 
     turn = say(user, message, history=added.messages)
@@ -342,7 +347,7 @@ def test_a_pronoun_means_the_task_just_added(user, errands, message):
     assert 'Marked task 5 "Call the plumber" as completed.' in turn.reply
 
 
-def test_its_done_completes_the_task_just_added(user, errands):
+def test_its_done_completes_the_task_just_added(user: User, errands: list[Todo]) -> None:
     added = say(user, "add call the plumber")
 
     turn = say(user, "it's done", history=added.messages)
@@ -351,7 +356,7 @@ def test_its_done_completes_the_task_just_added(user, errands):
     assert 'Marked task 5 "Call the plumber" as completed.' in turn.reply
 
 
-def test_a_numbered_prefix_beats_the_pronoun_after_it(user, errands):
+def test_a_numbered_prefix_beats_the_pronoun_after_it(user: User, errands: list[Todo]) -> None:
     added = say(user, "add call the plumber")
 
     turn = say(user, "task 3: mark it as done", history=added.messages)
@@ -361,12 +366,12 @@ def test_a_numbered_prefix_beats_the_pronoun_after_it(user, errands):
     assert 'Marked task 3 "Team meeting" as completed.' in turn.reply
 
 
-def test_undo_and_reopen_through_the_offline_agent(user):
+def test_undo_and_reopen_through_the_offline_agent(user: User) -> None:
     """ "undo that" undoes the last turn's change (a delete comes back with its number);
     "mark it as not done" reopens a completed task."""
-    from chat.tests.helpers import run_turn
+    from chat.tests.helpers import Answer, run_turn
 
-    def talk(message: str, conversation_id=None):
+    def talk(message: str, conversation_id: uuid.UUID | None = None) -> Answer:
         return run_turn(owner=user, message=message, conversation_id=conversation_id, model=OfflineModel())
 
     first = talk("add buy milk and call mom")
@@ -387,7 +392,7 @@ def test_undo_and_reopen_through_the_offline_agent(user):
     ("message", "added"),
     [("milk", {1: "Milk"}), ("bread, coffee, batteries", {1: "Bread", 2: "Coffee", 3: "Batteries"})],
 )
-def test_bare_names_are_things_to_add(user, message, added):
+def test_bare_names_are_things_to_add(user: User, message: str, added: dict[int, str]) -> None:
     turn = say(user, message)
 
     assert titles(user) == added

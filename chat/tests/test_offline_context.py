@@ -5,6 +5,7 @@ structured `state` an assistant message carries) and read back typed, as the his
 reads them; typed messages with their structured state are read at the end."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -79,11 +80,11 @@ def shown_list(call_id: str = "offline_show_a1") -> list[ChatMessage]:
     )
 
 
-def test_an_empty_history_tells_nothing():
+def test_an_empty_history_tells_nothing() -> None:
     assert read_context([]) == Context()
 
 
-def test_a_history_without_tools_tells_nothing_but_the_tasks_its_reply_names():
+def test_a_history_without_tools_tells_nothing_but_the_tasks_its_reply_names() -> None:
     context = read_context(chat_turn("hi", "Hello! Try task 2."))
 
     assert context.focus == (TaskView(number=2, title=""),)
@@ -93,7 +94,7 @@ def test_a_history_without_tools_tells_nothing_but_the_tasks_its_reply_names():
 # focus
 
 
-def test_focus_is_the_tasks_the_previous_turn_acted_on():
+def test_focus_is_the_tasks_the_previous_turn_acted_on() -> None:
     history = turn(
         "mark 1 and 2 done",
         [
@@ -109,7 +110,7 @@ def test_focus_is_the_tasks_the_previous_turn_acted_on():
     )
 
 
-def test_focus_leaves_out_a_failed_action():
+def test_focus_leaves_out_a_failed_action() -> None:
     history = turn(
         "delete 2 and 9",
         [
@@ -122,7 +123,7 @@ def test_focus_leaves_out_a_failed_action():
     assert [view.number for view in read_context(history).focus] == [2]
 
 
-def test_without_an_action_focus_is_the_tasks_the_reply_named_with_titles_from_the_lookup():
+def test_without_an_action_focus_is_the_tasks_the_reply_named_with_titles_from_the_lookup() -> None:
     history = turn(
         "is the meeting done?",
         [("offline_lookup_a", "list_tasks", {"status": "all"}, listed(*MEETINGS))],
@@ -135,7 +136,7 @@ def test_without_an_action_focus_is_the_tasks_the_reply_named_with_titles_from_t
     assert context.mentioned == (1,)
 
 
-def test_a_failed_action_falls_back_to_the_tasks_the_reply_named():
+def test_a_failed_action_falls_back_to_the_tasks_the_reply_named() -> None:
     history = turn(
         "delete task 9",
         [("offline_a", "delete_task", {"task_id": 9}, not_found(9))],
@@ -145,7 +146,7 @@ def test_a_failed_action_falls_back_to_the_tasks_the_reply_named():
     assert read_context(history).focus == (TaskView(number=9, title=""),)
 
 
-def test_focus_comes_from_the_previous_turn_only():
+def test_focus_comes_from_the_previous_turn_only() -> None:
     history = [
         *turn(
             "add buy milk",
@@ -161,15 +162,15 @@ def test_focus_comes_from_the_previous_turn_only():
 # the list last shown
 
 
-def test_the_list_last_shown_is_read_from_an_offline_show_call():
+def test_the_list_last_shown_is_read_from_an_offline_show_call() -> None:
     assert read_context(shown_list()).shown == (1, 2, 3)
 
 
-def test_a_list_from_another_model_counts_as_shown():
+def test_a_list_from_another_model_counts_as_shown() -> None:
     assert read_context(shown_list(call_id="call_9f2c")).shown == (1, 2, 3)
 
 
-def test_a_lookup_is_not_a_list_the_user_saw():
+def test_a_lookup_is_not_a_list_the_user_saw() -> None:
     history = turn(
         "delete the milk one",
         [("offline_lookup_a", "list_tasks", {"status": "all"}, listed(*MEETINGS))],
@@ -180,7 +181,7 @@ def test_a_lookup_is_not_a_list_the_user_saw():
     assert read_context(history).shown == ()
 
 
-def test_the_list_shown_survives_later_turns_and_lookups():
+def test_the_list_shown_survives_later_turns_and_lookups() -> None:
     history = [
         *shown_list(),
         *turn(
@@ -193,7 +194,7 @@ def test_the_list_shown_survives_later_turns_and_lookups():
     assert read_context(history).shown == (1, 2, 3)
 
 
-def test_the_newest_list_shown_wins():
+def test_the_newest_list_shown_wins() -> None:
     pending = turn(
         "what's pending?",
         [("offline_show_b", "list_tasks", {"status": "pending"}, listed(MEETINGS[1], MEETINGS[0]))],
@@ -203,7 +204,7 @@ def test_the_newest_list_shown_wins():
     assert read_context([*shown_list(), *pending]).shown == (2, 1)
 
 
-def test_a_failed_list_is_not_shown():
+def test_a_failed_list_is_not_shown() -> None:
     history = turn(
         "show my tasks",
         [("offline_show_a", "list_tasks", {"status": "all"}, {"success": False, "error": "boom", "code": "x"})],
@@ -216,7 +217,7 @@ def test_a_failed_list_is_not_shown():
 # the task last added
 
 
-def test_last_added_is_the_newest_successful_add_across_turns():
+def test_last_added_is_the_newest_successful_add_across_turns() -> None:
     history = [
         *turn(
             "add these: eggs, flour",
@@ -240,7 +241,7 @@ def test_last_added_is_the_newest_successful_add_across_turns():
 # after_add
 
 
-def test_after_add_when_the_previous_turn_added():
+def test_after_add_when_the_previous_turn_added() -> None:
     history = turn(
         "need to renew my passport",
         [("offline_a", "add_task", {"title": "Renew my passport"}, ok(task(1, "Renew my passport")))],
@@ -260,7 +261,7 @@ MEETING_QUESTION = Question(
 )
 
 
-def test_a_which_one_question_is_read_with_its_candidates_from_the_stored_state():
+def test_a_which_one_question_is_read_with_its_candidates_from_the_stored_state() -> None:
     history = turn(
         "delete the meeting task",
         [("offline_lookup_a", "list_tasks", {"status": "all"}, listed(*MEETINGS))],
@@ -279,11 +280,11 @@ def test_a_which_one_question_is_read_with_its_candidates_from_the_stored_state(
         'Which task do you mean? Say its number (for example "task 2").',
     ],
 )
-def test_other_replies_ask_no_question(reply):
+def test_other_replies_ask_no_question(reply: str) -> None:
     assert read_context(chat_turn("delete it", reply)).question is None
 
 
-def test_a_question_is_only_pending_for_the_next_message():
+def test_a_question_is_only_pending_for_the_next_message() -> None:
     history = [
         *turn("delete the meeting task", reply="Which one do you mean?", state=asking(MEETING_QUESTION)),
         *chat_turn("never mind", "OK, I left your tasks as they are."),
@@ -295,7 +296,7 @@ def test_a_question_is_only_pending_for_the_next_message():
 # robustness
 
 
-def test_unreadable_tool_results_are_ignored():
+def test_unreadable_tool_results_are_ignored() -> None:
     history: list[ChatMessage] = [
         {"role": "user", "content": "show my tasks"},
         {"role": "assistant", "content": "", "tool_calls": [tool_call("offline_show_a", "list_tasks", {})]},
@@ -306,7 +307,7 @@ def test_unreadable_tool_results_are_ignored():
     assert read_context(history) == Context()
 
 
-def test_the_tool_name_comes_from_the_call_when_the_result_has_none():
+def test_the_tool_name_comes_from_the_call_when_the_result_has_none() -> None:
     history: list[ChatMessage] = [
         {"role": "user", "content": "add eggs"},
         {"role": "assistant", "content": "", "tool_calls": [tool_call("call_1", "add_task", {"title": "Eggs"})]},
@@ -320,7 +321,7 @@ def test_the_tool_name_comes_from_the_call_when_the_result_has_none():
     assert context.focus == (TaskView(number=7, title="Eggs"),)
 
 
-def test_messages_before_the_first_user_message_are_ignored():
+def test_messages_before_the_first_user_message_are_ignored() -> None:
     history: list[ChatMessage] = [
         {"role": "assistant", "content": "Which one do you mean?", "state": asking(MEETING_QUESTION)},
         *chat_turn("hi", "Hello!"),
@@ -332,24 +333,24 @@ def test_messages_before_the_first_user_message_are_ignored():
 # the structured state of typed messages
 
 
-def typed_turn(user_message: str, reply: str, state: dict[str, Any] | None = None) -> list[messages.ChatMessage]:
+def typed_turn(user_message: str, reply: str, state: Mapping[str, Any] | None = None) -> list[messages.ChatMessage]:
     return [messages.UserMessage(content=user_message), messages.AssistantMessage(content=reply, state=state)]
 
 
-def test_a_question_is_read_from_the_state_of_the_reply():
+def test_a_question_is_read_from_the_state_of_the_reply() -> None:
     question = Question(message="delete the meeting task", candidates=(TaskView(number=1, title="Team meeting"),))
     history = typed_turn("delete the meeting task", "Pick one, please.", question_state(question))
 
     assert offline_context.read_context(history).question == question
 
 
-def test_the_wording_of_a_typed_reply_is_never_read_for_a_question():
+def test_the_wording_of_a_typed_reply_is_never_read_for_a_question() -> None:
     history = typed_turn("delete the meeting task", 'Which one do you mean: task 1 "Team meeting" or task 3 "X"?')
 
     assert offline_context.read_context(history).question is None
 
 
-def test_a_lookup_round_is_known_by_its_state_not_its_call_ids():
+def test_a_lookup_round_is_known_by_its_state_not_its_call_ids() -> None:
     call = messages.ToolCall.of(id="offline_show_a", name="list_tasks", arguments={"status": "all"})
     result = messages.parse_result(listed(*MEETINGS))
     history: list[messages.ChatMessage] = [
@@ -364,7 +365,7 @@ def test_a_lookup_round_is_known_by_its_state_not_its_call_ids():
     assert offline_context.read_context(unmarked).shown == (1, 2, 3)
 
 
-def test_a_dict_message_hands_its_state_over_as_it_is():
+def test_a_dict_message_hands_its_state_over_as_it_is() -> None:
     history: list[ChatMessage] = chat_turn("delete the meeting task", "Pick one, please.")
     question = {"question": {"message": "delete the meeting task", "candidates": [{"id": 3, "title": "X"}]}}
     history[-1]["state"] = question
@@ -374,7 +375,7 @@ def test_a_dict_message_hands_its_state_over_as_it_is():
     )
 
 
-def test_a_which_one_reply_carries_its_question_as_state():
+def test_a_which_one_reply_carries_its_question_as_state() -> None:
     from chat.agent.offline.model import OfflineModel
 
     model, tools = OfflineModel(), frozenset({"list_tasks", "delete_task"})

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
+from accounts.models import User
 from chat.agent.messages import ChatMessage
 from chat.agent.runner import AgentTurn
 from chat.tests.helpers import say_offline
@@ -27,7 +28,7 @@ NAMED = {
 class Conversation:
     """Turns of the offline agent, each seeing the ones before (as the stored history)."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user: User) -> None:
         self.user = user
         self.history: list[ChatMessage] = []
 
@@ -47,13 +48,13 @@ def calls(turn: AgentTurn) -> list[tuple[str, Mapping]]:
 
 
 @pytest.fixture
-def chat(user) -> Conversation:
+def chat(user: User) -> Conversation:
     titles = [NAMED.get(number, f"Routine chore {number}") for number in range(1, TASKS + 1)]
     bulk_tasks(owner=user, titles=titles, completed=frozenset(range(10, TASKS + 1, 10)))
     return Conversation(user)
 
 
-def test_a_list_says_how_many_more_and_show_more_shows_the_next_page(chat):
+def test_a_list_says_how_many_more_and_show_more_shows_the_next_page(chat: Conversation) -> None:
     first = chat.say("show my tasks")
     second = chat.say("show more")
     third = chat.say("next page")
@@ -67,7 +68,7 @@ def test_a_list_says_how_many_more_and_show_more_shows_the_next_page(chat):
     assert listed(third) == list(range(101, 151))
 
 
-def test_show_more_goes_on_with_the_status_last_shown_to_its_end(chat):
+def test_show_more_goes_on_with_the_status_last_shown_to_its_end(chat: Conversation) -> None:
     chat.say("what have I completed?")
     pages = [chat.say("more") for _ in range(9)]
     after_the_end = chat.say("show more")
@@ -80,7 +81,7 @@ def test_show_more_goes_on_with_the_status_last_shown_to_its_end(chat):
     assert after_the_end.reply.startswith("That was the whole list")
 
 
-def test_an_ordinal_means_the_page_last_shown(chat):
+def test_an_ordinal_means_the_page_last_shown(chat: Conversation) -> None:
     chat.say("show my tasks")
     chat.say("show more")
 
@@ -90,7 +91,7 @@ def test_an_ordinal_means_the_page_last_shown(chat):
     assert not Todo.objects.filter(owner=chat.user, number=53).exists()
 
 
-def test_counting_uses_the_totals_not_the_page(chat):
+def test_counting_uses_the_totals_not_the_page(chat: Conversation) -> None:
     turn = chat.say("how many tasks do I have?")
     assert turn.reply == "You have 5,000 tasks: 4,500 to do and 500 done."
 
@@ -104,7 +105,9 @@ def test_counting_uses_the_totals_not_the_page(chat):
         ("the ferns are watered", 4999),
     ],
 )
-def test_a_task_named_by_its_words_is_found_beyond_the_first_page(chat, message, number):
+def test_a_task_named_by_its_words_is_found_beyond_the_first_page(
+    chat: Conversation, message: str, number: int
+) -> None:
     turn = chat.say(message)
 
     assert calls(turn)[-1] == ("complete_task", {"task_id": number})
@@ -112,15 +115,15 @@ def test_a_task_named_by_its_words_is_found_beyond_the_first_page(chat, message,
     assert Todo.objects.filter(owner=chat.user, completed=True).count() == 501
 
 
-def test_a_word_the_title_lacks_falls_back_to_each_word_alone(chat):
+def test_a_word_the_title_lacks_falls_back_to_each_word_alone(chat: Conversation) -> None:
     turn = chat.say("rename the dentist appointment thing to Call the dentist")
 
     assert calls(turn)[-1] == ("update_task", {"task_id": 1234, "title": "Call the dentist", "description": None})
     assert Todo.objects.get(owner=chat.user, number=1234).title == "Call the dentist"
 
 
-def test_equal_matches_beyond_the_first_page_are_a_question(chat):
-    TodoFactory(owner=chat.user, title="Call the dentist about the bill")  # task 5001
+def test_equal_matches_beyond_the_first_page_are_a_question(chat: Conversation) -> None:
+    TodoFactory.create(owner=chat.user, title="Call the dentist about the bill")  # task 5001
 
     turn = chat.say("delete the dentist task")
 
@@ -129,18 +132,18 @@ def test_equal_matches_beyond_the_first_page_are_a_question(chat):
     assert Todo.objects.filter(owner=chat.user).count() == TASKS + 1
 
 
-def test_a_question_about_a_task_beyond_the_first_page(chat):
+def test_a_question_about_a_task_beyond_the_first_page(chat: Conversation) -> None:
     turn = chat.say("is task 4321 done?")
     assert turn.reply == 'No, task 4321 "Renew the passport" is still open.'
 
 
-def test_the_last_one_added_is_the_last_of_a_long_list(chat):
+def test_the_last_one_added_is_the_last_of_a_long_list(chat: Conversation) -> None:
     turn = chat.say("what's the last one I added?")
     assert turn.reply == 'Task 5000 is "Routine chore 5000", done. It has no note.'
 
 
-def test_a_short_list_reads_as_before(user):
-    TodoFactory(owner=user, title="Buy milk")
+def test_a_short_list_reads_as_before(user: User) -> None:
+    TodoFactory.create(owner=user, title="Buy milk")
     turn = Conversation(user).say("show my tasks")
     more = say_offline(user, "show more", turn.messages)
 
@@ -149,7 +152,7 @@ def test_a_short_list_reads_as_before(user):
     assert more.reply.startswith("That was the whole list") and more.tool_runs == []
 
 
-def test_the_last_one_of_a_long_list_shown_nowhere_is_its_last_task(chat):
+def test_the_last_one_of_a_long_list_shown_nowhere_is_its_last_task(chat: Conversation) -> None:
     turn = chat.say("delete the last one")
 
     assert calls(turn)[-1] == ("delete_task", {"task_id": 5000})

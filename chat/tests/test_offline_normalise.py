@@ -24,12 +24,12 @@ FIELDS = frozenset(FIELD_VOCABULARY)
         ("book dentist appt", "book dentist appointment"),
     ],
 )
-def test_texting_shorthand_is_expanded(typed, expected):
+def test_texting_shorthand_is_expanded(typed: str, expected: str) -> None:
     assert normalise(typed) == expected
 
 
 @pytest.mark.parametrize("typed", ["Plan B", "Vitamin D tablets", "Buy an N95 mask", "Pick up Bun from school"])
-def test_shorthand_is_only_replaced_as_a_whole_word_and_a_capital_letter_is_kept(typed):
+def test_shorthand_is_only_replaced_as_a_whole_word_and_a_capital_letter_is_kept(typed: str) -> None:
     assert normalise(typed) == typed
 
 
@@ -42,12 +42,12 @@ def test_shorthand_is_only_replaced_as_a_whole_word_and_a_capital_letter_is_kept
         ("\U0001f642", ""),
     ],
 )
-def test_emoji_are_dropped(typed, expected):
+def test_emoji_are_dropped(typed: str, expected: str) -> None:
     assert normalise(typed) == expected
 
 
 @pytest.mark.parametrize("mark", ["\u2713", "\u2714", "\u2705", "\u2611"])
-def test_check_marks_read_as_done(mark):
+def test_check_marks_read_as_done(mark: str) -> None:
     assert normalise(f"{mark} 4") == "done 4"
     assert normalise(f"task 2 {mark}") == "task 2 done"
 
@@ -61,15 +61,15 @@ def test_check_marks_read_as_done(mark):
         ("change `milk` to `oat milk`", "change 'milk' to 'oat milk'"),
     ],
 )
-def test_curly_quotes_and_backticks_become_straight_quotes(typed, expected):
+def test_curly_quotes_and_backticks_become_straight_quotes(typed: str, expected: str) -> None:
     assert normalise(typed) == expected
 
 
-def test_whitespace_is_collapsed_and_case_kept():
+def test_whitespace_is_collapsed_and_case_kept() -> None:
     assert normalise("  Add   Call   Mom \n tonight ") == "Add Call Mom tonight"
 
 
-def test_words_are_lower_case_and_keep_hash_plus_and_apostrophes():
+def test_words_are_lower_case_and_keep_hash_plus_and_apostrophes() -> None:
     assert words("Mark #3 done, + Don't-stop!") == ["mark", "#", "3", "done", "+", "don't-stop"]
 
 
@@ -92,12 +92,12 @@ def test_words_are_lower_case_and_keep_hash_plus_and_apostrophes():
         ("mk", "mark"),
     ],
 )
-def test_typos_of_command_words_are_forgiven(typed, command):
+def test_typos_of_command_words_are_forgiven(typed: str, command: str) -> None:
     assert is_word(typed, COMMANDS) == command
 
 
 @pytest.mark.parametrize("word", ["add", "show", "delete", "mark", "rename", "undo"])
-def test_command_words_are_themselves(word):
+def test_command_words_are_themselves(word: str) -> None:
     assert is_word(word, COMMANDS) == word
 
 
@@ -124,14 +124,14 @@ def test_command_words_are_themselves(word):
         "dont",
     ],
 )
-def test_ordinary_words_are_not_corrected_into_commands(word):
+def test_ordinary_words_are_not_corrected_into_commands(word: str) -> None:
     assert is_word(word, COMMANDS) is None
 
 
 @pytest.mark.parametrize(
     ("typed", "field"), [("titel", "title"), ("descripton", "description"), ("detials", "details")]
 )
-def test_typos_of_field_words_are_forgiven(typed, field):
+def test_typos_of_field_words_are_forgiven(typed: str, field: str) -> None:
     assert is_word(typed, FIELDS) == field
 
 
@@ -151,16 +151,16 @@ def test_typos_of_field_words_are_forgiven(typed, field):
         ("Sam's", "sam"),
     ],
 )
-def test_word_forms_share_a_stem(a, b):
+def test_word_forms_share_a_stem(a: str, b: str) -> None:
     assert stem(a) == stem(b)
 
 
 @pytest.mark.parametrize(("a", "b"), [("glass", "glas"), ("bus", "bu"), ("tennis", "tenni"), ("bill", "ball")])
-def test_stems_keep_words_that_only_look_inflected(a, b):
+def test_stems_keep_words_that_only_look_inflected(a: str, b: str) -> None:
     assert stem(a) != stem(b)
 
 
-def test_similar_forgives_one_typo_in_longer_words_only():
+def test_similar_forgives_one_typo_in_longer_words_only() -> None:
     assert similar(stem("insurence"), stem("insurance"))
     assert similar(stem("pasport"), stem("passport"))
     assert not similar("car", "cat")
@@ -171,18 +171,18 @@ def test_similar_forgives_one_typo_in_longer_words_only():
     ("word", "value"),
     [("3", 3), ("#3", 3), ("three", 3), ("Three", 3), ("3's", 3), ("#12", 12), ("twelve", 12), ("twenty", 20)],
 )
-def test_number_values(word, value):
+def test_number_values(word: str, value: int) -> None:
     assert number_value(word) == value
 
 
 @pytest.mark.parametrize("word", ["#", "x", "three-ish", "1234567890", "first", "\u0663"])
-def test_non_numbers_have_no_value(word):
+def test_non_numbers_have_no_value(word: str) -> None:
     assert number_value(word) is None
 
 
 @pytest.mark.parametrize(
     ("word", "value"), [("first", 1), ("2nd", 2), ("third", 3), ("Fifth", 5), ("10th", 10), ("last", -1)]
 )
-def test_ordinal_values(word, value):
+def test_ordinal_values(word: str, value: int) -> None:
     assert ordinal_value(word) == value
     assert number_value(word) is None

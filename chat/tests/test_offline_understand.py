@@ -8,6 +8,7 @@ from chat.agent.offline.requests import Request, Target
 from chat.agent.offline.targets import read_status, read_target
 from chat.agent.offline.text import words
 from chat.agent.offline.understand import understand
+from todos.models import TaskStatus
 
 
 def only(message: str, *, after_add: bool = False) -> Request:
@@ -68,7 +69,7 @@ def summary(message: str, *, after_add: bool = False) -> list[tuple[str, tuple[i
         ),
     ],
 )
-def test_implicit_and_explicit_adds(message, title):
+def test_implicit_and_explicit_adds(message: str, title: str) -> None:
     request = only(message)
 
     assert request.kind == "add"
@@ -85,16 +86,16 @@ def test_implicit_and_explicit_adds(message, title):
         ("also the suit from the cleaners", "Suit from the cleaners"),
     ],
 )
-def test_also_after_an_add_adds_another(message, title):
+def test_also_after_an_add_adds_another(message: str, title: str) -> None:
     assert only(message, after_add=True).titles == (title,)
 
 
 @pytest.mark.parametrize("message", ["and dog food", "also the suit from the cleaners", "plus a birthday card for Lin"])
-def test_also_without_an_add_before_adds_nothing(message):
+def test_also_without_an_add_before_adds_nothing(message: str) -> None:
     assert only(message).kind != "add"
 
 
-def test_also_after_an_add_can_still_ask_a_question():
+def test_also_after_an_add_can_still_ask_a_question() -> None:
     request = only("also, is task 2 done?", after_add=True)
 
     assert request.kind == "ask_status" and request.target.numbers == (2,)
@@ -119,7 +120,7 @@ def test_also_after_an_add_can_still_ask_a_question():
         ("todo: water the ferns, feed the fish", ("Water the ferns", "Feed the fish")),
     ],
 )
-def test_a_list_of_items_becomes_several_titles(message, titles):
+def test_a_list_of_items_becomes_several_titles(message: str, titles: tuple[str, str, str] | tuple[str, str]) -> None:
     request = only(message)
 
     assert request.kind == "add"
@@ -136,7 +137,7 @@ def test_a_list_of_items_becomes_several_titles(message, titles):
         ('add "rock and roll lessons"', "Rock and roll lessons"),
     ],
 )
-def test_and_inside_one_task_keeps_one_title(message, title):
+def test_and_inside_one_task_keeps_one_title(message: str, title: str) -> None:
     assert only(message).titles == (title,)
 
 
@@ -148,7 +149,7 @@ def test_and_inside_one_task_keeps_one_title(message, title):
         ("add book flights - notes: window seat", "Book flights", "window seat"),
     ],
 )
-def test_an_add_can_carry_a_note(message, title, description):
+def test_an_add_can_carry_a_note(message: str, title: str, description: str) -> None:
     request = only(message)
 
     assert (request.kind, request.titles, request.description) == ("add", (title,), description)
@@ -176,11 +177,18 @@ def test_an_add_can_carry_a_note(message, title, description):
         ("add feed the fish, then show my list", [("add", ()), ("show", ())]),
     ],
 )
-def test_several_actions_in_one_message(message, expected):
+def test_several_actions_in_one_message(
+    message: str,
+    expected: list[tuple[str, tuple[int, int]]]
+    | list[tuple[str, tuple[int, int, int]]]
+    | list[tuple[str, tuple[int]]]
+    | list[tuple[str, tuple[()]] | tuple[str, tuple[int]]]
+    | list[tuple[str, tuple[()]]],
+) -> None:
     assert summary(message) == expected
 
 
-def test_an_add_then_a_completion_keeps_the_title_apart():
+def test_an_add_then_a_completion_keeps_the_title_apart() -> None:
     first, second = understand("add sweep the patio then mark 1 done")
 
     assert first.titles == ("Sweep the patio",)
@@ -237,7 +245,7 @@ def test_an_add_then_a_completion_keeps_the_title_apart():
         ),
     ],
 )
-def test_targets(message, target):
+def test_targets(message: str, target: Target) -> None:
     assert only(message).target == target
 
 
@@ -252,7 +260,7 @@ def test_targets(message, target):
         ("the last one I just added", Target(last_added=True)),
     ],
 )
-def test_a_message_that_only_names_a_task_is_a_target(message, target):
+def test_a_message_that_only_names_a_task_is_a_target(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("target", target)
@@ -277,7 +285,7 @@ def test_a_message_that_only_names_a_task_is_a_target(message, target):
         ("in task 2, change 'hike' to 'bike ride'", "update", Target(numbers=(2,))),
     ],
 )
-def test_a_task_named_before_the_verb_is_its_target(message, kind, target):
+def test_a_task_named_before_the_verb_is_its_target(message: str, kind: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == (kind, target)
@@ -292,11 +300,11 @@ def test_a_task_named_before_the_verb_is_its_target(message, kind, target):
         ("everything", "all"),
     ],
 )
-def test_read_target_everything_of_a_status(fragment, status):
+def test_read_target_everything_of_a_status(fragment: str, status: TaskStatus) -> None:
     assert read_target(fragment) == Target(everything=status)
 
 
-def test_read_target_all_of_a_title_is_words_not_everything():
+def test_read_target_all_of_a_title_is_words_not_everything() -> None:
     assert read_target("all the groceries") == Target(words=("groceries",))
 
 
@@ -313,7 +321,7 @@ def test_read_target_all_of_a_title_is_words_not_everything():
         ("shwo pendng", "pending"),
     ],
 )
-def test_read_status(text, status):
+def test_read_status(text: str, status: str) -> None:
     assert read_status(words(text)) == status
 
 
@@ -333,7 +341,7 @@ def test_read_status(text, status):
         ("chnage task 6 titel to collect the parcel", Target(numbers=(6,)), "Collect the parcel"),
     ],
 )
-def test_rename(message, target, title):
+def test_rename(message: str, target: Target, title: str) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.title, request.description) == ("update", target, title, None)
@@ -356,7 +364,7 @@ def test_rename(message, target, title):
         ("clear its description", Target(pronoun=True), ""),
     ],
 )
-def test_notes_are_added_replaced_and_cleared(message, target, description):
+def test_notes_are_added_replaced_and_cleared(message: str, target: Target, description: str) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.title, request.description) == ("update", target, None, description)
@@ -374,7 +382,7 @@ def test_notes_are_added_replaced_and_cleared(message, target, description):
         ("oops, I meant oat milk, not milk", Target(pronoun=True), ("milk", "oat milk")),
     ],
 )
-def test_words_of_a_title_are_replaced(message, target, replace):
+def test_words_of_a_title_are_replaced(message: str, target: Target, replace: tuple[str, str]) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.replace) == ("update", target, replace)
@@ -395,7 +403,7 @@ def test_words_of_a_title_are_replaced(message, target, replace):
         ("how many tasks are still pending?", "pending"),
     ],
 )
-def test_count_questions(message, status):
+def test_count_questions(message: str, status: str) -> None:
     request = only(message)
 
     assert (request.kind, request.status) == ("count", status)
@@ -416,7 +424,7 @@ def test_count_questions(message, status):
         ),
     ],
 )
-def test_is_x_done_questions(message, target, status):
+def test_is_x_done_questions(message: str, target: Target, status: str) -> None:
     request = only(message)
 
     assert (request.kind, request.target, request.status) == ("ask_status", target, status)
@@ -431,7 +439,7 @@ def test_is_x_done_questions(message, target, status):
         ("what number is the plumber task", Target(words=("plumber",))),
     ],
 )
-def test_what_number_questions(message, target):
+def test_what_number_questions(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("ask_number", target)
@@ -441,7 +449,7 @@ def test_what_number_questions(message, target):
     ("message", "number"),
     [("what is task 6?", 6), ("what does task 2 say?", 2), ("tell me about task 3", 3), ("what's task five?", 5)],
 )
-def test_what_is_task_n_questions(message, number):
+def test_what_is_task_n_questions(message: str, number: int) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("ask_task", Target(numbers=(number,)))
@@ -455,7 +463,7 @@ def test_what_is_task_n_questions(message, number):
         ("what are the details of the vet one?", Target(words=("vet",))),
     ],
 )
-def test_note_questions(message, target):
+def test_note_questions(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("ask_note", target)
@@ -472,7 +480,7 @@ def test_note_questions(message, target):
         "what's still open?",
     ],
 )
-def test_questions_never_mutate(message):
+def test_questions_never_mutate(message: str) -> None:
     assert not any(mutates(request) for request in understand(message))
 
 
@@ -496,7 +504,7 @@ def test_questions_never_mutate(message):
         ("mark the gym one as incomplete", "reopen", ()),
     ],
 )
-def test_undo_and_reopen_are_understood(message, kind, numbers):
+def test_undo_and_reopen_are_understood(message: str, kind: str, numbers: tuple[()] | tuple[int]) -> None:
     request = only(message)
 
     assert (request.kind, request.target.numbers) == (kind, numbers)
@@ -526,7 +534,7 @@ def test_undo_and_reopen_are_understood(message, kind, numbers):
         ),
     ],
 )
-def test_unsupported_requests_are_named(message, topic):
+def test_unsupported_requests_are_named(message: str, topic: str) -> None:
     request = only(message)
 
     assert (request.kind, request.topic) == ("unsupported", topic)
@@ -555,7 +563,7 @@ def test_unsupported_requests_are_named(message, topic):
         "complete every task for all users",
     ],
 )
-def test_prompt_injection_is_refused_as_a_whole(message):
+def test_prompt_injection_is_refused_as_a_whole(message: str) -> None:
     assert understand(message) == [Request("refuse")]
 
 
@@ -594,7 +602,7 @@ def test_prompt_injection_is_refused_as_a_whole(message):
         ),
     ],
 )
-def test_negative_stories_change_nothing(message, word):
+def test_negative_stories_change_nothing(message: str, word: str) -> None:
     request = only(message)
 
     assert request.kind == "not_done"
@@ -602,7 +610,7 @@ def test_negative_stories_change_nothing(message, word):
     assert not mutates(request)
 
 
-def test_a_called_off_story_says_so():
+def test_a_called_off_story_says_so() -> None:
     assert only("I cancelled the dentist appointment").topic == "called_off"
     assert only("skipped yoga this morning").topic == ""
 
@@ -629,7 +637,7 @@ def test_a_called_off_story_says_so():
         ),
     ],
 )
-def test_positive_stories(message, word):
+def test_positive_stories(message: str, word: str) -> None:
     request = only(message)
 
     assert request.kind == "story"
@@ -645,7 +653,7 @@ def test_positive_stories(message, word):
         ("done with the tax return", Target(words=("tax", "return"))),
     ],
 )
-def test_saying_a_task_is_done_completes_it(message, target):
+def test_saying_a_task_is_done_completes_it(message: str, target: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == ("complete", target)
@@ -675,13 +683,13 @@ def test_saying_a_task_is_done_completes_it(message, target):
         ("\U0001f937", "unclear"),
     ],
 )
-def test_chat(message, topic):
+def test_chat(message: str, topic: str) -> None:
     request = only(message)
 
     assert (request.kind, request.topic) == ("chat", topic)
 
 
-def test_understand_does_not_depend_on_earlier_calls():
+def test_understand_does_not_depend_on_earlier_calls() -> None:
     first = understand("and dog food", after_add=True)
     understand("and dog food", after_add=False)
 
@@ -705,7 +713,7 @@ def test_understand_does_not_depend_on_earlier_calls():
         ("the car service - have to call and book it", ("The car service - call and book it",)),
     ],
 )
-def test_adds_said_in_passing(message, titles):
+def test_adds_said_in_passing(message: str, titles: tuple[str] | tuple[str, str, str] | tuple[str, str]) -> None:
     request = only(message)
 
     assert (request.kind, request.titles) == ("add", titles)
@@ -724,7 +732,7 @@ def test_adds_said_in_passing(message, titles):
         ("note 4: synthetic oil", "update", Target(numbers=(4,))),
     ],
 )
-def test_references_said_in_passing(message, kind, expected):
+def test_references_said_in_passing(message: str, kind: str, expected: Target) -> None:
     request = only(message)
 
     assert (request.kind, request.target) == (kind, expected)
@@ -738,7 +746,7 @@ def test_references_said_in_passing(message, kind, expected):
         "baked 3 dozen rolls for the party",  # a quantity, not task 3
     ],
 )
-def test_times_and_quantities_are_not_task_numbers(message):
+def test_times_and_quantities_are_not_task_numbers(message: str) -> None:
     request = only(message)
 
     assert request.target.numbers == ()
@@ -753,7 +761,7 @@ def test_times_and_quantities_are_not_task_numbers(message):
         "movers: called three companies, nobody can do the 28th, still looking",
     ],
 )
-def test_more_stories_that_complete_nothing(message):
+def test_more_stories_that_complete_nothing(message: str) -> None:
     assert not any(mutates(request) for request in understand(message))
 
 
@@ -765,7 +773,7 @@ def test_more_stories_that_complete_nothing(message):
         ("send a text message to Ruth for me please", "reminder"),
     ],
 )
-def test_more_requests_no_tool_does(message, topic):
+def test_more_requests_no_tool_does(message: str, topic: str) -> None:
     request = only(message)
 
     assert (request.kind, request.topic) == ("unsupported", topic)

@@ -2,22 +2,27 @@
 scripted OpenAI-compatible server, driven through `POST /api/<user_id>/chat`."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest.mock import ANY
 
 import pytest
 from django.utils import timezone
+from pytest_django import Settings
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.agent.messages import SystemMessage, UserMessage
 from chat.agent.prompt import system_prompt
 from chat.agent.tools import TOOLS
 from chat.context_window import REPLY_RESERVE_TOKENS, estimate_tokens, prompt_tokens
-from chat.models import Message
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat, typed_all
-from chat.tests.scripted_openai import Step, assert_valid_history, completion, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, assert_valid_history, completion, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
+
+if TYPE_CHECKING:
+    from chat.selectors import PositionedMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +33,7 @@ def call_ids(step: Step) -> list[str]:
     return [call["id"] for call in step.body["choices"][0]["message"]["tool_calls"]]
 
 
-def stored(conversation_id: str) -> list[Message]:
+def stored(conversation_id: str) -> list["PositionedMessage"]:
     return list(messages_in_order().filter(conversation_id=conversation_id))
 
 
@@ -36,7 +41,7 @@ def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(message["content"]) for message in request["messages"] if message["role"] == "tool"]
 
 
-def test_single_tool_call_then_reply(api_client, user, scripted_openai):
+def test_single_tool_call_then_reply(api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI) -> None:
     step = tool_calls(("add_task", {"title": "Buy milk", "description": None}))
     scripted_openai.script(step, reply('Added task 1 "Buy milk".'))
 
@@ -67,6 +72,7 @@ def test_single_tool_call_then_reply(api_client, user, scripted_openai):
     assert [m.position for m in messages] == [0, 1, 2, 3]
     assert [m.role for m in messages] == ["user", "assistant", "tool", "assistant"]
     assert messages[0].content == "Add buy milk"
+    assert messages[1].tool_calls is not None
     assert [call["id"] for call in messages[1].tool_calls] == call_ids(step)
     assert messages[1].tool_calls[0]["function"]["name"] == "add_task"
     assert messages[2].tool_call_id == call_ids(step)[0]
@@ -75,7 +81,9 @@ def test_single_tool_call_then_reply(api_client, user, scripted_openai):
     assert messages[3].tool_calls is None
 
 
-def test_parallel_tool_calls_run_in_order_and_feed_back_each_result(api_client, user, scripted_openai):
+def test_parallel_tool_calls_run_in_order_and_feed_back_each_result(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     step = tool_calls(
         ("add_task", {"title": "First", "description": None}),
         ("add_task", {"title": "Second", "description": "details"}),
@@ -120,8 +128,10 @@ def test_parallel_tool_calls_run_in_order_and_feed_back_each_result(api_client, 
         pytest.param("add_task", '{"title": "Milk", "x": ' + "[" * 450 + "]" * 450 + "}", id="nested-450-deep"),
     ],
 )
-def test_bad_tool_call_is_fed_back_as_error_result(api_client, user, scripted_openai, name, arguments):
-    TodoFactory(owner=user, title="Existing")
+def test_bad_tool_call_is_fed_back_as_error_result(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, name: str, arguments: str | dict[str, Any]
+) -> None:
+    TodoFactory.create(owner=user, title="Existing")
     step = tool_calls((name, arguments))
     scripted_openai.script(step, reply("Sorry, that went wrong."))
 
@@ -141,13 +151,13 @@ def test_bad_tool_call_is_fed_back_as_error_result(api_client, user, scripted_op
 
 
 def test_a_tool_that_fails_unexpectedly_is_an_error_result_and_the_turn_is_kept(
-    api_client, user, scripted_openai, monkeypatch
-):
-    def database_down(**kwargs):
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def database_down(**kwargs: object) -> None:
         raise RuntimeError("connection lost")
 
     monkeypatch.setattr("todos.services.complete_task", database_down)
-    TodoFactory(owner=user, title="Existing")
+    TodoFactory.create(owner=user, title="Existing")
     scripted_openai.script(
         tool_calls(("add_task", {"title": "Milk", "description": None}), ("complete_task", {"task_id": 1})),
         reply("One of those failed."),
@@ -172,7 +182,9 @@ def test_a_tool_that_fails_unexpectedly_is_an_error_result_and_the_turn_is_kept(
     ]
 
 
-def test_loop_stops_after_eight_model_calls_with_a_graceful_reply(api_client, user, scripted_openai):
+def test_loop_stops_after_eight_model_calls_with_a_graceful_reply(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.fallback = lambda request: tool_calls(("list_tasks", {"status": "all"}))
 
     response = chat(api_client, user, "Keep going")
@@ -197,7 +209,9 @@ def test_loop_stops_after_eight_model_calls_with_a_graceful_reply(api_client, us
     assert_valid_history(sent)
 
 
-def test_next_turn_replays_the_previous_turn_after_the_system_prompt(api_client, user, scripted_openai):
+def test_next_turn_replays_the_previous_turn_after_the_system_prompt(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     step = tool_calls(("add_task", {"title": "Call mom", "description": None}))
     scripted_openai.script(step, reply("Added task 1."))
     first = chat(api_client, user, "Add call mom").json()
@@ -220,7 +234,9 @@ def test_next_turn_replays_the_previous_turn_after_the_system_prompt(api_client,
     assert sent[5]["content"] == "What do I have?"
 
 
-def test_system_prompt_names_the_user_and_today(api_client, user, scripted_openai):
+def test_system_prompt_names_the_user_and_today(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     chat(api_client, user, "Hello")
 
     system = scripted_openai.requests[0]["messages"][0]
@@ -231,7 +247,9 @@ def test_system_prompt_names_the_user_and_today(api_client, user, scripted_opena
         assert part in system["content"]
 
 
-def test_tool_schemas_are_strict_and_take_no_user_id(api_client, user, scripted_openai):
+def test_tool_schemas_are_strict_and_take_no_user_id(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     chat(api_client, user, "Hello")
 
     tools = scripted_openai.requests[0]["tools"]
@@ -247,7 +265,9 @@ def test_tool_schemas_are_strict_and_take_no_user_id(api_client, user, scripted_
         assert "user_id" not in parameters["properties"]
 
 
-def test_usage_is_summed_over_every_model_call(api_client, user, scripted_openai):
+def test_usage_is_summed_over_every_model_call(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(
         tool_calls(("list_tasks", {"status": "all"}), tokens=(100, 20)),
         tool_calls(("add_task", {"title": "A", "description": None}), tokens=(150, 30)),
@@ -261,7 +281,9 @@ def test_usage_is_summed_over_every_model_call(api_client, user, scripted_openai
     assert response.json()["usage"] == {"prompt_tokens": 450, "completion_tokens": 57, "total_tokens": 507}
 
 
-def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, scripted_openai, settings):
+def test_history_window_never_starts_inside_a_tool_call_group(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, settings: Settings
+) -> None:
     # Room for about 120 tokens of history beside the system prompt, the tools, the user's
     # message and the reply reserve: a window that could cut a group of turn 1 in two (user,
     # call, result, call x2, result x2, reply).
@@ -295,7 +317,9 @@ def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, 
         assert_valid_history(history)
 
 
-def test_unusual_provider_output_is_stored_and_the_next_turn_works(api_client, user, scripted_openai):
+def test_unusual_provider_output_is_stored_and_the_next_turn_works(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     """Long ids and tool names and NUL characters come from the provider, not the user:
     they must never fail the turn (PostgreSQL stores no NUL in text or JSON)."""
     long_id = "call_" + "x" * 300
@@ -319,6 +343,7 @@ def test_unusual_provider_output_is_stored_and_the_next_turn_works(api_client, u
     assert [run["result"]["success"] for run in first.json()["tool_calls"]] == [False, True]
     assert list(Todo.objects.values_list("title", flat=True)) == ["nultitle"]
     messages = stored(first.json()["conversation_id"])
+    assert messages[1].tool_calls is not None
     assert messages[1].tool_calls[0]["id"] == long_id
     assert (messages[2].tool_call_id, messages[2].name) == (long_id, long_name)
     assert messages[-1].content == "Done here."
@@ -328,7 +353,9 @@ def test_unusual_provider_output_is_stored_and_the_next_turn_works(api_client, u
     assert_valid_history(scripted_openai.requests[-1]["messages"][1:])
 
 
-def test_lone_surrogates_from_the_model_are_stored_and_rendered(api_client, user, scripted_openai):
+def test_lone_surrogates_from_the_model_are_stored_and_rendered(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     """Text that is not valid UTF-8 (a lone surrogate) in the reply or in tool arguments."""
     scripted_openai.script(
         tool_calls(("add_task", {"title": "Milk \ud83d", "description": None, "\ud83d\u0000key": "v\ud83d"})),

@@ -21,7 +21,7 @@ from accounts.tests.factories import UserFactory
 from chat.models import IdempotentRequest, Message, TaskChange, Turn
 from chat.selectors import history_for
 from chat.tests.helpers import as_dicts
-from chat.tests.scripted_openai import Step, assert_valid_history, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, assert_valid_history, reply, tool_calls
 from chat.tests.servers import server_environment, spawn_runserver, wait_until_serving
 from todos.models import Todo
 
@@ -58,7 +58,9 @@ def start_server(scripted_openai: Any, log_path: Path) -> tuple[subprocess.Popen
     return process, base_url
 
 
-def test_a_retry_after_the_server_was_killed_mid_turn_continues_it(scripted_openai, tmp_path):
+def test_a_retry_after_the_server_was_killed_mid_turn_continues_it(
+    scripted_openai: ScriptedOpenAI, tmp_path: Path
+) -> None:
     slow_once = iter([3.0])
 
     def agent(request: dict[str, Any]) -> Step:
@@ -71,7 +73,7 @@ def test_a_retry_after_the_server_was_killed_mid_turn_continues_it(scripted_open
         return reply("Added milk and eggs.")
 
     scripted_openai.fallback = agent
-    user = UserFactory()
+    user = UserFactory.create()
     token = str(AccessToken.for_user(user))
     path = f"/api/{user.pk}/chat"
     log = tmp_path / "server.log"

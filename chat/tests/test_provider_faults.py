@@ -5,7 +5,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pytest_django import Settings
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.models import Conversation
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat, free_port
@@ -31,32 +34,32 @@ def stored(conversation_id: str) -> list[tuple[str, str]]:
     )
 
 
-def rate_limited_forever(server: ScriptedOpenAI, settings) -> None:
+def rate_limited_forever(server: ScriptedOpenAI, settings: Settings) -> None:
     server.fallback = lambda request: rate_limited()
 
 
-def server_error_forever(server: ScriptedOpenAI, settings) -> None:
+def server_error_forever(server: ScriptedOpenAI, settings: Settings) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     server.fallback = lambda request: error(500)
 
 
-def too_slow(server: ScriptedOpenAI, settings) -> None:
+def too_slow(server: ScriptedOpenAI, settings: Settings) -> None:
     settings.OPENAI_TIMEOUT = 0.3
     settings.OPENAI_MAX_RETRIES = 0
     server.script(reply("Too late.", delay=1.0))
 
 
-def connection_refused(server: ScriptedOpenAI, settings) -> None:
+def connection_refused(server: ScriptedOpenAI, settings: Settings) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
 
 
-def html_body(server: ScriptedOpenAI, settings) -> None:
+def html_body(server: ScriptedOpenAI, settings: Settings) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     server.script(Step(body=HTML, content_type="text/html"))
 
 
-def html_body_labelled_json(server: ScriptedOpenAI, settings) -> None:
+def html_body_labelled_json(server: ScriptedOpenAI, settings: Settings) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     server.script(Step(body=HTML, content_type="application/json"))
 
@@ -76,8 +79,15 @@ FAULTS = [
 
 @pytest.mark.parametrize(("setup", "status", "code", "tries"), FAULTS)
 def test_fault_is_reported_and_the_conversation_goes_on(
-    api_client, user, scripted_openai, settings, setup: Setup, status: int, code: str, tries: int
-):
+    api_client: APIClient,
+    user: User,
+    scripted_openai: ScriptedOpenAI,
+    settings: Settings,
+    setup: Setup,
+    status: int,
+    code: str,
+    tries: int,
+) -> None:
     setup(scripted_openai, settings)
 
     response = chat(api_client, user, "Add buy milk")
@@ -107,7 +117,7 @@ def test_fault_is_reported_and_the_conversation_goes_on(
     ]
 
 
-def test_rate_limit_then_success_is_retried(api_client, user, scripted_openai):
+def test_rate_limit_then_success_is_retried(api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI) -> None:
     scripted_openai.script(rate_limited(), reply("Hello!"))
 
     response = chat(api_client, user, "Hi")
@@ -119,7 +129,9 @@ def test_rate_limit_then_success_is_retried(api_client, user, scripted_openai):
     assert stored(response.json()["conversation_id"]) == [("user", "Hi"), ("assistant", "Hello!")]
 
 
-def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(api_client, user, scripted_openai, settings):
+def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, settings: Settings
+) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     step = tool_calls(("add_task", {"title": "Buy milk", "description": None}))
     [call_id] = [call["id"] for call in step.body["choices"][0]["message"]["tool_calls"]]
@@ -134,6 +146,7 @@ def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(api_client, user
     assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Buy milk"]
     messages = list(messages_in_order().filter(conversation_id=body["conversation_id"]))
     assert [(m.position, m.role) for m in messages] == [(0, "user"), (1, "assistant"), (2, "tool")]
+    assert messages[1].tool_calls is not None
     assert [call["id"] for call in messages[1].tool_calls] == [call_id]
     assert messages[2].tool_call_id == call_id
     assert '"success": true' in messages[2].content
@@ -150,7 +163,9 @@ def test_failure_after_a_tool_ran_keeps_the_call_and_its_result(api_client, user
     assert Todo.objects.filter(owner=user).count() == 1
 
 
-def test_failed_new_conversation_still_exists_with_the_users_message(api_client, user, scripted_openai, settings):
+def test_failed_new_conversation_still_exists_with_the_users_message(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI, settings: Settings
+) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     scripted_openai.fallback = lambda request: error(500)
 
@@ -164,7 +179,9 @@ def test_failed_new_conversation_still_exists_with_the_users_message(api_client,
     assert str(conversation.pk) in str(listed)
 
 
-def test_a_body_that_is_not_utf8_after_a_tool_ran_is_502_and_the_tool_run_is_kept(api_client, user, scripted_openai):
+def test_a_body_that_is_not_utf8_after_a_tool_ran_is_502_and_the_tool_run_is_kept(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
     scripted_openai.script(
         tool_calls(("add_task", {"title": "Milk", "description": None})),
         Step(body=b'{"id": "\xff\xfe"}', content_type="application/json"),

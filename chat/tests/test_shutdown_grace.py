@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from chat import streaming
 
 
-def test_running_turns_finish_and_those_past_the_grace_are_cancelled_and_record_it():
+def test_running_turns_finish_and_those_past_the_grace_are_cancelled_and_record_it() -> None:
     recorded: list[str] = []
 
     async def slow_turn() -> None:
@@ -37,7 +37,7 @@ def test_running_turns_finish_and_those_past_the_grace_are_cancelled_and_record_
     assert not streaming._running
 
 
-def test_nothing_running_returns_at_once():
+def test_nothing_running_returns_at_once() -> None:
     async def stop() -> None:
         await streaming.turns_finished(timeout=30, cancel_timeout=30)
 

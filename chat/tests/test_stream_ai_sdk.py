@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
@@ -77,8 +78,10 @@ def parts_of(message: dict[str, Any], type_: str) -> list[dict[str, Any]]:
 # The endpoint, end to end.
 
 
-def test_the_sdk_reads_a_turn_and_its_continuation_from_the_chat_endpoint(live_server, transactional_db):
-    user = UserFactory()
+def test_the_sdk_reads_a_turn_and_its_continuation_from_the_chat_endpoint(
+    live_server: LiveServer, transactional_db: None
+) -> None:
+    user = UserFactory.create()
     url, token = f"{live_server.url}/api/{user.pk}/chat", str(AccessToken.for_user(user))
 
     first = read_stream(url, "add a task to buy milk", token=token)
@@ -105,7 +108,9 @@ def test_the_sdk_reads_a_turn_and_its_continuation_from_the_chat_endpoint(live_s
         "tool",
         "assistant",
     ]
-    assert conversation.messages.first().content == "add a task to buy milk"
+    earliest = conversation.messages.first()
+    assert earliest is not None
+    assert earliest.content == "add a task to buy milk"
 
     second = read_stream(url, "mark it as done", token=token, conversation_id=conversation.pk)
 
@@ -120,8 +125,10 @@ def test_the_sdk_reads_a_turn_and_its_continuation_from_the_chat_endpoint(live_s
     assert conversation.messages.filter(role="user").count() == 2
 
 
-def test_an_error_before_the_stream_starts_reaches_the_sdk_as_its_json_body(live_server, transactional_db):
-    user = UserFactory()
+def test_an_error_before_the_stream_starts_reaches_the_sdk_as_its_json_body(
+    live_server: LiveServer, transactional_db: None
+) -> None:
+    user = UserFactory.create()
     url, token = f"{live_server.url}/api/{user.pk}/chat", str(AccessToken.for_user(user))
 
     read = read_stream(url, "mark it as done", token=token, conversation_id=uuid.uuid4())
@@ -180,7 +187,7 @@ ADDED = {"success": True, "task": {"id": 1, "title": "Buy milk", "description": 
 NOT_FOUND = {"success": False, "error": "Task 7 not found.", "code": "task_not_found", "task_id": 7}
 
 
-def test_the_sdk_posts_the_message_and_the_conversation_with_the_token(encoded_turn):
+def test_the_sdk_posts_the_message_and_the_conversation_with_the_token(encoded_turn: EncodedTurn) -> None:
     encoded_turn.events = [TurnStarted(conversation_id=CONVERSATION, turn_id=1)]
 
     read_stream(url_of(encoded_turn), "add a task “buy milk”", token="a.jwt", conversation_id=CONVERSATION)
@@ -192,7 +199,7 @@ def test_the_sdk_posts_the_message_and_the_conversation_with_the_token(encoded_t
     assert headers["content-type"] == "application/json"
 
 
-def test_the_sdk_reads_every_chunk_of_a_turn(encoded_turn):
+def test_the_sdk_reads_every_chunk_of_a_turn(encoded_turn: EncodedTurn) -> None:
     encoded_turn.events = [
         TurnStarted(conversation_id=CONVERSATION, turn_id=3),
         StepStarted(),
@@ -244,7 +251,7 @@ def test_the_sdk_reads_every_chunk_of_a_turn(encoded_turn):
     }
 
 
-def test_the_sdk_reads_a_failed_turn_as_its_error_with_the_body_in_the_metadata(encoded_turn):
+def test_the_sdk_reads_a_failed_turn_as_its_error_with_the_body_in_the_metadata(encoded_turn: EncodedTurn) -> None:
     body = {"detail": "The model provider timed out.", "code": "model_timeout", "conversation_id": str(CONVERSATION)}
     encoded_turn.events = [
         TurnStarted(conversation_id=CONVERSATION, turn_id=2),
@@ -264,7 +271,7 @@ def test_the_sdk_reads_a_failed_turn_as_its_error_with_the_body_in_the_metadata(
     assert read["message"]["parts"] == [{"type": "step-start"}, {"type": "text", "text": "Work", "state": "done"}]
 
 
-def test_the_sdk_reads_a_turn_answered_from_its_record(encoded_turn):
+def test_the_sdk_reads_a_turn_answered_from_its_record(encoded_turn: EncodedTurn) -> None:
     calls = [{"tool_name": "add_task", "arguments": {"title": "Buy milk"}, "result": ADDED}]
     finished = turn_finished(conversation_id=CONVERSATION, reply="Added task 1.", tool_calls=calls)
     encoded_turn.events = [
@@ -300,7 +307,7 @@ class BadChunk(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_chunk_the_sdk_rejects_is_an_error(encoded_turn):
+def test_a_chunk_the_sdk_rejects_is_an_error(encoded_turn: EncodedTurn) -> None:
     """What makes the tests above mean something: the client does check every chunk."""
     encoded_turn.RequestHandlerClass = BadChunk
 

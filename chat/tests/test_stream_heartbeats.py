@@ -22,7 +22,7 @@ def received(chunks: AsyncIterator[bytes], every: float) -> list[bytes]:
     return async_to_sync(read)()
 
 
-def test_a_silence_longer_than_the_interval_gets_comments_and_loses_nothing():
+def test_a_silence_longer_than_the_interval_gets_comments_and_loses_nothing() -> None:
     out = received(chunks_after(0, 0.35, 0), every=0.1)
 
     data = [chunk for chunk in out if chunk != HEARTBEAT]
@@ -31,9 +31,9 @@ def test_a_silence_longer_than_the_interval_gets_comments_and_loses_nothing():
     assert out.index(HEARTBEAT) > out.index(b"data: 0\n\n")
 
 
-def test_a_lively_stream_gets_no_comments():
+def test_a_lively_stream_gets_no_comments() -> None:
     assert HEARTBEAT not in received(chunks_after(0, 0.01, 0.01), every=0.5)
 
 
-def test_a_comment_is_a_line_every_sse_client_ignores():
+def test_a_comment_is_a_line_every_sse_client_ignores() -> None:
     assert HEARTBEAT.startswith(b":") and HEARTBEAT.endswith(b"\n\n")

@@ -5,14 +5,16 @@ import inspect
 import json
 import logging
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pytest
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.agent import tools
 from chat.agent.messages import ToolCall, ToolFailure, ToolResult, result_json
 from chat.agent.prompt import system_prompt
-from chat.agent.tool_registry import Length, ToolRegistry
+from chat.agent.tool_registry import Length, Tool, ToolFunction, ToolRegistry
 from chat.agent.tool_registry import Toolbox as BoundTools
 from chat.agent.tools import TOOLS, Toolbox
 from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, Todo
@@ -22,25 +24,25 @@ from todos.tests.factories import TodoFactory
 pytestmark = pytest.mark.django_db
 
 
-def run(user, name: str, arguments: dict | str) -> dict:
+def run(user: User, name: str, arguments: dict | str) -> dict:
     arguments_json = arguments if isinstance(arguments, str) else json.dumps(arguments)
     return result_json(Toolbox(user).run(ToolCall(id="c1", name=name, arguments_json=arguments_json)).result)
 
 
-def tasks_of(user) -> list[tuple[int, str, str, bool]]:
+def tasks_of(user: User) -> list[tuple[int, str, str, bool]]:
     return list(Todo.objects.filter(owner=user).values_list("number", "title", "description", "completed"))
 
 
 # Declared once: the schema is generated from the function.
 
 
-def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user):
+def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user: User) -> None:
     registry = ToolRegistry()
 
     @registry.tool
     def rename_list(
         *,
-        user,
+        user: User,
         new_name: Annotated[str, Length(min=1, max=30)],
         colour: Literal["red", "blue"] = "red",
         times: int | None = None,
@@ -84,12 +86,12 @@ def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user):
     assert ran.result == ToolFailure(error=f"{user.pk} Home red 2", code="seen")
 
 
-def undocumented(*, user, name: str) -> dict:
+def undocumented(*, user: User, name: str) -> dict:
     """Does a thing."""
     return {}
 
 
-def positional(user, name: str) -> dict:
+def positional(user: User, name: str) -> dict:
     """Does a thing.
 
     Args:
@@ -98,7 +100,7 @@ def positional(user, name: str) -> dict:
     return {}
 
 
-def unsupported_type(*, user, ratio: float) -> dict:
+def unsupported_type(*, user: User, ratio: float) -> dict:
     """Does a thing.
 
     Args:
@@ -116,11 +118,11 @@ def unbound(*, name: str) -> dict:
     return {}
 
 
-def undescribed(*, user) -> dict:
+def undescribed(*, user: User) -> dict:
     return {}
 
 
-def stale_docstring(*, user) -> dict:
+def stale_docstring(*, user: User) -> dict:
     """Does a thing.
 
     Args:
@@ -129,7 +131,7 @@ def stale_docstring(*, user) -> dict:
     return {}
 
 
-def length_on_a_number(*, user, count: Annotated[int, Length(max=3)]) -> dict:
+def length_on_a_number(*, user: User, count: Annotated[int, Length(max=3)]) -> dict:
     """Does a thing.
 
     Args:
@@ -143,17 +145,17 @@ def length_on_a_number(*, user, count: Annotated[int, Length(max=3)]) -> dict:
     [undocumented, positional, unsupported_type, unbound, undescribed, stale_docstring, length_on_a_number],
     ids=lambda function: function.__name__,
 )
-def test_a_declaration_the_schema_cannot_be_generated_from_fails_at_once(function):
+def test_a_declaration_the_schema_cannot_be_generated_from_fails_at_once(function: ToolFunction) -> None:
     with pytest.raises(TypeError):
         ToolRegistry().tool(function)
 
 
-def does_a_thing(*, user) -> dict:
+def does_a_thing(*, user: User) -> ToolResult:
     """Does a thing."""
-    return {}
+    return ToolFailure(error="Nothing to do.", code="nothing")
 
 
-def test_a_tool_name_is_registered_once():
+def test_a_tool_name_is_registered_once() -> None:
     registry = ToolRegistry()
     registry.tool(does_a_thing)
     with pytest.raises(TypeError, match="already registered"):
@@ -161,7 +163,7 @@ def test_a_tool_name_is_registered_once():
 
 
 @pytest.mark.parametrize("tool", list(TOOLS), ids=lambda tool: tool.name)
-def test_each_todo_tool_is_described_by_its_function(tool):
+def test_each_todo_tool_is_described_by_its_function(tool: Tool) -> None:
     function = getattr(tools, tool.name)
     parameters = tool.schema["function"]["parameters"]
 
@@ -175,7 +177,7 @@ def test_each_todo_tool_is_described_by_its_function(tool):
     assert tool.schema["function"]["strict"] is True
 
 
-def test_the_tools_and_arguments_the_agents_call_are_stable():
+def test_the_tools_and_arguments_the_agents_call_are_stable() -> None:
     declared = {tool.name: list(tool.schema["function"]["parameters"]["properties"]) for tool in TOOLS}
     assert declared == {
         "add_task": ["title", "description"],
@@ -188,7 +190,7 @@ def test_the_tools_and_arguments_the_agents_call_are_stable():
     }
 
 
-def test_limits_in_the_schema_come_from_the_model_constants():
+def test_limits_in_the_schema_come_from_the_model_constants() -> None:
     properties = {tool.name: tool.schema["function"]["parameters"]["properties"] for tool in TOOLS}
 
     assert properties["add_task"]["title"]["description"].endswith(f", 1 to {TITLE_MAX_LENGTH} characters.")
@@ -201,7 +203,7 @@ def test_limits_in_the_schema_come_from_the_model_constants():
         assert str(limit) not in source
 
 
-def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_tools():
+def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_tools() -> None:
     prompt = system_prompt(user_name="Ada", today=date(2025, 1, 6))
 
     for tool in TOOLS:
@@ -212,7 +214,7 @@ def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_too
 # One task representation: the REST API's.
 
 
-def test_a_task_in_a_result_is_the_rest_representation(user, api_client):
+def test_a_task_in_a_result_is_the_rest_representation(user: User, api_client: APIClient) -> None:
     added = run(user, "add_task", {"title": " Pay bills ", "description": None})
     listed = run(user, "list_tasks", {"status": "all"})
 
@@ -229,25 +231,25 @@ def test_a_task_in_a_result_is_the_rest_representation(user, api_client):
 
 
 @pytest.mark.parametrize("task_id", [2, "2", "#2", " #2 "])
-def test_a_task_number_sent_as_text_is_the_number(user, task_id):
-    TodoFactory(owner=user, title="One")
-    TodoFactory(owner=user, title="Two")
+def test_a_task_number_sent_as_text_is_the_number(user: User, task_id: int | str) -> None:
+    TodoFactory.create(owner=user, title="One")
+    TodoFactory.create(owner=user, title="Two")
 
     result = run(user, "complete_task", {"task_id": task_id})
 
     assert (result["success"], result["task"]["id"], result["task"]["completed"]) == (True, 2, True)
 
 
-def test_a_null_argument_takes_the_default(user):
-    TodoFactory(owner=user, title="Open")
-    TodoFactory(owner=user, title="Done", completed=True)
+def test_a_null_argument_takes_the_default(user: User) -> None:
+    TodoFactory.create(owner=user, title="Open")
+    TodoFactory.create(owner=user, title="Done", completed=True)
 
     assert [task["title"] for task in run(user, "list_tasks", {"status": None})["tasks"]] == ["Open", "Done"]
     assert run(user, "add_task", {"title": "Bare", "description": None})["task"]["description"] == ""
 
 
-def test_update_task_keeps_what_is_null(user):
-    TodoFactory(owner=user, title="Old", description="Keep me")
+def test_update_task_keeps_what_is_null(user: User) -> None:
+    TodoFactory.create(owner=user, title="Old", description="Keep me")
 
     result = run(user, "update_task", {"task_id": 1, "title": "New", "description": None})
 
@@ -287,8 +289,8 @@ def test_update_task_keeps_what_is_null(user):
         pytest.param("list_tasks", {"status": "someday"}, "invalid", id="unknown-status"),
     ],
 )
-def test_a_failure_is_a_result_with_a_code(user, name, arguments, code):
-    TodoFactory(owner=user, title="Existing")
+def test_a_failure_is_a_result_with_a_code(user: User, name: str, arguments: dict[str, Any], code: str) -> None:
+    TodoFactory.create(owner=user, title="Existing")
     before = tasks_of(user)
 
     result = run(user, name, arguments)
@@ -299,7 +301,7 @@ def test_a_failure_is_a_result_with_a_code(user, name, arguments, code):
     assert tasks_of(user) == before
 
 
-def test_a_service_validation_error_is_its_code_and_message(user):
+def test_a_service_validation_error_is_its_code_and_message(user: User) -> None:
     assert run(user, "add_task", {"title": "", "description": None}) == {
         "success": False,
         "error": "title: A task needs a title.",
@@ -307,7 +309,7 @@ def test_a_service_validation_error_is_its_code_and_message(user):
     }
 
 
-def test_an_unknown_tool_names_the_tools_there_are(user):
+def test_an_unknown_tool_names_the_tools_there_are(user: User) -> None:
     result = run(user, "drop_all_tables", {})
 
     assert result["code"] == "unknown_tool"
@@ -322,8 +324,10 @@ def test_an_unknown_tool_names_the_tools_there_are(user):
         ("update_task", {"task_id": 7, "title": "New", "description": None}),
     ],
 )
-def test_an_unknown_task_number_is_task_not_found_with_the_number(user, name, arguments):
-    TodoFactory(owner=user)
+def test_an_unknown_task_number_is_task_not_found_with_the_number(
+    user: User, name: str, arguments: dict[str, int | str | None]
+) -> None:
+    TodoFactory.create(owner=user)
 
     assert run(user, name, arguments) == {
         "success": False,
@@ -333,12 +337,14 @@ def test_an_unknown_task_number_is_task_not_found_with_the_number(user, name, ar
     }
 
 
-def test_an_unexpected_failure_is_tool_failed_and_logged(user, monkeypatch, caplog):
-    def database_down(**kwargs):
+def test_an_unexpected_failure_is_tool_failed_and_logged(
+    user: User, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def database_down(**kwargs: object) -> None:
         raise RuntimeError("connection lost")
 
     monkeypatch.setattr("todos.services.complete_task", database_down)
-    TodoFactory(owner=user)
+    TodoFactory.create(owner=user)
 
     with caplog.at_level(logging.ERROR, logger="chat.agent.tool_registry"):
         ran = Toolbox(user).run(ToolCall(id="c1", name="complete_task", arguments_json='{"task_id": 1}'))
@@ -351,9 +357,9 @@ def test_an_unexpected_failure_is_tool_failed_and_logged(user, monkeypatch, capl
 # Bound to one user.
 
 
-def test_the_tools_act_only_on_the_user_they_are_bound_to(user, other_user):
-    TodoFactory(owner=other_user, title="Theirs 1")
-    TodoFactory(owner=other_user, title="Theirs 2")
+def test_the_tools_act_only_on_the_user_they_are_bound_to(user: User, other_user: User) -> None:
+    TodoFactory.create(owner=other_user, title="Theirs 1")
+    TodoFactory.create(owner=other_user, title="Theirs 2")
     theirs = tasks_of(other_user)
     stranger = {"user": str(other_user.pk), "user_id": str(other_user.pk), "owner": str(other_user.pk)}
 

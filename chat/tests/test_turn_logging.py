@@ -4,9 +4,12 @@ import json
 import logging
 
 import pytest
+from pytest_django import Settings
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.tests.helpers import chat
-from chat.tests.scripted_openai import Step, error, rate_limited, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, error, rate_limited, reply, tool_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -16,26 +19,32 @@ REPLY = "Added task 1, water the ferns."
 
 
 @pytest.fixture
-def logs(caplog):
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Every record of every logger, from DEBUG up (the SDK's and the HTTP client's included)."""
     caplog.set_level(logging.DEBUG)
     return caplog
 
 
-def turn_lines(caplog) -> list[dict]:
+def turn_lines(caplog: pytest.LogCaptureFixture) -> list[dict]:
     records = [record for record in caplog.records if record.name == "chat.turn"]
     assert all(record.levelno == logging.INFO for record in records)
     return [json.loads(record.getMessage()) for record in records]
 
 
-def script_add_task(server) -> None:
+def script_add_task(server: ScriptedOpenAI) -> None:
     server.script(
         tool_calls(("add_task", {"title": "water the ferns", "description": None}), tokens=(11, 3), delay=0.05),
         reply(REPLY, tokens=(7, 2)),
     )
 
 
-def test_one_line_per_turn_with_what_happened(scripted_openai, logs, settings, user, api_client):
+def test_one_line_per_turn_with_what_happened(
+    scripted_openai: ScriptedOpenAI,
+    logs: pytest.LogCaptureFixture,
+    settings: Settings,
+    user: User,
+    api_client: APIClient,
+) -> None:
     settings.CHAT_LOG_CONTENT = False
     script_add_task(scripted_openai)
 
@@ -61,7 +70,13 @@ def test_one_line_per_turn_with_what_happened(scripted_openai, logs, settings, u
     }
 
 
-def test_the_message_and_reply_are_logged_only_when_asked(scripted_openai, logs, settings, user, api_client):
+def test_the_message_and_reply_are_logged_only_when_asked(
+    scripted_openai: ScriptedOpenAI,
+    logs: pytest.LogCaptureFixture,
+    settings: Settings,
+    user: User,
+    api_client: APIClient,
+) -> None:
     settings.CHAT_LOG_CONTENT = False
     script_add_task(scripted_openai)
     chat(api_client, user, MESSAGE)
@@ -79,7 +94,9 @@ def test_the_message_and_reply_are_logged_only_when_asked(scripted_openai, logs,
     assert (line["message"], line["reply"]) == (MESSAGE, REPLY)
 
 
-def test_each_turn_of_a_conversation_logs_its_own_line(scripted_openai, logs, user, api_client):
+def test_each_turn_of_a_conversation_logs_its_own_line(
+    scripted_openai: ScriptedOpenAI, logs: pytest.LogCaptureFixture, user: User, api_client: APIClient
+) -> None:
     first = chat(api_client, user, "hello")
     chat(api_client, user, "hello again", conversation_id=first.json()["conversation_id"])
 
@@ -98,8 +115,15 @@ def test_each_turn_of_a_conversation_logs_its_own_line(scripted_openai, logs, us
     ids=["server-error", "rate-limited", "timeout"],
 )
 def test_a_provider_failure_is_logged_with_its_error_code(
-    scripted_openai, logs, settings, user, api_client, failure, status, outcome
-):
+    scripted_openai: ScriptedOpenAI,
+    logs: pytest.LogCaptureFixture,
+    settings: Settings,
+    user: User,
+    api_client: APIClient,
+    failure: Step,
+    status: int,
+    outcome: str,
+) -> None:
     settings.OPENAI_MAX_RETRIES = 0
     settings.OPENAI_TIMEOUT = 0.3
     scripted_openai.script(
@@ -128,7 +152,14 @@ def record_text(record: logging.LogRecord) -> str:
 @pytest.mark.parametrize(
     "failure", [None, error(401, "Incorrect API key provided"), error(500)], ids=["ok", "http-401", "http-500"]
 )
-def test_the_api_key_is_never_logged(scripted_openai, logs, settings, user, api_client, failure):
+def test_the_api_key_is_never_logged(
+    scripted_openai: ScriptedOpenAI,
+    logs: pytest.LogCaptureFixture,
+    settings: Settings,
+    user: User,
+    api_client: APIClient,
+    failure: Step | None,
+) -> None:
     assert settings.OPENAI_API_KEY == API_KEY
     settings.OPENAI_MAX_RETRIES = 1 if failure else 0
     script_add_task(scripted_openai)

@@ -3,15 +3,20 @@ interrupted turns read back as valid history; an `Idempotency-Key` retry continu
 from its stored steps and never runs a stored tool call again."""
 
 import json
-from datetime import timedelta
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import OperationalError
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat import persistence
-from chat.agent.messages import result_json
+from chat.agent.messages import AssistantMessage, ChatMessage, result_json
 from chat.agent.runner import AgentFailed, run_agent
 from chat.agent.tools import TOOLS
 from chat.context_window import estimate_tokens
@@ -30,7 +35,7 @@ pytestmark = pytest.mark.django_db
 ADD_MILK = ("add_task", {"title": "Buy milk", "description": None})
 
 
-def use_model(monkeypatch, model: ScriptedModel) -> ScriptedModel:
+def use_model(monkeypatch: pytest.MonkeyPatch, model: ScriptedModel) -> ScriptedModel:
     monkeypatch.setattr("chat.services.build_model", lambda: model)
     monkeypatch.setattr("chat.services.build_model", lambda: model)
     return model
@@ -43,10 +48,10 @@ def roles(turn: Turn) -> list[tuple[int, int, str]]:
 # --- each step stored as it completes ---------------------------------------------------------
 
 
-def test_each_step_is_stored_with_its_change_before_the_next_model_call(user):
-    seen = {}
+def test_each_step_is_stored_with_its_change_before_the_next_model_call(user: User) -> None:
+    seen: dict[str, object] = {}
 
-    def second_call(messages):
+    def second_call(messages: Sequence[ChatMessage]) -> AssistantMessage:
         turn = Turn.objects.get()
         seen["messages"] = roles(turn)
         seen["changes"] = list(TaskChange.objects.filter(turn=turn).values_list("step", "action", "number"))
@@ -66,10 +71,10 @@ def test_each_step_is_stored_with_its_change_before_the_next_model_call(user):
     assert Conversation.objects.get().message_count == 4
 
 
-def test_the_turn_and_the_users_message_exist_before_the_first_model_call(user):
-    seen = {}
+def test_the_turn_and_the_users_message_exist_before_the_first_model_call(user: User) -> None:
+    seen: dict[str, object] = {}
 
-    def first_call(messages):
+    def first_call(messages: Sequence[ChatMessage]) -> AssistantMessage:
         seen["turn"] = list(Turn.objects.values_list("status", flat=True))
         seen["messages"] = list(Message.objects.values_list("role", "content"))
         return say("Hi.")
@@ -79,12 +84,12 @@ def test_the_turn_and_the_users_message_exist_before_the_first_model_call(user):
     assert seen == {"turn": ["running"], "messages": [("user", "hello")]}
 
 
-def test_a_step_that_cannot_be_stored_leaves_no_change_behind(user, monkeypatch):
+def test_a_step_that_cannot_be_stored_leaves_no_change_behind(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
     """The tool runs inside the step's transaction: when storing the step fails, its change
     to the task is rolled back with it."""
     real = persistence._touch_conversation
 
-    def failing(conversation_id, *, added):
+    def failing(conversation_id: uuid.UUID, *, added: int) -> None:
         if added > 1:  # a step, not the turn's start
             raise OperationalError("server closed the connection unexpectedly")
         real(conversation_id, added=added)
@@ -94,7 +99,7 @@ def test_a_step_that_cannot_be_stored_leaves_no_change_behind(user, monkeypatch)
     with pytest.raises(Exception) as raised:
         run_turn(owner=user, message="add milk", model=ScriptedModel(calls(ADD_MILK), say("Added.")))
 
-    assert raised.value.code == "database_unavailable_may_have_run"
+    assert getattr(raised.value, "code", None) == "database_unavailable_may_have_run"
     assert not Todo.objects.exists()
     assert not TaskChange.objects.exists()
     turn = Turn.objects.get()
@@ -128,8 +133,8 @@ def interrupted_legacy_turn(conversation: Conversation) -> Turn:
     return turn
 
 
-def test_a_tool_call_without_its_result_gets_an_interrupted_result(user):
-    conversation = ConversationFactory(owner=user)
+def test_a_tool_call_without_its_result_gets_an_interrupted_result(user: User) -> None:
+    conversation = ConversationFactory.create(owner=user)
     interrupted_legacy_turn(conversation)
 
     history = as_dicts(history_for(conversation=conversation, budget=16000))
@@ -144,8 +149,8 @@ def test_a_tool_call_without_its_result_gets_an_interrupted_result(user):
     assert_valid_history(history)
 
 
-def test_the_next_turn_after_an_interrupted_one_works_and_sends_a_valid_history(user):
-    conversation = ConversationFactory(owner=user)
+def test_the_next_turn_after_an_interrupted_one_works_and_sends_a_valid_history(user: User) -> None:
+    conversation = ConversationFactory.create(owner=user)
     interrupted_legacy_turn(conversation)
     model = ScriptedModel(say("Milk was added; eggs may not have been."))
 
@@ -157,10 +162,10 @@ def test_the_next_turn_after_an_interrupted_one_works_and_sends_a_valid_history(
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool", "tool", "user"]
 
 
-def test_a_turn_cut_short_between_steps_reads_back_as_calls_with_their_results(user):
+def test_a_turn_cut_short_between_steps_reads_back_as_calls_with_their_results(user: User) -> None:
     """A process killed after a step was stored leaves the turn `running`: the next turn's
     history holds its calls, each with its result, and no reply."""
-    conversation = ConversationFactory(owner=user)
+    conversation = ConversationFactory.create(owner=user)
     turn = start_turn(owner=user, message="add milk", conversation_id=conversation.pk)
     model = ScriptedModel(calls(ADD_MILK), RuntimeError("killed"))
     with pytest.raises(Exception):  # noqa: B017 - the model client's failure ends the turn
@@ -173,9 +178,9 @@ def test_a_turn_cut_short_between_steps_reads_back_as_calls_with_their_results(u
     assert_valid_history(history)
 
 
-def test_the_window_never_starts_with_a_tool_result(user):
-    conversation = ConversationFactory(owner=user)
-    messages = [
+def test_the_window_never_starts_with_a_tool_result(user: User) -> None:
+    conversation = ConversationFactory.create(owner=user)
+    messages: list[dict[str, Any]] = [
         {"role": "user", "content": "add milk"},
         {"role": "assistant", "content": "", "tool_calls": [tool_call("c1", "add_task", {"title": "Milk"})]},
         {"role": "tool", "tool_call_id": "c1", "name": "add_task", "content": "{}"},
@@ -189,8 +194,8 @@ def test_the_window_never_starts_with_a_tool_result(user):
     assert [m["role"] for m in history] == ["assistant"]
 
 
-def test_history_holds_only_the_turns_started_before(user):
-    conversation = ConversationFactory(owner=user)
+def test_history_holds_only_the_turns_started_before(user: User) -> None:
+    conversation = ConversationFactory.create(owner=user)
     first = start_turn(owner=user, message="first", conversation_id=conversation.pk)
     second = start_turn(owner=user, message="second", conversation_id=conversation.pk)
 
@@ -202,7 +207,7 @@ def test_history_holds_only_the_turns_started_before(user):
 # --- an Idempotency-Key retry continues the turn -----------------------------------------------
 
 
-def crashed_request(user, key: str, message: str, *, steps: list) -> Turn:
+def crashed_request(user: User, key: str, message: str, *, steps: list) -> Turn:
     """A request with `key` whose process died after storing `steps` of its turn; its lease ran out."""
     claim = IdempotentRequest.objects.create(
         owner=user, key=key, request_fingerprint=request_fingerprint(message=message, conversation_id=None)
@@ -228,7 +233,9 @@ def crashed_request(user, key: str, message: str, *, steps: list) -> Turn:
     return turn
 
 
-def test_a_retry_continues_a_crashed_turn_and_runs_no_stored_tool_again(api_client, user, monkeypatch):
+def test_a_retry_continues_a_crashed_turn_and_runs_no_stored_tool_again(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     turn = crashed_request(user, "k1", "add milk", steps=[calls(ADD_MILK)])
     assert list(Todo.objects.values_list("title", flat=True)) == ["Buy milk"]
     model = use_model(monkeypatch, ScriptedModel(say("Added milk.")))
@@ -252,7 +259,9 @@ def test_a_retry_continues_a_crashed_turn_and_runs_no_stored_tool_again(api_clie
     assert chat(api_client, user, "add milk", key="k1").json() == body
 
 
-def test_a_retry_of_a_turn_that_finished_answers_from_the_record(api_client, user, monkeypatch):
+def test_a_retry_of_a_turn_that_finished_answers_from_the_record(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The turn finished but its response was never stored (the database went away, or the
     process died, right after): the retry answers from the record, without the model."""
     turn = crashed_request(user, "k2", "add milk", steps=[calls(ADD_MILK), say("Added it.")])
@@ -269,7 +278,9 @@ def test_a_retry_of_a_turn_that_finished_answers_from_the_record(api_client, use
     assert Turn.objects.get(pk=turn.pk).status == "completed"
 
 
-def test_a_retry_while_the_crashed_requests_lease_holds_is_409(api_client, user, monkeypatch):
+def test_a_retry_while_the_crashed_requests_lease_holds_is_409(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     crashed_request(user, "k3", "add milk", steps=[calls(ADD_MILK)])
     IdempotentRequest.objects.filter(key="k3").update(lease_renewed_at=timezone.now())
     model = use_model(monkeypatch, ScriptedModel())
@@ -280,11 +291,13 @@ def test_a_retry_while_the_crashed_requests_lease_holds_is_409(api_client, user,
     assert model.sent == []
 
 
-def test_a_database_failure_mid_turn_is_503_may_have_run_and_the_retry_continues(api_client, user, monkeypatch):
+def test_a_database_failure_mid_turn_is_503_may_have_run_and_the_retry_continues(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = persistence._touch_conversation
     failures = iter([False, False, True])  # the turn's start, step 1, then the final step fails
 
-    def flaky(conversation_id, *, added):
+    def flaky(conversation_id: uuid.UUID, *, added: int) -> None:
         if next(failures, False):
             raise OperationalError("terminating connection due to administrator command")
         real(conversation_id, added=added)
@@ -314,8 +327,10 @@ def test_a_database_failure_mid_turn_is_503_may_have_run_and_the_retry_continues
     assert [m["role"] for m in model.sent[2]] == ["system", "user", "assistant", "tool"]
 
 
-def test_a_request_that_lost_its_lease_stores_no_step_and_answers_409(api_client, user, monkeypatch):
-    def taken_over_meanwhile(messages):
+def test_a_request_that_lost_its_lease_stores_no_step_and_answers_409(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def taken_over_meanwhile(messages: Sequence[ChatMessage]) -> AssistantMessage:
         IdempotentRequest.objects.update(lease_renewed_at=timezone.now() + timedelta(seconds=1))
         return calls(ADD_MILK)
 
@@ -328,19 +343,22 @@ def test_a_request_that_lost_its_lease_stores_no_step_and_answers_409(api_client
     assert roles(Turn.objects.get()) == [(0, 0, "user")]
 
 
-def test_the_key_names_its_turn_from_the_turns_start(user):
+def test_the_key_names_its_turn_from_the_turns_start(user: User) -> None:
     model = ScriptedModel(say("Hi."))
     answered = run_turn_once(owner=user, key="k6", message="hello", model=model)
 
     claim = IdempotentRequest.objects.get(key="k6")
+    assert claim.turn is not None
     assert claim.turn.conversation_id == answered.conversation_id
 
 
 # --- the database unavailable anywhere else ----------------------------------------------------
 
 
-def test_a_database_outage_in_any_endpoint_is_503_database_unavailable(api_client, user, monkeypatch):
-    def down(**kwargs):
+def test_a_database_outage_in_any_endpoint_is_503_database_unavailable(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(**kwargs: object) -> None:
         raise OperationalError("could not connect to server: Connection refused")
 
     monkeypatch.setattr("todos.services.list_tasks", down)
@@ -356,7 +374,9 @@ def test_a_database_outage_in_any_endpoint_is_503_database_unavailable(api_clien
     }
 
 
-def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(api_client, user, monkeypatch):
+def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The database was still down when the failed request tried to give its key up: the next
     chat request this process serves (here the retry itself) does it first, so the retry
     continues the turn at once instead of waiting out the lease."""
@@ -365,7 +385,7 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(api_
     real = persistence._touch_conversation
     failures = iter([False, True])  # the turn's start, then step 1 fails
 
-    def flaky(conversation_id, *, added):
+    def flaky(conversation_id: uuid.UUID, *, added: int) -> None:
         if next(failures, False):
             raise OperationalError("the database system is shutting down")
         real(conversation_id, added=added)
@@ -373,7 +393,7 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(api_
     real_release = idempotency._release
     down = iter([True])
 
-    def release_while_down(pk, lease):
+    def release_while_down(pk: int, lease: datetime) -> bool:
         return False if next(down, False) else real_release(pk, lease)
 
     monkeypatch.setattr("chat.persistence._touch_conversation", flaky)
@@ -392,11 +412,13 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(api_
     assert Todo.objects.count() == 1
 
 
-def test_a_database_outage_reading_the_history_stores_nothing_of_the_new_turn(api_client, user, monkeypatch):
+def test_a_database_outage_reading_the_history_stores_nothing_of_the_new_turn(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The turn's start and the history before it are one unit: "nothing was changed" holds."""
     conversation_id = chat(api_client, user, "hello").json()["conversation_id"]
 
-    def down(**kwargs):
+    def down(**kwargs: object) -> None:
         raise OperationalError("could not connect to server: Connection refused")
 
     monkeypatch.setattr("chat.turns.history_for", down)

@@ -4,6 +4,7 @@
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -11,14 +12,14 @@ BEFORE = [("chat", "0002_idempotentrequest_lease_renewed_at")]
 AFTER = [("chat", "0003_turns")]
 
 
-def migrate(targets):
+def migrate(targets: list[tuple[str, str]]) -> StateApps:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 
 
-def test_messages_are_carried_over_into_turns_and_steps():
+def test_messages_are_carried_over_into_turns_and_steps() -> None:
     old = migrate(BEFORE)
     user = old.get_model("accounts", "User").objects.create(username="old-timer")
     Conversation = old.get_model("chat", "Conversation")

@@ -8,6 +8,9 @@ import json
 import subprocess
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from io import BufferedWriter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +19,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.tests.factories import UserFactory
 from chat.models import Conversation
 from chat.selectors import messages_in_order
-from chat.tests.scripted_openai import Step, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, reply, tool_calls
 from chat.tests.servers import server_environment, spawn_runserver, wait_until_serving
 
 pytestmark = [
@@ -57,11 +60,11 @@ def call(base_url: str, path: str, token: str, body: dict[str, Any] | None = Non
 
 
 @pytest.fixture
-def instances(scripted_openai, tmp_path):
+def instances(scripted_openai: ScriptedOpenAI, tmp_path: Path) -> Iterator[list[str]]:
     """Two `runserver` processes on the test database, both using the scripted model. Yields their base URLs."""
     scripted_openai.fallback = todo_agent
     env = server_environment(scripted_openai)
-    processes: list[tuple[subprocess.Popen, str, object]] = []
+    processes: list[tuple[subprocess.Popen, str, BufferedWriter]] = []
     try:
         for name in ("a", "b"):
             log = open(tmp_path / f"server-{name}.log", "wb")  # closed in the finalizer
@@ -82,9 +85,11 @@ def instances(scripted_openai, tmp_path):
             log.close()
 
 
-def test_alternate_turns_on_two_instances_share_one_continuous_history(instances, scripted_openai):
+def test_alternate_turns_on_two_instances_share_one_continuous_history(
+    instances: list[str], scripted_openai: ScriptedOpenAI
+) -> None:
     a, b = instances
-    user = UserFactory()
+    user = UserFactory.create()
     token = str(AccessToken.for_user(user))
     chat = f"/api/{user.pk}/chat"
 

@@ -4,8 +4,11 @@ text blocks opened and closed around other events, a failure told before the str
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from chat.agent.events import (
+    Event,
     StepFinished,
     StepStarted,
     TextDelta,
@@ -25,7 +28,7 @@ ADDED = {"success": True, "task": {"id": 1, "title": "Buy milk", "description": 
 NOT_FOUND = {"success": False, "error": "Task 7 not found.", "code": "task_not_found", "task_id": 7}
 
 
-def chunks_of(events) -> list[dict | str]:
+def chunks_of(events: Iterable[Event]) -> list[Any]:
     return parse_sse(b"".join(encode(events)))
 
 
@@ -49,7 +52,7 @@ def added_turn() -> list:
     ]
 
 
-def test_headers_are_the_sdks():
+def test_headers_are_the_sdks() -> None:
     assert HEADERS == {
         "Content-Type": "text/event-stream",
         "Cache-Control": "no-cache",
@@ -58,7 +61,7 @@ def test_headers_are_the_sdks():
     }
 
 
-def test_a_turn_with_a_tool_call_and_a_reply():
+def test_a_turn_with_a_tool_call_and_a_reply() -> None:
     chunks = chunks_of(added_turn())
 
     assert chunks == [
@@ -91,7 +94,7 @@ def test_a_turn_with_a_tool_call_and_a_reply():
     ]
 
 
-def test_each_run_of_text_is_its_own_block_closed_before_the_next_event():
+def test_each_run_of_text_is_its_own_block_closed_before_the_next_event() -> None:
     chunks = chunks_of(
         [
             TurnStarted(conversation_id=CONVERSATION, turn_id=1),
@@ -124,7 +127,7 @@ def test_each_run_of_text_is_its_own_block_closed_before_the_next_event():
     assert types(chunks)[-3:] == ["text-end", "finish", "[DONE]"]
 
 
-def test_a_failed_tool_result_is_an_output_the_model_read():
+def test_a_failed_tool_result_is_an_output_the_model_read() -> None:
     chunks = chunks_of(
         [
             TurnStarted(conversation_id=CONVERSATION, turn_id=1),
@@ -138,7 +141,7 @@ def test_a_failed_tool_result_is_an_output_the_model_read():
     assert "tool-output-error" not in types(chunks)
 
 
-def test_a_failed_turn_tells_its_error_body_then_the_error_then_finishes():
+def test_a_failed_turn_tells_its_error_body_then_the_error_then_finishes() -> None:
     body = {"detail": "The model provider timed out.", "code": "model_timeout", "conversation_id": str(CONVERSATION)}
     chunks = chunks_of(
         [
@@ -165,7 +168,7 @@ def test_a_failed_turn_tells_its_error_body_then_the_error_then_finishes():
     ]
 
 
-def test_a_turn_that_fails_before_it_starts_still_starts_the_message():
+def test_a_turn_that_fails_before_it_starts_still_starts_the_message() -> None:
     chunks = chunks_of([TurnFailed(status_code=503, body={"detail": "Try again later.", "code": "unavailable"})])
 
     assert types(chunks) == ["start", "message-metadata", "error", "finish", "[DONE]"]
@@ -175,7 +178,7 @@ def test_a_turn_that_fails_before_it_starts_still_starts_the_message():
     }
 
 
-def test_a_turn_answered_from_its_record_tells_its_calls_then_its_reply():
+def test_a_turn_answered_from_its_record_tells_its_calls_then_its_reply() -> None:
     finished = added_turn()[-1]
     stored = told_again(tool_runs=finished.result.tool_runs, reply=finished.result.reply)
     chunks = chunks_of([TurnStarted(conversation_id=CONVERSATION, turn_id=4), *stored, finished])
@@ -200,20 +203,20 @@ def test_a_turn_answered_from_its_record_tells_its_calls_then_its_reply():
     assert chunks[8]["delta"] == "Added task 1 “Buy milk”."
 
 
-def test_a_reply_no_delta_told_goes_as_one_text_block():
+def test_a_reply_no_delta_told_goes_as_one_text_block() -> None:
     finished = added_turn()[-1]
     chunks = chunks_of([TurnStarted(conversation_id=CONVERSATION, turn_id=4), finished])
 
     assert types(chunks) == ["start", "text-start", "text-delta", "text-end", "finish", "[DONE]"]
 
 
-def test_a_stream_cut_off_mid_text_closes_its_block_and_ends():
+def test_a_stream_cut_off_mid_text_closes_its_block_and_ends() -> None:
     chunks = chunks_of([TurnStarted(conversation_id=CONVERSATION, turn_id=1), StepStarted(), TextDelta("Hal")])
 
     assert types(chunks) == ["start", "start-step", "text-start", "text-delta", "text-end", "[DONE]"]
 
 
-def test_each_chunk_is_one_compact_data_line_and_done_is_last():
+def test_each_chunk_is_one_compact_data_line_and_done_is_last() -> None:
     text = "line one\nline two\r\n“quoted” \u2028 émoji 🥛"
     encoded = encode_chunk({"type": "text-delta", "id": "text-1", "delta": text})
 
@@ -227,14 +230,14 @@ def test_each_chunk_is_one_compact_data_line_and_done_is_last():
     assert list(encode([]))[-1] == DONE == b"data: [DONE]\n\n"
 
 
-def test_a_lone_surrogate_cannot_break_the_stream():
+def test_a_lone_surrogate_cannot_break_the_stream() -> None:
     assert encode_chunk({"type": "text-delta", "id": "t", "delta": "a\ud800b"}) == (
         b'data: {"type":"text-delta","id":"t","delta":"a?b"}\n\n'
     )
 
 
-def test_the_async_encoder_sends_the_same_bytes():
-    async def events():
+def test_the_async_encoder_sends_the_same_bytes() -> None:
+    async def events() -> AsyncIterator[Event]:
         for event in added_turn():
             yield event
 

@@ -5,6 +5,8 @@ documented status code, the documented content type, a body of the documented sh
 The path's user id is the caller's, so requests reach the views instead of stopping at 403.
 """
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -14,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework_simplejwt.tokens import AccessToken
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from config.wsgi import application
 from todos.tests.factories import TodoFactory
@@ -22,7 +25,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
 @pytest.fixture
-def keep_test_connection():
+def keep_test_connection() -> Iterator[None]:
     """Calling the WSGI app directly fires request_started/finished, whose handler would close
     the test's database connection mid-transaction; Django's test client detaches it too."""
     request_started.disconnect(close_old_connections)
@@ -33,10 +36,10 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def fuzz_user(db, keep_test_connection):
-    user = UserFactory()
+def fuzz_user(db: None, keep_test_connection: None) -> User:
+    user = UserFactory.create()
     for index in range(3):
-        TodoFactory(owner=user, title=f"Seeded task {index}")
+        TodoFactory.create(owner=user, title=f"Seeded task {index}")
     return user
 
 
@@ -47,7 +50,7 @@ def fuzz_user(db, keep_test_connection):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_every_endpoint_conforms_and_never_fails(case, fuzz_user):
+def test_every_endpoint_conforms_and_never_fails(case: schemathesis.Case, fuzz_user: User) -> None:
     if case.path_parameters and "user_id" in case.path_parameters:
         case.path_parameters["user_id"] = str(fuzz_user.pk)
     case.call_and_validate(

@@ -1,12 +1,15 @@
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"register", "token", "token_refresh", "session_login", "schema", "docs"}
 
 
-def test_anonymous_caller_gets_the_auth_endpoints_and_a_note_to_log_in(anonymous_client):
+def test_anonymous_caller_gets_the_auth_endpoints_and_a_note_to_log_in(anonymous_client: APIClient) -> None:
     response = anonymous_client.get("/api/")
     assert response.status_code == 200
     body = response.json()
@@ -17,7 +20,7 @@ def test_anonymous_caller_gets_the_auth_endpoints_and_a_note_to_log_in(anonymous
     assert body["endpoints"]["session_login"] == "http://testserver/api/auth/session/login/"
 
 
-def test_logged_in_caller_gets_their_own_endpoints(api_client, user):
+def test_logged_in_caller_gets_their_own_endpoints(api_client: APIClient, user: User) -> None:
     body = api_client.get("/api/").json()
     assert body["user_id"] == str(user.pk)
     endpoints = body["endpoints"]
@@ -30,13 +33,13 @@ def test_logged_in_caller_gets_their_own_endpoints(api_client, user):
     assert api_client.get(endpoints["me"]).json()["id"] == str(user.pk)
 
 
-def test_api_root_renders_in_the_browsable_api(user):
+def test_api_root_renders_in_the_browsable_api(user: User) -> None:
     client = Client()
     client.force_login(user)
     page = client.get("/api/", HTTP_ACCEPT="text/html").content.decode()
     assert f"/api/{user.pk}/chat" in page
 
 
-def test_api_root_is_in_the_schema():
+def test_api_root_is_in_the_schema() -> None:
     schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert "200" in schema["paths"]["/api/"]["get"]["responses"]

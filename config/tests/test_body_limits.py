@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.asgi import get_asgi_application
+from pytest_django import Settings
 
 from config.body_limits import BodyLimits
 
@@ -73,7 +74,7 @@ def serve(application: Any, request_scope: dict[str, Any], client: Client) -> No
 
 
 @pytest.fixture(scope="module")
-def django_application():
+def django_application() -> BodyLimits:
     return BodyLimits(get_asgi_application())
 
 
@@ -89,7 +90,7 @@ async def echo_length(request_scope: dict[str, Any], receive: Any, send: Any) ->
     await send({"type": "http.response.body", "body": str(len(body)).encode()})
 
 
-def test_a_content_length_over_the_limit_is_413_before_any_of_the_body_is_read(django_application):
+def test_a_content_length_over_the_limit_is_413_before_any_of_the_body_is_read(django_application: BodyLimits) -> None:
     client = Client([{"type": "http.request", "body": b"x" * 65536, "more_body": True}], then_wait=True)
     serve(django_application, scope((b"content-length", b"314572800")), client)
     assert (client.status, client.json) == (413, TOO_LARGE)
@@ -97,7 +98,7 @@ def test_a_content_length_over_the_limit_is_413_before_any_of_the_body_is_read(d
     assert client.receive_calls == 0
 
 
-def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(django_application):
+def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(django_application: BodyLimits) -> None:
     """No Content-Length (chunked), 1 MiB at a time, without end: 413 after the third MiB."""
     chunk = {"type": "http.request", "body": b"x" * 1_048_576, "more_body": True}
     client = Client([dict(chunk) for _ in range(300)])
@@ -106,14 +107,14 @@ def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(django_applica
     assert client.received_bytes == 3 * 1_048_576
 
 
-def test_a_body_longer_than_its_content_length_is_refused_too(django_application):
+def test_a_body_longer_than_its_content_length_is_refused_too(django_application: BodyLimits) -> None:
     chunk = {"type": "http.request", "body": b"x" * 1_048_576, "more_body": True}
     client = Client([dict(chunk) for _ in range(300)])
     serve(django_application, scope((b"content-length", b"10")), client)
     assert (client.status, client.json) == (413, TOO_LARGE)
 
 
-def test_a_body_that_does_not_arrive_in_time_is_408(django_application, settings):
+def test_a_body_that_does_not_arrive_in_time_is_408(django_application: BodyLimits, settings: Settings) -> None:
     settings.REQUEST_BODY_TIMEOUT = 0.2
     client = Client([{"type": "http.request", "body": b'{"user', "more_body": True}], then_wait=True)
     serve(django_application, scope((b"content-length", b"100")), client)
@@ -123,7 +124,7 @@ def test_a_body_that_does_not_arrive_in_time_is_408(django_application, settings
     )
 
 
-def test_a_body_within_the_limits_reaches_the_application_whole():
+def test_a_body_within_the_limits_reaches_the_application_whole() -> None:
     size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     chunks = [{"type": "http.request", "body": b"x" * (size // 4), "more_body": True} for _ in range(4)]
     client = Client([*chunks, {"type": "http.request", "body": b"", "more_body": False}])
@@ -132,7 +133,7 @@ def test_a_body_within_the_limits_reaches_the_application_whole():
     assert b"".join(message.get("body", b"") for message in client.sent[1:]) == str(size).encode()
 
 
-def test_after_the_body_the_application_still_hears_the_client_leave():
+def test_after_the_body_the_application_still_hears_the_client_leave() -> None:
     """Django listens for a disconnect while a view runs (a chat turn's client leaving)."""
     heard: list[str] = []
 
@@ -145,11 +146,11 @@ def test_after_the_body_the_application_still_hears_the_client_leave():
     assert heard == ["http.disconnect"] and client.sent == []
 
 
-def test_other_scopes_pass_through():
+def test_other_scopes_pass_through() -> None:
     seen: list[str] = []
 
     async def application(request_scope: dict[str, Any], receive: Any, send: Any) -> None:
         seen.append(request_scope["type"])
 
-    asyncio.run(BodyLimits(application)({"type": "lifespan"}, None, None))
+    asyncio.run(BodyLimits(application)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]  # never called here
     assert seen == ["lifespan"]

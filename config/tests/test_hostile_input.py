@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts.models import User
 from chat.tests.factories import ConversationFactory
 from conftest import client_for
 from todos.tests.factories import TodoFactory
@@ -51,7 +52,7 @@ def api_routes() -> list[str]:
     return sorted({route.lstrip("^").rstrip("$") for route in _walk(get_resolver().url_patterns)} - {""})
 
 
-def test_the_sweep_reaches_every_endpoint_of_the_issue():
+def test_the_sweep_reaches_every_endpoint_of_the_issue() -> None:
     routes = [route for route in api_routes() if route.startswith("api/")]
     for expected in (
         "api/auth/register",
@@ -140,10 +141,10 @@ BROWSABLE = {"10 MB of JSON", "2000 form fields", "nested arrays", "invalid UTF-
 
 
 @pytest.fixture
-def seeded(user):
+def seeded(user: User) -> dict[str, uuid.UUID | int]:
     """The caller, a task and a conversation, so that every path reaches its view."""
-    task = TodoFactory(owner=user)
-    conversation = ConversationFactory(owner=user)
+    task = TodoFactory.create(owner=user)
+    conversation = ConversationFactory.create(owner=user)
     return {"user_id": user.pk, "task_id": task.number, "conversation_id": conversation.pk}
 
 
@@ -193,20 +194,20 @@ def sweep(
 
 
 @pytest.mark.parametrize("name", BODIES)
-def test_no_body_gives_a_5xx_on_any_endpoint(seeded, user, name):
+def test_no_body_gives_a_5xx_on_any_endpoint(seeded: dict[str, uuid.UUID | int], user: User, name: str) -> None:
     content_type, body = BODIES[name]
     client = client_for(user)
     assert sweep(client, seeded, data=body, content_type=content_type) == []
 
 
 @pytest.mark.parametrize("name", BODIES)
-def test_no_body_gives_a_5xx_on_any_endpoint_unauthenticated(seeded, name):
+def test_no_body_gives_a_5xx_on_any_endpoint_unauthenticated(seeded: dict[str, uuid.UUID | int], name: str) -> None:
     content_type, body = BODIES[name]
     assert sweep(APIClient(), seeded, data=body, content_type=content_type) == []
 
 
 @pytest.mark.parametrize("name", sorted(BROWSABLE))
-def test_no_body_gives_a_5xx_in_the_browsable_api(seeded, user, name):
+def test_no_body_gives_a_5xx_in_the_browsable_api(seeded: dict[str, uuid.UUID | int], user: User, name: str) -> None:
     content_type, body = BODIES[name]
     client = client_for(user)
     assert sweep(client, seeded, html=True, data=body, content_type=content_type, HTTP_ACCEPT="text/html") == []
@@ -248,8 +249,8 @@ HEADER_CASES = list(odd_headers(uuid.uuid4()))
 
 
 @pytest.mark.parametrize("name", HEADER_CASES)
-def test_no_header_gives_a_5xx_on_any_endpoint(seeded, user, name):
-    headers = odd_headers(user.pk)[name]
+def test_no_header_gives_a_5xx_on_any_endpoint(seeded: dict[str, uuid.UUID | int], user: User, name: str) -> None:
+    headers: dict[str, Any] = odd_headers(user.pk)[name]  # request keywords for `sweep`
     client = APIClient() if "HTTP_AUTHORIZATION" in headers else client_for(user)
     body = json.dumps({"title": "t", "message": "list my tasks", "username": "u", "password": "p", "refresh": "r"})
     assert sweep(client, seeded, data=body, content_type=JSON, **headers) == []
@@ -271,11 +272,13 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[query[:30] for query in QUERIES])
-def test_no_query_string_gives_a_5xx_on_any_endpoint(seeded, user, query):
+def test_no_query_string_gives_a_5xx_on_any_endpoint(
+    seeded: dict[str, uuid.UUID | int], user: User, query: str
+) -> None:
     assert sweep(client_for(user), seeded, query=query) == []
 
 
-def test_odd_path_values_are_json_404(user):
+def test_odd_path_values_are_json_404(user: User) -> None:
     client = client_for(user)
     for path in (
         f"/api/{user.pk}/tasks/99999999999999999999999999",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pytest_django.live_server_helper import LiveServer
 
 from chat.models import Conversation
 from todos.models import Todo
@@ -55,7 +56,7 @@ def assert_shown_in_order(block: str, output: str) -> None:
         )
 
 
-def test_the_readme_walkthroughs_run_as_written(live_server, transactional_db):
+def test_the_readme_walkthroughs_run_as_written(live_server: LiveServer, transactional_db: None) -> None:
     blocks = walkthrough_blocks()
     script = "set -euo pipefail\n" + "".join(
         f"{block.replace(README_URL, live_server.url)}\necho '{END_OF_BLOCK}'\n" for block in blocks
@@ -105,6 +106,6 @@ def test_the_readme_walkthroughs_run_as_written(live_server, transactional_db):
         ("Added task 3.", "Added task 3. And more", False),
     ],
 )
-def test_an_example_output_matches_only_what_it_shows(shown, printed, matches):
+def test_an_example_output_matches_only_what_it_shows(shown: str, printed: str, matches: bool) -> None:
     (pattern,) = expected_lines(f"# -> {shown}")
     assert bool(pattern.fullmatch(printed)) is matches

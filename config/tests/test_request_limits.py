@@ -4,13 +4,16 @@ a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` is 413 `request_too_large`, a form wit
 400 `parse_error`, checked before the JSON is parsed."""
 
 import json
+import re
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.test import Client, RequestFactory
 from rest_framework.exceptions import ParseError
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from config.parsers import JSONParser, json_depth_exceeds
 from config.views import bad_request
 
@@ -25,7 +28,7 @@ def nested(depth: int) -> str:
     return text
 
 
-def test_the_limits_are_the_documented_ones():
+def test_the_limits_are_the_documented_ones() -> None:
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2_621_440
     assert settings.DATA_UPLOAD_MAX_NUMBER_FIELDS == 1000
     assert settings.DATA_UPLOAD_MAX_NUMBER_FILES == 100
@@ -34,7 +37,9 @@ def test_the_limits_are_the_documented_ones():
 
 @pytest.mark.parametrize("path", ["/api/auth/register", "/api/auth/token", "/api/auth/token/refresh"])
 @pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000])
-def test_deeply_nested_json_is_400_parse_error_before_authentication(anonymous_client, path, body):
+def test_deeply_nested_json_is_400_parse_error_before_authentication(
+    anonymous_client: APIClient, path: str, body: str
+) -> None:
     response = anonymous_client.post(path, body, content_type="application/json")
     assert (response.status_code, response.json()["code"]) == (400, "parse_error")
     assert "nested deeper than 32" in response.json()["detail"]
@@ -49,13 +54,15 @@ def test_deeply_nested_json_is_400_parse_error_before_authentication(anonymous_c
         ("post", "/api/{user}/chat"),
     ],
 )
-def test_deeply_nested_json_is_400_parse_error_on_every_json_endpoint(api_client, user, method, path):
+def test_deeply_nested_json_is_400_parse_error_on_every_json_endpoint(
+    api_client: APIClient, user: User, method: str, path: str
+) -> None:
     body = '{"title": ' + "[" * 50_000 + "]" * 50_000 + "}"
     response = getattr(api_client, method)(path.format(user=user.pk), body, content_type="application/json")
     assert (response.status_code, response.json()["code"]) == (400, "parse_error")
 
 
-def test_nesting_up_to_the_limit_is_parsed(api_client, user):
+def test_nesting_up_to_the_limit_is_parsed(api_client: APIClient, user: User) -> None:
     """The limit is on depth, not on how the body reads: 32 levels reach the serializer (which then
     rejects a non-string title as a field error); 33 do not."""
     at_limit = api_client.post(f"/api/{user.pk}/tasks", f'{{"title": {nested(31)}}}', content_type="application/json")
@@ -79,7 +86,7 @@ def test_nesting_up_to_the_limit_is_parsed(api_client, user):
         ('"' + '\\"' * 1000 + "[" * 40, 0),  # quotes that are escaped, then no closing one
     ],
 )
-def test_depth_is_counted_on_brackets_outside_strings(text, depth):
+def test_depth_is_counted_on_brackets_outside_strings(text: str, depth: int) -> None:
     assert not json_depth_exceeds(text, depth)
     assert json_depth_exceeds(text, depth - 1) == (depth > 0)
 
@@ -87,10 +94,10 @@ def test_depth_is_counted_on_brackets_outside_strings(text, depth):
 class CountingPattern:
     """A compiled pattern that adds the length of each text it scans to `scanned`."""
 
-    def __init__(self, pattern, scanned):
+    def __init__(self, pattern: re.Pattern[str], scanned: list[int]) -> None:
         self.pattern, self.scanned = pattern, scanned
 
-    def sub(self, replacement, text):
+    def sub(self, replacement: str, text: str) -> str:
         self.scanned.append(len(text))
         return self.pattern.sub(replacement, text)
 
@@ -103,7 +110,7 @@ class CountingPattern:
         '["' + "[" * 2_621_430 + '"]',  # as large, the brackets inside a string
     ],
 )
-def test_depth_check_work_is_bounded_on_the_largest_body(monkeypatch, body):
+def test_depth_check_work_is_bounded_on_the_largest_body(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
     """The check scans the text a bounded number of times (two expressions, then at most one
     pass per allowed level), whatever the body: work bounded by its size, not by a clock."""
     import config.parsers
@@ -113,15 +120,18 @@ def test_depth_check_work_is_bounded_on_the_largest_body(monkeypatch, body):
     monkeypatch.setattr(config.parsers, "_STRING", CountingPattern(config.parsers._STRING, scanned))
     monkeypatch.setattr(config.parsers, "_NOT_BRACKETS", CountingPattern(config.parsers._NOT_BRACKETS, scanned))
     one_pass = config.parsers._without_innermost_pairs
-    monkeypatch.setattr(
-        config.parsers, "_without_innermost_pairs", lambda text: scanned.append(len(text)) or one_pass(text)
-    )
+
+    def counted_pass(text: str) -> str:
+        scanned.append(len(text))
+        return one_pass(text)
+
+    monkeypatch.setattr(config.parsers, "_without_innermost_pairs", counted_pass)
     json_depth_exceeds(body, 32)
     assert len(scanned) <= 2 + 32
     assert sum(scanned) <= (2 + 32) * len(body)
 
 
-def test_the_parser_also_turns_a_recursion_error_into_a_parse_error(monkeypatch):
+def test_the_parser_also_turns_a_recursion_error_into_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """The depth check comes first; should the parser still recurse too deep, it is a 400 too."""
     import io
 
@@ -130,7 +140,7 @@ def test_the_parser_also_turns_a_recursion_error_into_a_parse_error(monkeypatch)
         JSONParser().parse(io.BytesIO(b"[" * 100_000 + b"]" * 100_000), "application/json", {})
 
 
-def test_the_parser_reads_what_drfs_reads():
+def test_the_parser_reads_what_drfs_reads() -> None:
     import io
 
     body = json.dumps({"title": "caf\u00e9 \u2615", "n": [1, 2.5, None, True]}).encode()
@@ -142,7 +152,7 @@ def test_the_parser_reads_what_drfs_reads():
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
-def test_a_body_over_the_limit_is_413_request_too_large(api_client, user, content_type):
+def test_a_body_over_the_limit_is_413_request_too_large(api_client: APIClient, user: User, content_type: str) -> None:
     size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
     body = json.dumps({"title": "x" * size}) if content_type == "application/json" else "title=" + "x" * size
     response = api_client.post(f"/api/{user.pk}/tasks", body, content_type=content_type)
@@ -153,14 +163,14 @@ def test_a_body_over_the_limit_is_413_request_too_large(api_client, user, conten
     }
 
 
-def test_a_10_mb_body_is_413_at_the_unauthenticated_endpoints(anonymous_client):
+def test_a_10_mb_body_is_413_at_the_unauthenticated_endpoints(anonymous_client: APIClient) -> None:
     body = json.dumps({"username": "x" * 10_000_000, "password": "y"})
     for path in ("/api/auth/register", "/api/auth/token", "/api/auth/token/refresh"):
         response = anonymous_client.post(path, body, content_type="application/json")
         assert (response.status_code, response.json()["code"]) == (413, "request_too_large")
 
 
-def test_a_body_at_the_limit_is_read(api_client, user):
+def test_a_body_at_the_limit_is_read(api_client: APIClient, user: User) -> None:
     padding = settings.DATA_UPLOAD_MAX_MEMORY_SIZE - len(json.dumps({"title": "t", "description": ""}))
     body = json.dumps({"title": "t", "description": "d" * padding})
     assert len(body) == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -169,7 +179,9 @@ def test_a_body_at_the_limit_is_read(api_client, user):
 
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
-def test_a_form_with_too_many_fields_is_400_too_many_fields(api_client, user, content_type):
+def test_a_form_with_too_many_fields_is_400_too_many_fields(
+    api_client: APIClient, user: User, content_type: str
+) -> None:
     fields = {f"field{index}": "x" for index in range(2000)}
     if content_type == "multipart/form-data":
         response = api_client.post(f"/api/{user.pk}/tasks", fields, format="multipart")
@@ -183,7 +195,7 @@ def test_a_form_with_too_many_fields_is_400_too_many_fields(api_client, user, co
     }
 
 
-def test_a_form_with_too_many_files_is_400_too_many_files(api_client, user):
+def test_a_form_with_too_many_files_is_400_too_many_files(api_client: APIClient, user: User) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     files = {f"file{index}": SimpleUploadedFile(f"f{index}.txt", b"x") for index in range(101)}
@@ -192,7 +204,7 @@ def test_a_form_with_too_many_files_is_400_too_many_files(api_client, user):
     assert response.json() == {"detail": "The form has more than 100 files.", "code": "too_many_files"}
 
 
-def test_a_form_with_too_many_fields_is_json_on_the_session_login_page_too():
+def test_a_form_with_too_many_fields_is_json_on_the_session_login_page_too() -> None:
     """Outside the API views (here Django's own login form, whose CSRF check reads the form),
     Django answers through `handler400`, which gives the same JSON."""
     body = "&".join(f"f{index}=x" for index in range(2000))
@@ -210,13 +222,15 @@ def test_a_form_with_too_many_fields_is_json_on_the_session_login_page_too():
         (None, 400, "bad_request"),
     ],
 )
-def test_handler400_answers_json_with_the_code_of_the_problem(exception, status, code):
+def test_handler400_answers_json_with_the_code_of_the_problem(
+    exception: Exception | None, status: int, code: str
+) -> None:
     response = bad_request(RequestFactory().get("/"), exception)
     assert response.status_code == status
     assert json.loads(response.content)["code"] == code
 
 
-def test_a_disallowed_host_is_json_400():
+def test_a_disallowed_host_is_json_400() -> None:
     response = Client().get("/api/schema/", HTTP_HOST="evil.example.com")
     assert response.status_code == 400
     assert response.json() == {"detail": "Bad request.", "code": "bad_request"}

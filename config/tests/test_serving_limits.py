@@ -83,7 +83,7 @@ def status_and_body(response: bytes) -> tuple[int, dict]:
 TOKEN_HEAD = "POST /api/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 
 
-def test_a_300_mb_content_length_is_413_before_the_body_is_sent(server):
+def test_a_300_mb_content_length_is_413_before_the_body_is_sent(server: str) -> None:
     started = time.monotonic()
     with connect(server) as connection:
         connection.sendall(f"{TOKEN_HEAD}Content-Length: 314572800\r\n\r\n".encode())
@@ -93,7 +93,7 @@ def test_a_300_mb_content_length_is_413_before_the_body_is_sent(server):
     assert elapsed < 5, elapsed  # it waited for no byte of the body (it took 3.3 s to read it all)
 
 
-def test_a_chunked_body_is_413_once_it_passes_the_limit(server):
+def test_a_chunked_body_is_413_once_it_passes_the_limit(server: str) -> None:
     with connect(server) as connection:
         connection.sendall(f"{TOKEN_HEAD}Transfer-Encoding: chunked\r\n\r\n".encode())
         chunk = b"%x\r\n%s\r\n" % (1_048_576, b"x" * 1_048_576)
@@ -106,7 +106,7 @@ def test_a_chunked_body_is_413_once_it_passes_the_limit(server):
     assert (status, body["code"]) == (413, "request_too_large")
 
 
-def test_a_body_that_never_comes_is_408_after_the_body_timeout(server):
+def test_a_body_that_never_comes_is_408_after_the_body_timeout(server: str) -> None:
     started = time.monotonic()
     with connect(server) as connection:
         connection.sendall(f"{TOKEN_HEAD}Content-Length: 100\r\n\r\n{{".encode())
@@ -120,7 +120,7 @@ def test_a_body_that_never_comes_is_408_after_the_body_timeout(server):
     [b"", b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a"],
     ids=["nothing", "headers-unfinished", "a-header-unfinished"],
 )
-def test_a_connection_that_does_not_finish_its_headers_is_closed(server, sent):
+def test_a_connection_that_does_not_finish_its_headers_is_closed(server: str, sent: bytes) -> None:
     started = time.monotonic()
     with connect(server) as connection:
         connection.sendall(sent)
@@ -128,7 +128,7 @@ def test_a_connection_that_does_not_finish_its_headers_is_closed(server, sent):
     assert HEADER_TIMEOUT <= time.monotonic() - started < HEADER_TIMEOUT + 5
 
 
-def test_a_keep_alive_connection_gets_the_header_timeout_for_its_next_request_too(server):
+def test_a_keep_alive_connection_gets_the_header_timeout_for_its_next_request_too(server: str) -> None:
     with connect(server) as connection:
         connection.sendall(b"GET /api/schema/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert connection.recv(65536).startswith(b"HTTP/1.1 200")
@@ -170,7 +170,7 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 
 
 @pytest.mark.parametrize("cache", ["database", "redis"])
-def test_the_auth_throttle_holds_across_two_workers(database, tmp_path, cache):
+def test_the_auth_throttle_holds_across_two_workers(database: str, tmp_path: Path, cache: str) -> None:
     """Before the cache was shared, each worker granted the full rate: 10 of 20 let through."""
     overrides = {"DATABASE_URL": database, "AUTH_THROTTLE_RATE": "5/min"}
     if cache == "redis":

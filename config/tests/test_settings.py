@@ -25,13 +25,13 @@ def run_manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_missing_secret_key_fails_clearly_when_debug_is_off():
+def test_missing_secret_key_fails_clearly_when_debug_is_off() -> None:
     result = run_manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_debug_runs_with_dev_key():
+def test_debug_runs_with_dev_key() -> None:
     result = run_manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
 
@@ -45,19 +45,19 @@ PRODUCTION = {
 }
 
 
-def test_check_deploy_is_clean_with_documented_production_settings():
+def test_check_deploy_is_clean_with_documented_production_settings() -> None:
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
-def test_check_deploy_warns_without_https_settings():
+def test_check_deploy_warns_without_https_settings() -> None:
     environment = {**PRODUCTION, "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0"}
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", **environment)
     assert result.returncode != 0
 
 
-def test_unknown_agent_backend_fails_at_startup():
+def test_unknown_agent_backend_fails_at_startup() -> None:
     result = run_manage("check", DEBUG="1", AGENT_BACKEND="gpt")
     assert result.returncode != 0
     assert "AGENT_BACKEND must be 'openai', 'offline' or empty" in result.stderr
@@ -71,7 +71,7 @@ def test_unknown_agent_backend_fails_at_startup():
         ("CHAT_CONTEXT_TOKENS", "8191", "CHAT_CONTEXT_TOKENS must be at least 8192"),
     ],
 )
-def test_bad_values_fail_at_startup_not_per_request(variable, value, message):
+def test_bad_values_fail_at_startup_not_per_request(variable: str, value: str, message: str) -> None:
     result = run_manage("check", DEBUG="1", **{variable: value})
     assert result.returncode != 0
     assert message in result.stderr
@@ -84,7 +84,7 @@ def test_bad_values_fail_at_startup_not_per_request(variable, value, message):
         ({"REDIS_URL": ""}, "django.core.cache.backends.db.DatabaseCache"),
     ],
 )
-def test_throttle_counters_are_in_a_cache_every_worker_shares(environment, backend):
+def test_throttle_counters_are_in_a_cache_every_worker_shares(environment: dict[str, str], backend: str) -> None:
     """Redis when REDIS_URL is set, else the database: never one process's memory, which let
     each worker grant the full rate."""
     result = run_manage(
@@ -99,7 +99,7 @@ def test_throttle_counters_are_in_a_cache_every_worker_shares(environment, backe
 
 
 @pytest.mark.django_db
-def test_migrate_makes_the_database_caches_table():
+def test_migrate_makes_the_database_caches_table() -> None:
     from django.core.cache import cache
     from django.db import connection
 

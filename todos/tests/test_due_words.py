@@ -42,11 +42,11 @@ NOW = datetime(2026, 12, 5, 14, 30, tzinfo=ZoneInfo("Europe/Berlin"))
         ("noon", ParsedDue(date(2026, 12, 6), time(12, 0))),
     ],
 )
-def test_words_are_read_in_the_owners_zone(words, expected):
+def test_words_are_read_in_the_owners_zone(words: str, expected: ParsedDue) -> None:
     assert parse_due(words, now=NOW) == expected
 
 
-def test_a_weekday_without_a_time_has_no_time():
+def test_a_weekday_without_a_time_has_no_time() -> None:
     assert parse_due("monday", now=NOW).due_time is None
 
 
@@ -54,13 +54,13 @@ def test_a_weekday_without_a_time_has_no_time():
     "words",
     ["blah", "someday", "soon", "5", "at 25:00", "13pm", "every", "every blue moon", "", "every 0 days", "0000-01-01"],
 )
-def test_words_that_cannot_be_read_are_refused_not_guessed(words):
+def test_words_that_cannot_be_read_are_refused_not_guessed(words: str) -> None:
     with pytest.raises(InvalidDueString) as error:
         parse_due(words, now=NOW)
     assert error.value.code == "invalid_due_string"
 
 
-def test_relative_words_count_from_the_local_date():
+def test_relative_words_count_from_the_local_date() -> None:
     # 23:30 on Friday in Los Angeles is already Saturday in UTC: "tomorrow" is Saturday.
     late_friday = datetime(2026, 12, 4, 23, 30, tzinfo=ZoneInfo("America/Los_Angeles"))
     assert parse_due("tomorrow", now=late_friday).due_date == date(2026, 12, 5)
@@ -78,20 +78,20 @@ def test_relative_words_count_from_the_local_date():
         "FREQ=DAILY;FREQ=WEEKLY",
     ],
 )
-def test_rules_dateutil_cannot_read_or_that_repeat_within_a_day_are_refused(rule):
+def test_rules_dateutil_cannot_read_or_that_repeat_within_a_day_are_refused(rule: str) -> None:
     with pytest.raises(InvalidRecurrence):
         clean_rule(rule, start=date(2026, 12, 5))
 
 
-def test_a_rule_is_kept_upper_case_without_its_prefix():
+def test_a_rule_is_kept_upper_case_without_its_prefix() -> None:
     assert clean_rule("rrule:freq=weekly;byday=mo", start=date(2026, 12, 5)) == "FREQ=WEEKLY;BYDAY=MO"
 
 
-def test_the_next_occurrence_keeps_the_wall_clock_time_across_dst():
+def test_the_next_occurrence_keeps_the_wall_clock_time_across_dst() -> None:
     # Los Angeles moves to summer time on 8 March 2026: 9:00 stays 9:00.
     assert next_after("FREQ=DAILY", due=datetime(2026, 3, 7, 9, 0)) == datetime(2026, 3, 8, 9, 0)
     assert next_after("FREQ=WEEKLY;INTERVAL=2", due=datetime(2026, 3, 7, 9, 0)) == datetime(2026, 3, 21, 9, 0)
 
 
-def test_a_rule_that_has_ended_has_no_next_occurrence():
+def test_a_rule_that_has_ended_has_no_next_occurrence() -> None:
     assert next_after("FREQ=DAILY;UNTIL=20260307", due=datetime(2026, 3, 7)) is None

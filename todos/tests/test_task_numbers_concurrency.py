@@ -18,8 +18,8 @@ pytestmark = [
 THREADS = 12
 
 
-def test_parallel_creates_get_distinct_numbers():
-    user = UserFactory()
+def test_parallel_creates_get_distinct_numbers() -> None:
+    user = UserFactory.create()
     barrier = Barrier(THREADS)
 
     def create(index: int) -> int:

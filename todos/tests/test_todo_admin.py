@@ -19,10 +19,10 @@ def staff_client() -> Client:
     return client
 
 
-def test_changelist_filters_and_searches(staff_client):
-    owner = UserFactory(username="owner")
-    TodoFactory(owner=owner, title="Buy groceries")
-    TodoFactory(owner=owner, title="Call mom", completed=True)
+def test_changelist_filters_and_searches(staff_client: Client) -> None:
+    owner = UserFactory.create(username="owner")
+    TodoFactory.create(owner=owner, title="Buy groceries")
+    TodoFactory.create(owner=owner, title="Call mom", completed=True)
     page = staff_client.get("/admin/todos/todo/", {"q": "groceries"})
     assert page.status_code == 200
     assert b"Buy groceries" in page.content and b"Call mom" not in page.content
@@ -30,9 +30,9 @@ def test_changelist_filters_and_searches(staff_client):
     assert b"Call mom" in done.content and b"Buy groceries" not in done.content
 
 
-def test_adding_in_admin_gives_the_next_number(staff_client):
-    owner = UserFactory()
-    TodoFactory(owner=owner)
+def test_adding_in_admin_gives_the_next_number(staff_client: Client) -> None:
+    owner = UserFactory.create()
+    TodoFactory.create(owner=owner)
     response = staff_client.post(
         "/admin/todos/todo/add/", {"owner": owner.pk, "title": "From admin", "description": "", "priority": "high"}
     )
@@ -41,14 +41,14 @@ def test_adding_in_admin_gives_the_next_number(staff_client):
     assert (created.number, created.priority) == (2, "high")
 
 
-def test_users_in_admin(staff_client):
-    UserFactory(username="listed")
+def test_users_in_admin(staff_client: Client) -> None:
+    UserFactory.create(username="listed")
     assert b"listed" in staff_client.get("/admin/accounts/user/").content
 
 
-def test_changelist_filters_by_due_in_each_owners_zone_and_by_priority(staff_client):
-    kiwi = UserFactory(username="kiwi", time_zone="Pacific/Auckland")
-    angeleno = UserFactory(username="angeleno", time_zone="America/Los_Angeles")
+def test_changelist_filters_by_due_in_each_owners_zone_and_by_priority(staff_client: Client) -> None:
+    kiwi = UserFactory.create(username="kiwi", time_zone="Pacific/Auckland")
+    angeleno = UserFactory.create(username="angeleno", time_zone="America/Los_Angeles")
     # Saturday 5 December in Auckland, Friday 4 December in Los Angeles.
     with time_machine.travel(datetime(2026, 12, 4, 20, 0, tzinfo=UTC), tick=False):
         services.add_task(owner=kiwi, title="kiwi friday", due_date=date(2026, 12, 4), priority="high")

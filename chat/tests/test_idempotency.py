@@ -193,7 +193,7 @@ def test_a_claim_abandoned_longer_than_any_turn_is_taken_over(scripted_openai, s
 
 def test_a_recent_claim_without_response_is_still_in_progress(scripted_openai, settings, user, api_client):
     settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES = 30.0, 2
-    claim_left_running(user, "busy", "add buy milk", age=timedelta(minutes=5))
+    claim_left_running(user, "busy", "add buy milk", age=timedelta(seconds=5))
 
     response = chat(api_client, user, "add buy milk", key="busy")
 

@@ -82,14 +82,14 @@ def test_the_turn_and_the_users_message_exist_before_the_first_model_call(user):
 def test_a_step_that_cannot_be_stored_leaves_no_change_behind(user, monkeypatch):
     """The tool runs inside the step's transaction: when storing the step fails, its change
     to the task is rolled back with it."""
-    real = persistence._touch_conversation
+    real = persistence._write_messages
 
-    def failing(conversation_id, *, added):
-        if added > 1:  # a step, not the turn's start
+    def failing(rows, **kwargs):
+        if len(rows) > 1:  # a step, not the turn's start
             raise OperationalError("server closed the connection unexpectedly")
-        real(conversation_id, added=added)
+        real(rows, **kwargs)
 
-    monkeypatch.setattr("chat.persistence._touch_conversation", failing)
+    monkeypatch.setattr("chat.persistence._write_messages", failing)
 
     with pytest.raises(Exception) as raised:
         run_turn(owner=user, message="add milk", model=ScriptedModel(calls(ADD_MILK), say("Added.")))

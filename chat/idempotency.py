@@ -143,9 +143,9 @@ async def _beat(lease: KeyLease, *, every: float) -> None:
         try:
             if not await in_database(lease.beat):
                 return  # taken over: the next step of this turn will not be stored
-        except DATABASE_ERRORS as error:
-            # The turn's next step will meet the outage too; the lease may lapse meanwhile.
-            logger.warning("idempotency lease not renewed: database unavailable (%s)", type(error).__name__)
+        except (DatabaseError, *DATABASE_ERRORS) as error:  # type: ignore[misc]  # mypy: a tuple built at import
+            # The turn's next step will meet the failure too; the lease may lapse meanwhile.
+            logger.warning("Idempotency-Key lease not renewed: the database failed (%s)", type(error).__name__)
             await in_database(close_broken_connections)
 
 

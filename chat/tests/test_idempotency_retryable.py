@@ -148,3 +148,29 @@ def test_a_database_failure_claiming_the_key_is_a_warning_and_says_what_may_have
     warnings = [record for record in caplog.records if record.name == "chat.idempotency"]
     assert [record.levelno for record in warnings] == [logging.WARNING]
     assert not [record for record in caplog.records if record.exc_info]
+
+
+def test_a_heartbeat_the_database_refuses_is_a_warning_and_the_turn_goes_on(
+    scripted_openai: ScriptedOpenAI,
+    settings: Settings,
+    user: User,
+    api_client: APIClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings.IDEMPOTENCY_LEASE_SECONDS = 0.6
+    settings.OPENAI_TIMEOUT = 5.0
+    scripted_openai.script(reply("Slow hello.", delay=0.8))
+
+    def beat(lease: KeyLease) -> bool:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(KeyLease, "beat", beat)
+
+    with caplog.at_level(logging.INFO):
+        response = chat(api_client, user, "hello", key="k")
+
+    assert response.status_code == 200  # the step renews the lease in its transaction
+    refused = [record for record in caplog.records if record.name == "chat.idempotency"]
+    assert refused and {record.levelno for record in refused} == {logging.WARNING}
+    assert not [record for record in caplog.records if record.exc_info]

@@ -281,15 +281,15 @@ def test_a_retry_while_the_crashed_requests_lease_holds_is_409(api_client, user,
 
 
 def test_a_database_failure_mid_turn_is_503_may_have_run_and_the_retry_continues(api_client, user, monkeypatch):
-    real = persistence._touch_conversation
+    real = persistence._write_messages
     failures = iter([False, False, True])  # the turn's start, step 1, then the final step fails
 
-    def flaky(conversation_id, *, added):
+    def flaky(rows, **kwargs):
         if next(failures, False):
             raise OperationalError("terminating connection due to administrator command")
-        real(conversation_id, added=added)
+        real(rows, **kwargs)
 
-    monkeypatch.setattr("chat.persistence._touch_conversation", flaky)
+    monkeypatch.setattr("chat.persistence._write_messages", flaky)
     model = use_model(monkeypatch, ScriptedModel(calls(ADD_MILK), say("Added."), say("Added milk.")))
 
     first = chat(api_client, user, "add milk", key="k4")
@@ -362,13 +362,13 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(api_
     continues the turn at once instead of waiting out the lease."""
     from chat import idempotency
 
-    real = persistence._touch_conversation
+    real = persistence._write_messages
     failures = iter([False, True])  # the turn's start, then step 1 fails
 
-    def flaky(conversation_id, *, added):
+    def flaky(rows, **kwargs):
         if next(failures, False):
             raise OperationalError("the database system is shutting down")
-        real(conversation_id, added=added)
+        real(rows, **kwargs)
 
     real_release = idempotency._release
     down = iter([True])
@@ -376,7 +376,7 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(api_
     def release_while_down(pk, lease):
         return False if next(down, False) else real_release(pk, lease)
 
-    monkeypatch.setattr("chat.persistence._touch_conversation", flaky)
+    monkeypatch.setattr("chat.persistence._write_messages", flaky)
     monkeypatch.setattr("chat.idempotency._release", release_while_down)
     use_model(monkeypatch, ScriptedModel(calls(ADD_MILK), calls(ADD_MILK), say("Added milk.")))
 

@@ -36,6 +36,8 @@ CLIENTS = 16
 REQUESTS_PER_CLIENT = int(os.environ.get("CHAOS_REQUESTS", "10"))
 MODEL_DELAY = 0.3
 GIVE_UP_AFTER = 180.0  # seconds a client keeps retrying one request
+# No request that needed retries should wait longer for its answer (a lease, and some).
+RETRIED_WAIT_TARGET_SECONDS = 20.0
 PG_BIN = next(
     (str(path.parent) for path in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))),
     str(Path(shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl").parent),
@@ -117,6 +119,8 @@ class Client(threading.Thread):
         self.number, self.base_url, self.user_id, self.token, self.tally = number, base_url, user_id, token, tally
         self.lock = threading.Lock()
         self.served: list[str] = []
+        # The longest a request that needed retries waited for its answer, in seconds.
+        self.longest_retried_wait = 0.0
 
     def count(self, what: str) -> None:
         with self.lock:
@@ -146,6 +150,8 @@ class Client(threading.Thread):
                     self.count(f"answer {status} {answer.get('code') if isinstance(answer, dict) else ''}".strip())
                 if status == 200:
                     self.count("ok" if tries == 1 else "retried")
+                    if tries > 1:
+                        self.longest_retried_wait = max(self.longest_retried_wait, time.monotonic() - started)
                     conversation = answer["conversation_id"]
                     self.served.append(title)
                     break
@@ -288,6 +294,7 @@ def run(root: Path, postgres: Postgres) -> None:
         elapsed = time.monotonic() - started
         figures = check(postgres.url)
         served = [title for client in clients for title in client.served]
+        longest_retried_wait = max(client.longest_retried_wait for client in clients)
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
@@ -304,10 +311,13 @@ def run(root: Path, postgres: Postgres) -> None:
         **figures,
         "answers_before_success": {k: v for k, v in sorted(tally.items()) if k.startswith("answer")},
         "seconds": round(elapsed, 1),
+        # A killed worker's keys are free after one lease (IDEMPOTENCY_LEASE_SECONDS, 15 s).
+        "longest_retried_wait": round(longest_retried_wait, 1),
+        "longest_retried_wait_target": RETRIED_WAIT_TARGET_SECONDS,
         "events": events,
     }
     shown = ["requests", "ok", "retried", "failed", "served_tasks_missing", "changes_without_record"]
-    shown += ["duplicate_tool_runs", "invalid_histories", "turns_not_completed", "seconds"]
+    shown += ["duplicate_tool_runs", "invalid_histories", "turns_not_completed", "seconds", "longest_retried_wait"]
     for name in shown:
         print(f"{name:>24}: {result[name]}")
     for name, count in result["answers_before_success"].items():

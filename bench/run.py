@@ -15,7 +15,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-TARGETS = {"queries": 12, "median_ms": 10.0, "p95_ms": 25.0, "ratio": 0.9}
+TARGETS = {"queries": 15, "median_ms": 10.0, "p95_ms": 25.0, "ratio": 0.9}
 
 
 def run_json(script: str, database_url: str) -> dict:

@@ -156,6 +156,9 @@ def tool_then_reply(request: dict) -> Step:
 
 def main() -> None:
     call_command("migrate", verbosity=0)
+    if "--queries" in sys.argv:  # figure 1 alone: cheap enough to run on a busy machine
+        print(json.dumps({"database": connection.vendor, "queries": queries_per_turn()}))
+        return
     server = ScriptedOpenAI(fallback=tool_then_reply).start()
     settings.OPENAI_API_KEY = "sk-benchmark"
     settings.OPENAI_BASE_URL = server.base_url

@@ -11,6 +11,9 @@ from typing import Any
 
 from config.errors import DomainError, NotFound
 
+# Seconds a client should wait before retrying a turn the model provider failed for a while.
+MODEL_RETRY_AFTER_SECONDS = 5
+
 # The codes of failed tool results the tool layer produces (`chat.agent.tool_registry`); a
 # service's `DomainError` brings its own (`task_not_found`, `invalid`, ...).
 INVALID_ARGUMENTS = "invalid_arguments"
@@ -50,6 +53,7 @@ class ModelUnavailable(ModelError):
     status_code = 503
     code = "model_unavailable"
     default_detail = "The language model provider is unavailable. Please try again shortly."
+    retry_after = MODEL_RETRY_AFTER_SECONDS
 
 
 class ModelRateLimited(ModelUnavailable):
@@ -61,6 +65,7 @@ class ModelTimeout(ModelError):
     status_code = 504
     code = "model_timeout"
     default_detail = "The language model provider did not answer in time."
+    retry_after = MODEL_RETRY_AFTER_SECONDS
 
 
 class RequestInProgress(DomainError):

@@ -10,6 +10,11 @@
   step, and the loser's tools roll back.
 - `save_turn` stores a whole finished turn at once (fixtures, benchmarks, imports).
 
+Statements per turn are few, whatever the conversation's length: on PostgreSQL a step's
+messages, the turn's counters and the conversation's are written by one statement (a
+data-modifying `WITH`), a step that runs no tool and holds no lease needs no transaction of its
+own, and nothing the turn holds is read again (`chat/tests/test_turn_statements.py` pins it).
+
 Typed messages become columns here (`_message`; the read side is `chat.selectors`): a tool
 call is stored in OpenAI's format, a tool result as its JSON. No transaction is open while the
 model is called.
@@ -18,10 +23,12 @@ model is called.
 import json
 import uuid
 from collections.abc import Sequence
-from typing import Protocol
+from contextlib import nullcontext
+from typing import Any, Protocol, cast
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import AutoField, F, QuerySet
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 
 from accounts.models import User
@@ -72,9 +79,45 @@ def _message(turn: Turn, step: int, index: int, message: ChatMessage) -> Message
 
 
 def _touch_conversation(conversation_id: uuid.UUID, *, added: int) -> None:
-    Conversation.objects.filter(pk=conversation_id).update(
-        message_count=F("message_count") + added, updated_at=timezone.now()
+    Conversation.objects.filter(pk=conversation_id).update(**_touched(added))
+
+
+def _touched(added: int) -> dict[str, Any]:
+    return {"message_count": F("message_count") + added, "updated_at": timezone.now()}
+
+
+def _write_messages(rows: Sequence[Message], *, conversation_id: uuid.UUID, turn: dict[str, Any] | None = None) -> None:
+    """Insert `rows`, update the turn (`turn`: its new values, when given) and count the rows on
+    the conversation: one statement on PostgreSQL (a data-modifying `WITH`), else one each."""
+    database = router.db_for_write(Message)
+    turn_id = rows[0].turn_id
+    if connections[database].vendor != "postgresql":
+        Message.objects.bulk_create(rows)
+        if turn is not None:
+            Turn.objects.filter(pk=turn_id).update(**turn)
+        _touch_conversation(conversation_id, added=len(rows))
+        return
+    insert = InsertQuery(Message)
+    insert.insert_values([f for f in Message._meta.concrete_fields if not isinstance(f, AutoField)], list(rows))
+    ((insert_sql, insert_params),) = insert.get_compiler(database).as_sql()
+    parts, params = [f"m AS ({insert_sql})"], list(insert_params)
+    if turn is not None:
+        turn_sql, turn_params = _update_sql(Turn.objects.filter(pk=turn_id), turn, database)
+        parts.append(f"t AS ({turn_sql})")
+        params.extend(turn_params)
+    conversation_sql, conversation_params = _update_sql(
+        Conversation.objects.filter(pk=conversation_id), _touched(len(rows)), database
     )
+    with connections[database].cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} {conversation_sql}", [*params, *conversation_params])
+
+
+def _update_sql(rows: "QuerySet[Any]", values: dict[str, Any], database: str) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of `rows.update(**values)`, to run as part of a larger statement."""
+    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
+    query.add_update_values(values)
+    sql, params = query.get_compiler(database).as_sql()
+    return sql, tuple(params)
 
 
 def start_turn(
@@ -84,7 +127,7 @@ def start_turn(
     is None; `lease` (an idempotency key's claim) is renewed naming the turn in the same
     transaction (the caller confirms it once that commits). Raises `ConversationNotFound` and
     `StepNotStored`."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if conversation_id is None:
             conversation = start_conversation(owner=owner, first_message=message)
         else:
@@ -93,8 +136,7 @@ def start_turn(
                 raise ConversationNotFound()
             conversation = found
         turn = Turn.objects.create(conversation=conversation, steps=1)
-        _message(turn, 0, 0, UserMessage(message)).save()
-        _touch_conversation(conversation.pk, added=1)
+        _write_messages([_message(turn, 0, 0, UserMessage(message))], conversation_id=conversation.pk)
         if lease is not None:
             lease.renew(turn)
     turn.conversation = conversation
@@ -128,8 +170,10 @@ class TurnRecorder:
         """Run the step's tool calls and store it, in one transaction (`record_step`, in the
         database's thread). Raises `StepNotStored` when its place is taken or the lease lost."""
         number = self.turn.steps
+        # A step that runs nothing and renews nothing is one statement on PostgreSQL: atomic.
+        alone = self.lease is None and not step.message.tool_calls and _one_statement()
         try:
-            with transaction.atomic():
+            with nullcontext() if alone else transaction.atomic():
                 if self.lease is not None:
                     self.lease.renew()
                 toolbox = Toolbox(self.owner, TurnChanges(owner=self.owner, turn=self.turn, step=number))
@@ -145,18 +189,22 @@ class TurnRecorder:
 
     def _store(self, number: int, step: Step, messages: Sequence[ChatMessage]) -> None:
         rows = [_message(self.turn, number, index, message) for index, message in enumerate(messages)]
-        Message.objects.bulk_create(rows)
         usage = step.message.usage
-        Turn.objects.filter(pk=self.turn.pk).update(
-            steps=number + 1,
-            model_calls=F("model_calls") + int(step.model_call),
-            prompt_tokens=F("prompt_tokens") + usage.prompt_tokens,
-            completion_tokens=F("completion_tokens") + usage.completion_tokens,
-            total_tokens=F("total_tokens") + usage.total_tokens,
-            status=Turn.Status.COMPLETED if step.final else Turn.Status.RUNNING,
-            updated_at=timezone.now(),
-        )
-        _touch_conversation(self.turn.conversation_id, added=len(rows))
+        turn = {
+            "steps": number + 1,
+            "model_calls": F("model_calls") + int(step.model_call),
+            "prompt_tokens": F("prompt_tokens") + usage.prompt_tokens,
+            "completion_tokens": F("completion_tokens") + usage.completion_tokens,
+            "total_tokens": F("total_tokens") + usage.total_tokens,
+            "status": Turn.Status.COMPLETED if step.final else Turn.Status.RUNNING,
+            "updated_at": timezone.now(),
+        }
+        _write_messages(rows, conversation_id=self.turn.conversation_id, turn=turn)
+
+
+def _one_statement() -> bool:
+    """Whether `_write_messages` is one statement on this database."""
+    return connections[router.db_for_write(Message)].vendor == "postgresql"
 
 
 def save_turn(*, conversation_id: uuid.UUID, messages: Sequence[ChatMessage]) -> Turn:

@@ -3,8 +3,8 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, QuerySet, Sum, TextField, Value, Window
+from django.db.models.functions import Cast, Coalesce, Length, RowNumber
 
 from accounts.models import User
 from chat.agent.messages import (
@@ -17,7 +17,7 @@ from chat.agent.messages import (
     UserMessage,
     parse_result,
 )
-from chat.context_window import estimate_tokens, fit_history
+from chat.context_window import BYTES_PER_TOKEN, MESSAGE_OVERHEAD_TOKENS, fit_history
 from chat.errors import INTERRUPTED, ConversationNotFound
 from chat.models import Conversation, Message, Turn
 
@@ -138,10 +138,10 @@ def repaired(messages: list[ChatMessage]) -> list[ChatMessage]:
     return out
 
 
-# Rows of history read per query, the first query and the most: few for a short conversation,
-# then more each time, so a long one takes a handful of queries to cover the budget.
-HISTORY_BATCH = 64
-HISTORY_BATCH_MAX = 1024
+# The history read stops at the message that fills the budget, by the estimate below (the
+# one of `chat.context_window` computed in SQL: characters, not bytes, so it never
+# over-counts and the history is never cut short; `fit_history` then cuts it exactly).
+HISTORY_ROWS_MAX = 8192
 
 
 def history_for(*, conversation: Conversation, budget: int, before: Turn | None = None) -> list[ChatMessage]:
@@ -149,31 +149,27 @@ def history_for(*, conversation: Conversation, budget: int, before: Turn | None 
     that fit in `budget` tokens, oldest first, `repaired` and cut by `fit_history`: the window
     starts at a turn (or at least a group) boundary and no tool call goes without its result.
 
-    Reads newest first in batches, each query bounded, until the messages read cover `budget`."""
+    One query, however long the conversation: a running sum of each message's estimated
+    tokens, newest first, keeps the messages read before the budget is covered."""
     messages = Message.objects.filter(conversation=conversation)
     if before is not None:
         messages = messages.filter(turn_id__lt=before.pk)
-    newest_first = messages.order_by(*(f"-{field}" for field in MESSAGE_ORDER)).values(*HISTORY_FIELDS, *MESSAGE_ORDER)
-    rows: list[Mapping[str, Any]] = []
-    tokens, size = 0, HISTORY_BATCH
-    while tokens < budget:
-        batch = newest_first
-        if rows:
-            oldest = rows[-1]
-            batch = batch.filter(_before_place(oldest["turn_id"], oldest["step"], oldest["index"]))
-        read = list(batch[:size])
-        rows.extend(read)
-        tokens += estimate_tokens(as_chat_message(row) for row in read)
-        if len(read) < size:
-            break
-        size = min(size * 2, HISTORY_BATCH_MAX)
+    newest_first = [F(field).desc() for field in MESSAGE_ORDER]
+    text = (
+        Length("content")
+        + Length(Coalesce(Cast("tool_calls", TextField()), Value("")))
+        + Length("tool_call_id")
+        + Length("name")
+    )
+    tokens = Value(MESSAGE_OVERHEAD_TOKENS) + text / Value(BYTES_PER_TOKEN)
+    rows = list(
+        messages.annotate(read_before=Window(Sum(tokens), order_by=newest_first) - tokens)
+        .filter(read_before__lt=budget)
+        .order_by(*newest_first)
+        .values(*HISTORY_FIELDS, *MESSAGE_ORDER)[:HISTORY_ROWS_MAX]
+    )
     rows.reverse()
     return fit_history(history=repaired([as_chat_message(row) for row in rows]), fixed_tokens=0, budget=budget)
-
-
-def _before_place(turn_id: int, step: int, index: int) -> Q:
-    """Messages that come before the message at (turn, step, index) in `MESSAGE_ORDER`."""
-    return Q(turn_id__lt=turn_id) | Q(turn_id=turn_id, step__lt=step) | Q(turn_id=turn_id, step=step, index__lt=index)
 
 
 def turn_messages(turn: Turn) -> list[ChatMessage]:

@@ -227,6 +227,14 @@ OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
 AGENT_BACKEND = env.str("AGENT_BACKEND", default="")
+# The model client's connection pool, one per process (`chat.agent.openai_model`): every turn
+# waiting on the model holds one connection, so this bounds a process's concurrent model calls
+# (over it, a call waits for a free connection, within OPENAI_TIMEOUT).
+OPENAI_MAX_CONNECTIONS = env.int("OPENAI_MAX_CONNECTIONS", default=2000)
+OPENAI_MAX_KEEPALIVE_CONNECTIONS = env.int("OPENAI_MAX_KEEPALIVE_CONNECTIONS", default=500)
+# Seconds an Idempotency-Key's claim lasts unrenewed: a running turn renews it every third of
+# that (`chat.idempotency`), so a retry takes over the key of a killed process within it.
+IDEMPOTENCY_LEASE_SECONDS = env.float("IDEMPOTENCY_LEASE_SECONDS", default=15.0)
 if AGENT_BACKEND not in ("", "openai", "offline"):
     raise ImproperlyConfigured(f"AGENT_BACKEND must be 'openai', 'offline' or empty, not {AGENT_BACKEND!r}.")
 # The model's context, in tokens as `chat.context_window` estimates them: each prompt and the

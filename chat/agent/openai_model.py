@@ -45,13 +45,20 @@ class Provider:
     base_url: str | None
     timeout: float
     max_retries: int
+    # The connection pool of the process's client: one connection per model call in flight
+    # (a streamed reply holds it to its end), so this bounds a process's concurrent calls; over
+    # it a call waits for a connection, within `timeout`. The SDK's default is 1,000 / 100.
+    max_connections: int = 2000
+    max_keepalive_connections: int = 500
 
     @asynccontextmanager
     async def connected(self) -> AsyncIterator[openai.AsyncOpenAI]:
         """A client for the provider. Serving ASGI, the process's one (its connection pool
         shared by every turn; it holds no conversation state); elsewhere each event loop is
         short-lived (`async_to_sync`), and so is the client, closed before its loop is. The
-        SDK retries connection errors, 408, 409, 429 and 5xx itself."""
+        SDK retries connection errors, 408, 409, 429 and 5xx itself (its `http_client` is its
+        own default client, with this pool's limits: the SDK's timeouts, retries and errors are
+        unchanged)."""
         if serving_async():
             if self not in _shared:
                 _shared[self] = self._new_client()
@@ -66,7 +73,12 @@ class Provider:
             base_url=self.base_url,
             timeout=self.timeout,
             max_retries=self.max_retries,
-            http_client=openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+            http_client=openai.DefaultAsyncHttpxClient(
+                verify=_tls_context(),
+                limits=httpx2.Limits(
+                    max_connections=self.max_connections, max_keepalive_connections=self.max_keepalive_connections
+                ),
+            ),
         )
 
 
@@ -118,6 +130,8 @@ class OpenAIModel:
             base_url=settings.OPENAI_BASE_URL,
             timeout=settings.OPENAI_TIMEOUT,
             max_retries=settings.OPENAI_MAX_RETRIES,
+            max_connections=settings.OPENAI_MAX_CONNECTIONS,
+            max_keepalive_connections=settings.OPENAI_MAX_KEEPALIVE_CONNECTIONS,
         )
         return cls(provider=provider, model=settings.OPENAI_MODEL)
 

@@ -133,6 +133,8 @@ class ScriptedOpenAI:
         self.requests: list[dict[str, Any]] = []
         # Time spent answering, delays included: "the model's time", for benchmarks.
         self.busy_seconds = 0.0
+        # The client connections opened to it, (host, port) each.
+        self.connections: set[tuple[str, int]] = set()
         self.fallback = fallback or (lambda request: reply("OK"))
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", port), self._handler())
@@ -173,6 +175,8 @@ class ScriptedOpenAI:
                 # Headers and body go out as separate writes; without this, Nagle's
                 # algorithm and delayed ACKs add about 40 ms to every response.
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with server._lock:
+                    server.connections.add(self.client_address)
 
             def parse_request(self) -> bool:
                 # The request line has arrived: the model's time starts (header parsing included).

@@ -73,13 +73,15 @@ def test_a_model_failure_answers_its_status_code_and_conversation(
 def test_a_replayed_failure_answers_the_same_status_and_body(
     api_client: APIClient, user: User, failing_model: Callable[[ModelError], FailingModel]
 ) -> None:
-    model = failing_model(ModelRateLimited())
+    """A provider's error is a definitive answer (a failure a retry can cure is not: see
+    `test_idempotency_retryable`)."""
+    model = failing_model(ModelProviderError())
     first = chat(api_client, user, "add milk", key="k")
 
     again = chat(api_client, user, "add milk", key="k")
 
     assert (again.status_code, again.json()) == (first.status_code, first.json())
-    assert first.json()["code"] == "model_rate_limited"
+    assert first.json()["code"] == "model_error"
     assert model.calls == 1
 
 

@@ -220,7 +220,7 @@ def test_a_recent_claim_without_response_is_still_in_progress(
     scripted_openai: ScriptedOpenAI, settings: Settings, user: User, api_client: APIClient
 ) -> None:
     settings.OPENAI_TIMEOUT, settings.OPENAI_MAX_RETRIES = 30.0, 2
-    claim_left_running(user, "busy", "add buy milk", age=timedelta(minutes=5))
+    claim_left_running(user, "busy", "add buy milk", age=timedelta(seconds=5))
 
     response = chat(api_client, user, "add buy milk", key="busy")
 

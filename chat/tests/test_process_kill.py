@@ -1,6 +1,8 @@
 """A server process killed mid-turn (SIGKILL, after a tool's step was stored, while the next
 model call is in flight), and the client's retry with the same `Idempotency-Key` sent to a
-fresh process: the retry continues the turn, no tool runs twice, the history is valid."""
+fresh process: the retry continues the turn, no tool runs twice, the history is valid. The
+killed process's key is free once its lease runs out (`IDEMPOTENCY_LEASE_SECONDS` after its
+last heartbeat), however long the model's timeout would let one step take."""
 
 import json
 import signal
@@ -28,6 +30,8 @@ from todos.models import Todo
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 MESSAGE = "add milk and eggs"
+# Short, so the test waits it out for real; OPENAI_TIMEOUT is 10 s (a step's bound: 70 s).
+LEASE_SECONDS = 4.0
 
 
 def call(base_url: str, path: str, token: str, body: dict[str, Any], *, key: str) -> tuple[int, Any]:
@@ -52,7 +56,8 @@ def call(base_url: str, path: str, token: str, body: dict[str, Any], *, key: str
 
 def start_server(scripted_openai: Any, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     log = open(log_path, "ab")  # the process inherits it; ours is closed at once
-    process, base_url = spawn_runserver(server_environment(scripted_openai, OPENAI_TIMEOUT="10"), log)
+    environment = server_environment(scripted_openai, OPENAI_TIMEOUT="10", IDEMPOTENCY_LEASE_SECONDS=str(LEASE_SECONDS))
+    process, base_url = spawn_runserver(environment, log)
     log.close()
     wait_until_serving(process, base_url, str(log_path))
     return process, base_url
@@ -106,18 +111,24 @@ def test_a_retry_after_the_server_was_killed_mid_turn_continues_it(
     assert list(Todo.objects.filter(owner=user).values_list("title", flat=True)) == ["Milk"]
     assert list(TaskChange.objects.values_list("action", "number")) == [("add", 1)]
 
+    last_beat = IdempotentRequest.objects.get(owner=user).lease_renewed_at
+    free_at = last_beat + timedelta(seconds=LEASE_SECONDS)
     second, base_url = start_server(scripted_openai, log)
     try:
-        # The dead process's lease still holds: in progress, retry later.
-        status, body = call(base_url, path, token, {"message": MESSAGE}, key="kill-key")
-        assert (status, body["code"]) == (409, "request_in_progress")
-        # Time passes beyond the lease (one model step's bound) ...
-        IdempotentRequest.objects.filter(owner=user).update(lease_renewed_at=timezone.now() - timedelta(hours=1))
-        status, body = call(base_url, path, token, {"message": MESSAGE}, key="kill-key")
+        # The dead process's lease holds until it runs out: in progress, retry later.
+        while True:
+            asked = timezone.now()
+            status, body = call(base_url, path, token, {"message": MESSAGE}, key="kill-key")
+            if status != 409:
+                break
+            assert body["code"] == "request_in_progress"
+            assert asked < free_at + timedelta(seconds=3), "the killed process's key was never freed"
+            time.sleep(0.25)
     finally:
         second.terminate()
         second.wait(timeout=10)
 
+    assert asked >= free_at - timedelta(seconds=0.5)  # not taken over while the lease held
     assert status == 200, body
     assert body["message"] == "Added milk and eggs."
     assert [c["result"]["task"]["title"] for c in body["tool_calls"]] == ["Milk", "Eggs"]

@@ -3,7 +3,6 @@ interrupted turns read back as valid history; an `Idempotency-Key` retry continu
 from its stored steps and never runs a stored tool call again."""
 
 import json
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,14 +86,14 @@ def test_the_turn_and_the_users_message_exist_before_the_first_model_call(user: 
 def test_a_step_that_cannot_be_stored_leaves_no_change_behind(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
     """The tool runs inside the step's transaction: when storing the step fails, its change
     to the task is rolled back with it."""
-    real = persistence._touch_conversation
+    real = persistence._write_messages
 
-    def failing(conversation_id: uuid.UUID, *, added: int) -> None:
-        if added > 1:  # a step, not the turn's start
+    def failing(rows: Sequence[Message], **kwargs: Any) -> None:
+        if len(rows) > 1:  # a step, not the turn's start
             raise OperationalError("server closed the connection unexpectedly")
-        real(conversation_id, added=added)
+        real(rows, **kwargs)
 
-    monkeypatch.setattr("chat.persistence._touch_conversation", failing)
+    monkeypatch.setattr("chat.persistence._write_messages", failing)
 
     with pytest.raises(Exception) as raised:
         run_turn(owner=user, message="add milk", model=ScriptedModel(calls(ADD_MILK), say("Added.")))
@@ -294,15 +293,15 @@ def test_a_retry_while_the_crashed_requests_lease_holds_is_409(
 def test_a_database_failure_mid_turn_is_503_may_have_run_and_the_retry_continues(
     api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = persistence._touch_conversation
+    real = persistence._write_messages
     failures = iter([False, False, True])  # the turn's start, step 1, then the final step fails
 
-    def flaky(conversation_id: uuid.UUID, *, added: int) -> None:
+    def flaky(rows: Sequence[Message], **kwargs: Any) -> None:
         if next(failures, False):
             raise OperationalError("terminating connection due to administrator command")
-        real(conversation_id, added=added)
+        real(rows, **kwargs)
 
-    monkeypatch.setattr("chat.persistence._touch_conversation", flaky)
+    monkeypatch.setattr("chat.persistence._write_messages", flaky)
     model = use_model(monkeypatch, ScriptedModel(calls(ADD_MILK), say("Added."), say("Added milk.")))
 
     first = chat(api_client, user, "add milk", key="k4")
@@ -382,13 +381,13 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(
     continues the turn at once instead of waiting out the lease."""
     from chat import idempotency
 
-    real = persistence._touch_conversation
+    real = persistence._write_messages
     failures = iter([False, True])  # the turn's start, then step 1 fails
 
-    def flaky(conversation_id: uuid.UUID, *, added: int) -> None:
+    def flaky(rows: Sequence[Message], **kwargs: Any) -> None:
         if next(failures, False):
             raise OperationalError("the database system is shutting down")
-        real(conversation_id, added=added)
+        real(rows, **kwargs)
 
     real_release = idempotency._release
     down = iter([True])
@@ -396,7 +395,7 @@ def test_a_lease_that_could_not_be_given_up_is_given_up_by_the_next_request(
     def release_while_down(pk: int, lease: datetime) -> bool:
         return False if next(down, False) else real_release(pk, lease)
 
-    monkeypatch.setattr("chat.persistence._touch_conversation", flaky)
+    monkeypatch.setattr("chat.persistence._write_messages", flaky)
     monkeypatch.setattr("chat.idempotency._release", release_while_down)
     use_model(monkeypatch, ScriptedModel(calls(ADD_MILK), calls(ADD_MILK), say("Added milk.")))
 

@@ -1,14 +1,20 @@
 """The todo tools the model may call, each declared once: here.
 
-A tool's name, description and strict JSON schema are generated from its function (how:
-`chat.agent.tool_registry`), so adding a tool means writing one function below and its test
-in `chat/tests/test_tools.py`. Limits come from `todos.models`; validation is
-`todos.services`'; a tool only calls the service and returns the result.
+A tool's name, description, strict JSON schema and MCP metadata (title, hints, result shape:
+`@TOOLS.tool(title=..., read_only=..., destructive=..., idempotent=..., result=...)`) are
+generated from its declaration (how: `chat.agent.tool_registry`), so adding a tool means
+writing one function below and its test. Limits come from `todos.models`; validation is
+`todos.services`'; a tool only reads its arguments (`due` and `repeat`: `chat.agent.planning`),
+calls the service and returns the result.
 
-A tool takes the task number as `task_id` and shows a task as the REST API does, whose `id`
-is that number (the one mapping of the names: `todos.models.Todo`). Results are typed
-(`chat.agent.messages.ToolResult`): a `TaskResult`, a `TaskPage`, an `UndoResult`, or a
-`ToolFailure` such as `Task 7 not found.` (`task_not_found`, task 7).
+A tool takes the task number as `task_id` (`task_ids` for a batch) and shows a task as the
+REST API does (`PlannedTaskSerializer`), whose `id` is that number (the one mapping of the
+names: `todos.models.Todo`); a list page and a batch show its compact form (`LISTED_FIELDS`).
+Dates and times are the owner's local ones. Results are typed
+(`chat.agent.messages.ToolResult`): a `TaskResult` (with `next_due` when completing moved a
+repeating task on), a `TaskPage`, a `BatchResult` (one result per task: each task on its own,
+a task that fails changes nothing, the others change all the same), an `UndoResult`, or a `ToolFailure` such as
+`Task 7 not found.` (`task_not_found`, task 7).
 
 Every change a tool makes to a task is reported to the turn it runs in (`TurnBinding`), which
 records it with the turn's step, in the step's transaction; `undo_last_turn` asks the turn

@@ -4,8 +4,9 @@ model sees is generated from it; every failure is a result with a stable `code`.
 import inspect
 import json
 import logging
-from datetime import date
+from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,9 +17,8 @@ from chat.agent.messages import ToolCall, ToolFailure, ToolResult, result_json
 from chat.agent.prompt import system_prompt
 from chat.agent.tool_registry import Length, Tool, ToolFunction, ToolRegistry
 from chat.agent.tool_registry import Toolbox as BoundTools
-from chat.agent.tools import TOOLS, Toolbox
+from chat.agent.tools import LISTED_FIELDS, TOOLS, Toolbox
 from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, Todo
-from todos.serializers import TaskSerializer
 from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,12 +180,16 @@ def test_each_todo_tool_is_described_by_its_function(tool: Tool) -> None:
 def test_the_tools_and_arguments_the_agents_call_are_stable() -> None:
     declared = {tool.name: list(tool.schema["function"]["parameters"]["properties"]) for tool in TOOLS}
     assert declared == {
-        "add_task": ["title", "description"],
-        "list_tasks": ["status", "query", "offset"],
+        "add_task": ["title", "description", "due", "priority", "repeat"],
+        "list_tasks": ["status", "query", "due", "priority", "ordering", "offset"],
         "complete_task": ["task_id"],
         "reopen_task": ["task_id"],
         "delete_task": ["task_id"],
-        "update_task": ["task_id", "title", "description"],
+        "update_task": ["task_id", "title", "description", "due", "priority", "repeat"],
+        "complete_tasks": ["task_ids"],
+        "reopen_tasks": ["task_ids"],
+        "delete_tasks": ["task_ids"],
+        "update_tasks": ["task_ids", "due", "priority", "repeat"],
         "undo_last_turn": [],
     }
 
@@ -204,7 +208,7 @@ def test_limits_in_the_schema_come_from_the_model_constants() -> None:
 
 
 def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_tools() -> None:
-    prompt = system_prompt(user_name="Ada", today=date(2025, 1, 6))
+    prompt = system_prompt(user_name="Ada", now=datetime(2025, 1, 6, 9, 0, tzinfo=ZoneInfo("UTC")))
 
     for tool in TOOLS:
         assert tool.name in prompt
@@ -215,16 +219,34 @@ def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_too
 
 
 def test_a_task_in_a_result_is_the_rest_representation(user: User, api_client: APIClient) -> None:
-    added = run(user, "add_task", {"title": " Pay bills ", "description": None})
+    added = run(user, "add_task", {"title": " Pay bills ", "description": None, "due": "2030-01-02T09:30"})
     listed = run(user, "list_tasks", {"status": "all"})
 
     assert added["success"] is True
     assert added["task"] == api_client.get(f"/api/{user.pk}/tasks/1").json()
     assert added["task"]["id"] == 1
-    assert {"id", "title", "description", "completed"} <= set(added["task"])
-    assert listed["success"] is True and listed["tasks"] == [added["task"]]
-    assert listed["tasks"] == TaskSerializer(Todo.objects.filter(owner=user), many=True).data
+    assert {"id", "title", "description", "completed", "due_date", "due_time", "priority", "overdue"} <= set(
+        added["task"]
+    )
     assert json.loads(json.dumps(listed)) == listed
+
+
+def test_a_list_page_shows_the_compact_form_of_the_rest_representation(user: User) -> None:
+    """A page shows the fields that tell tasks apart and plan them; the description and the
+    repeat rule only when the task has one."""
+    plain = run(user, "add_task", {"title": "Pay bills", "due": "2030-01-02", "priority": "high"})["task"]
+    detailed = run(user, "add_task", {"title": "Gym", "description": "Legs", "repeat": "every monday"})["task"]
+
+    listed = run(user, "list_tasks", {"status": "all"})["tasks"]
+
+    compact = ("id", "title", "completed", "due_date", "due_time", "priority", "overdue")
+    assert listed[0] == {name: plain[name] for name in compact}
+    assert listed[1] == {
+        **{name: detailed[name] for name in compact},
+        "description": "Legs",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+    }
+    assert set(LISTED_FIELDS) == set(compact)
 
 
 # The tool layer coerces types and calls the service.

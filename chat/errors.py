@@ -7,9 +7,8 @@ import it without a cycle.
 """
 
 import uuid
-from typing import Any
 
-from config.errors import DomainError, NotFound
+from config.errors import DomainError, ErrorBody, NotFound
 
 # Seconds a client should wait before retrying a turn the model provider failed for a while.
 MODEL_RETRY_AFTER_SECONDS = 5
@@ -84,7 +83,7 @@ class StoredError(DomainError):
     """The error a key's first request ended with, raised again exactly as it was answered
     (its code is the stored one, so it declares none of its own)."""
 
-    def __init__(self, *, status_code: int, body: dict[str, Any]) -> None:
+    def __init__(self, *, status_code: int, body: ErrorBody) -> None:
         super().__init__(body)
         self.status_code = status_code
         self.code = str(body.get("code", DomainError.code))

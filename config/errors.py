@@ -29,6 +29,10 @@ from rest_framework.exceptions import APIException
 DATABASE_RETRY_AFTER_SECONDS = 5
 
 
+# An error response's JSON body: `detail` and `code` (and declared data), or field errors.
+ErrorBody = dict[str, Any]
+
+
 class DeclaredError(Exception):
     """What an error response is made of, declared by its class; rendered only here."""
 
@@ -41,7 +45,7 @@ class DeclaredError(Exception):
     # Seconds for the `Retry-After` header, when the client should retry.
     retry_after: ClassVar[int | None] = None
 
-    def data(self) -> dict[str, Any]:
+    def data(self) -> ErrorBody:
         """The declared data fields that have a value, as JSON values."""
         data = {}
         for name in self.data_fields:
@@ -50,7 +54,7 @@ class DeclaredError(Exception):
                 data[name] = str(value) if isinstance(value, uuid.UUID) else value
         return data
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> ErrorBody:
         """The JSON body of the response: field errors as they are, else detail, code and data."""
         if isinstance(self.detail, dict):
             return dict(self.detail)
@@ -67,7 +71,7 @@ class DomainError(DeclaredError):
     code = "error"
     default_detail = "The request could not be processed."
 
-    def __init__(self, detail: str | dict[str, Any] | None = None) -> None:
+    def __init__(self, detail: str | ErrorBody | None = None) -> None:
         self.detail = detail if detail is not None else self.default_detail
         super().__init__(self.detail)
 

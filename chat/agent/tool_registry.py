@@ -63,7 +63,7 @@ from chat.errors import INVALID_ARGUMENTS, TOOL_FAILED, UNKNOWN_TOOL
 from config.errors import DomainError
 
 ToolFunction = Callable[..., ToolResult]
-# A JSON schema, as generated for one argument.
+# A JSON schema (of one argument, of a tool's input or its result).
 Schema = dict[str, Any]
 
 logger = logging.getLogger(__name__)

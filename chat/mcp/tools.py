@@ -26,7 +26,7 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from chat.agent.messages import ToolFailure, result_json
-from chat.agent.tool_registry import ResultShape, Tool
+from chat.agent.tool_registry import ResultShape, Schema, Tool
 from chat.agent.tools import TOOLS
 from chat.mcp.records import run_recorded
 from chat.throttles import ChatRateThrottle
@@ -48,7 +48,7 @@ class Caller:
 
 # A task as the REST API shows it (a list page and a batch show a compact form: fewer of these);
 # open, so a field added to tasks does not break the schema.
-TASK_SCHEMA: dict[str, Any] = {
+TASK_SCHEMA: Schema = {
     "type": "object",
     "properties": {
         "id": {"type": "integer", "description": "The task's number."},
@@ -66,19 +66,19 @@ TASK_SCHEMA: dict[str, Any] = {
     },
     "required": ["id"],
 }
-NEXT_DUE_SCHEMA: dict[str, Any] = {
+NEXT_DUE_SCHEMA: Schema = {
     "type": "string",
     "description": "Completing a repeating task moved it on to this date (the task stays open).",
 }
 # What every result has: `success`, and when it is false, `error` and `code` (and `task_id` for
 # an unknown task or an undo conflict).
-FAILURE_PROPERTIES: dict[str, Any] = {
+FAILURE_PROPERTIES: Schema = {
     "success": {"type": "boolean"},
     "error": {"type": "string", "description": "What went wrong, for people and models."},
     "code": {"type": "string", "description": "What went wrong, for programs: task_not_found, invalid ..."},
     "task_id": {"type": "integer"},
 }
-RESULT_PROPERTIES: dict[ResultShape, dict[str, Any]] = {
+RESULT_PROPERTIES: dict[ResultShape, Schema] = {
     "task": {"task": TASK_SCHEMA, "next_due": NEXT_DUE_SCHEMA},
     "page": {
         "tasks": {"type": "array", "items": TASK_SCHEMA},
@@ -110,7 +110,7 @@ RESULT_PROPERTIES: dict[ResultShape, dict[str, Any]] = {
 }
 
 
-def input_schema(tool: Tool) -> dict[str, Any]:
+def input_schema(tool: Tool) -> Schema:
     """The tool's argument schema, as its declaration gives it, but requiring only the arguments
     that have no default (the model's strict schema requires them all, nullable)."""
     parameters = dict(tool.schema["function"]["parameters"])
@@ -122,7 +122,7 @@ def input_schema(tool: Tool) -> dict[str, Any]:
     return parameters
 
 
-def output_schema(tool: Tool) -> dict[str, Any]:
+def output_schema(tool: Tool) -> Schema:
     return {
         "type": "object",
         "properties": {**FAILURE_PROPERTIES, **RESULT_PROPERTIES[tool.hints.result]},

@@ -3,7 +3,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.models import Conversation, Message, Turn
 from chat.tests.factories import ConversationFactory, add_turn, chat_turn, tool_call, tool_turn
 
@@ -246,6 +248,43 @@ def test_delete_removes_the_conversation_and_its_messages(api_client, user):
     assert api_client.get(conversations_url(user, doomed.pk)).status_code == 404
     assert api_client.delete(conversations_url(user, doomed.pk)).status_code == 404
     assert [item["id"] for item in api_client.get(conversations_url(user)).json()["results"]] == [str(kept.pk)]
+
+
+# --- rename --------------------------------------------------------------------------------
+
+
+def test_rename_sets_the_title_folding_spaces(api_client: APIClient, user: User) -> None:
+    conversation = add_turn(ConversationFactory(owner=user, title="add buy milk"), chat_turn("one", "two"))
+
+    response = api_client.patch(conversations_url(user, conversation.pk), {"title": "  Groceries \n for the week "})
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "Groceries for the week"
+    assert response.json()["message_count"] == 2
+    conversation.refresh_from_db()
+    assert conversation.title == "Groceries for the week"
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_rename_refuses_an_empty_title(api_client: APIClient, user: User, title: str) -> None:
+    conversation = ConversationFactory(owner=user, title="Kept")
+
+    response = api_client.patch(conversations_url(user, conversation.pk), {"title": title})
+
+    assert response.status_code == 400
+    assert "title" in response.json()
+    conversation.refresh_from_db()
+    assert conversation.title == "Kept"
+
+
+def test_rename_of_another_users_conversation_is_404(api_client: APIClient, user: User) -> None:
+    other = ConversationFactory(title="Theirs")
+
+    response = api_client.patch(conversations_url(user, other.pk), {"title": "Mine"})
+
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.title == "Theirs"
 
 
 # --- errors --------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def viewport(driver: WebDriver, *, width: int, height: int, mobile: bool = False
 
 
 def desktop(driver: WebDriver) -> None:
-    viewport(driver, width=1400, height=900)
+    viewport(driver, width=1400, height=1000)
 
 
 def phone(driver: WebDriver) -> None:
@@ -98,6 +98,9 @@ def test_sign_up_chat_about_tasks_and_find_the_conversation_again(
     wait_for(driver, idle, "the chat page did not load after signing up")
     ada = User.objects.get(username="ada")
     assert driver.find_element(By.ID, "chat-app").get_attribute("data-user-id") == str(ada.pk)
+    # The account took the browser's time zone, so the page offers no other.
+    assert ada.time_zone == driver.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert not driver.find_element(By.ID, "time-zone-offer").is_displayed()
 
     # Log out, and back in.
     driver.find_element(By.XPATH, "//button[normalize-space()='Log out']").click()
@@ -115,9 +118,9 @@ def test_sign_up_chat_about_tasks_and_find_the_conversation_again(
     ActionChains(driver).send_keys(Keys.ENTER).perform()
     assert driver.switch_to.active_element.get_attribute("id") == "message"
 
-    # The message box is labelled; replies are announced in a live region.
+    # The message box is labelled; the message list is a live region.
     assert driver.find_element(By.CSS_SELECTOR, "label[for=message]").text == "Message"
-    assert driver.find_element(By.ID, "chat-status").get_attribute("aria-live") == "polite"
+    assert driver.find_element(By.ID, "messages").get_attribute("aria-live") == "polite"
 
     # Three tasks by chat, each shown as a card and in the task list.
     say(driver, "add buy milk, call mom and pay rent")
@@ -128,7 +131,7 @@ def test_sign_up_chat_about_tasks_and_find_the_conversation_again(
         "Added task 2 \u201cCall mom\u201d",
         "Added task 3 \u201cPay rent\u201d",
     ]
-    assert "Added task 1" in driver.find_element(By.ID, "chat-status").text
+    assert driver.find_element(By.ID, "messages").get_attribute("aria-busy") is None  # read out
     conversation = Conversation.objects.get(owner=ada)
     assert f"conversation={conversation.pk}" in driver.current_url
 
@@ -177,10 +180,40 @@ def test_sign_up_chat_about_tasks_and_find_the_conversation_again(
     assert "Call mom" in driver.find_elements(By.CSS_SELECTOR, ".message.assistant .text")[-1].text
     assert Conversation.objects.filter(owner=ada).count() == 1
 
-    # At phone width (reloaded there, as a phone would load it).
+    # A read is one quiet folded line, not a card.
+    read = driver.find_elements(By.CSS_SELECTOR, ".message.tool.read")[-1]
+    assert read.find_element(By.TAG_NAME, "details").get_attribute("open") is None
+
+    # Renamed from the page.
+    driver.find_element(By.ID, "rename-conversation").click()
+    fill(driver, "rename-title", "Groceries and bills")
+    driver.find_element(By.ID, "rename-title").send_keys(Keys.ENTER)
+    wait_for(driver, lambda d: idle(d) and d.find_element(By.ID, "conversation-title").text == "Groceries and bills", "rename")
+    assert "Groceries and bills" in link_text(driver, conversation)
+    conversation.refresh_from_db()
+    assert conversation.title == "Groceries and bills"
+
+    # At phone width (reloaded there, as a phone would load it): one pane at a time, with tabs.
     phone(driver)
     driver.refresh()
     wait_for(driver, lambda d: idle(d) and len(d.find_elements(By.CSS_SELECTOR, ".message.user")) == 4, "reload")
     assert driver.execute_script("return document.documentElement.scrollWidth") <= 390  # nothing sideways
     assert driver.find_element(By.ID, "send").is_displayed()
+    assert not driver.find_element(By.ID, "task-list").is_displayed()
     driver.save_screenshot(str(screenshots / "chat-page-phone.png"))
+
+    # A change made by chat while the tasks are out of sight is counted on the Tasks tab.
+    say(driver, "add water the plants")
+    badge = driver.find_element(By.ID, "tasks-badge")
+    assert badge.is_displayed() and badge.text == "1"
+    tab = driver.find_element(By.ID, "tasks-tab")
+    assert tab.get_attribute("aria-label") == "Tasks, 1 change"
+    tab.click()
+    assert not badge.is_displayed()
+    assert ("Water the plants", False) in task_rows(driver)
+    assert not driver.find_element(By.ID, "messages").is_displayed()
+    driver.save_screenshot(str(screenshots / "chat-page-phone-tasks.png"))
+
+
+def link_text(driver: WebDriver, conversation: Conversation) -> str:
+    return driver.find_element(By.CSS_SELECTOR, f'a[data-conversation-id="{conversation.pk}"]').text

@@ -544,7 +544,7 @@
       meta.append(due);
     }
     if (task.priority && task.priority !== "none") {
-      meta.append(node("span", `task-priority ${task.priority}`, `${task.priority} priority`));
+      meta.append(node("span", `task-priority ${task.priority}`, `${task.priority[0].toUpperCase()}${task.priority.slice(1)} priority`));
     }
     if (task.recurrence) {
       const repeat = node("span", "task-repeat");
@@ -591,8 +591,10 @@
     el.tasks.replaceChildren(...tasks.map(taskRow));
     el.tasksEmpty.hidden = tasks.length > 0;
     el.tasksEmpty.textContent = EMPTY[state.filter];
-    el.taskSummary.textContent = state.filter === "all" && tasks.length
-      ? `${tasks.filter((task) => !task.completed).length} pending` : plural(page.count, "task");
+    let summary = "";
+    if (state.filter === "all" && tasks.length) summary = `${tasks.filter((task) => !task.completed).length} pending`;
+    else if (tasks.length) summary = plural(page.count, "task");
+    el.taskSummary.textContent = summary;
   }
 
   async function toggleTask(task, box) {

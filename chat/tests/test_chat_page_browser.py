@@ -91,8 +91,8 @@ def phone(driver: WebDriver) -> None:
 
 
 def test_sign_up_chat_about_tasks_and_find_the_conversation_again(
-    live_server, browser: WebDriver, screenshots: Path, plain_http_cookies: None
-):
+    live_server: LiveServer, browser: WebDriver, screenshots: Path, plain_http_cookies: None
+) -> None:
     driver = browser
     desktop(driver)
 
@@ -253,7 +253,7 @@ def browser_zone(driver: WebDriver, live_server: LiveServer) -> str:
 def planned_user(zone: str) -> User:
     """Tasks with due dates around today in the user's zone: overdue, tomorrow at 9:30, today, in
     three days (by weekday, weekly), far off (by date), one without a date, one done."""
-    user = UserFactory(username="grace", time_zone=zone)
+    user = UserFactory.create(username="grace", time_zone=zone)
     today = local_now(user).date()
     add_task(owner=user, title="File the taxes", due_date=today - timedelta(days=2), priority="high")
     add_task(owner=user, title="Call the dentist", due_date=today + timedelta(days=1), due_time=time(9, 30))
@@ -352,11 +352,11 @@ def test_the_page_does_not_scroll_and_earlier_turns_load_from_their_start(
     last page from a turn's start (no orphan tool card) and loads earlier turns when scrolled up."""
     driver = browser
     desktop(driver) if size == "desktop" else phone(driver)
-    user = UserFactory(username="lin", time_zone=browser_zone(driver, live_server))
-    short = ConversationFactory(owner=user, title="Short")
+    user = UserFactory.create(username="lin", time_zone=browser_zone(driver, live_server))
+    short = ConversationFactory.create(owner=user, title="Short")
     for n in range(1, 11):
         add_turn(short, chat_turn(f"what about errand {n}?", f"Errand {n} is still open.\nAnything else?"))
-    long = add_task_turns(ConversationFactory(owner=user, title="Long"), [f"Chore {n}" for n in range(1, 41)])
+    long = add_task_turns(ConversationFactory.create(owner=user, title="Long"), [f"Chore {n}" for n in range(1, 41)])
     log_in(driver, live_server, user)
 
     driver.get(f"{live_server.url}/?conversation={short.pk}")
@@ -392,7 +392,7 @@ def test_axe_finds_no_serious_accessibility_violations(
     driver = browser
     desktop(driver) if size == "desktop" else phone(driver)
     user = planned_user(browser_zone(driver, live_server))
-    add_task_turns(ConversationFactory(owner=user, title="Errands"), ["Buy milk", "Call mom"])
+    add_task_turns(ConversationFactory.create(owner=user, title="Errands"), ["Buy milk", "Call mom"])
     conversation = Conversation.objects.get(owner=user)
     log_in(driver, live_server, user)
     driver.get(f"{live_server.url}/?conversation={conversation.pk}")

@@ -254,7 +254,7 @@ def test_delete_removes_the_conversation_and_its_messages(api_client, user):
 
 
 def test_rename_sets_the_title_folding_spaces(api_client: APIClient, user: User) -> None:
-    conversation = add_turn(ConversationFactory(owner=user, title="add buy milk"), chat_turn("one", "two"))
+    conversation = add_turn(ConversationFactory.create(owner=user, title="add buy milk"), chat_turn("one", "two"))
 
     response = api_client.patch(conversations_url(user, conversation.pk), {"title": "  Groceries \n for the week "})
 
@@ -267,7 +267,7 @@ def test_rename_sets_the_title_folding_spaces(api_client: APIClient, user: User)
 
 @pytest.mark.parametrize("title", ["", "   "])
 def test_rename_refuses_an_empty_title(api_client: APIClient, user: User, title: str) -> None:
-    conversation = ConversationFactory(owner=user, title="Kept")
+    conversation = ConversationFactory.create(owner=user, title="Kept")
 
     response = api_client.patch(conversations_url(user, conversation.pk), {"title": title})
 
@@ -278,7 +278,7 @@ def test_rename_refuses_an_empty_title(api_client: APIClient, user: User, title:
 
 
 def test_rename_of_another_users_conversation_is_404(api_client: APIClient, user: User) -> None:
-    other = ConversationFactory(title="Theirs")
+    other = ConversationFactory.create(title="Theirs")
 
     response = api_client.patch(conversations_url(user, other.pk), {"title": "Mine"})
 

@@ -352,13 +352,28 @@ def test_the_page_does_not_scroll_and_earlier_turns_load_from_their_start(
     last page from a turn's start (no orphan tool card) and loads earlier turns when scrolled up."""
     driver = browser
     desktop(driver) if size == "desktop" else phone(driver)
-    user = UserFactory.create(username="lin", time_zone=browser_zone(driver, live_server))
+    zone = browser_zone(driver, live_server)
+    user = UserFactory.create(username="lin", time_zone="Pacific/Kiritimati" if zone != "Pacific/Kiritimati" else "UTC")
     short = ConversationFactory.create(owner=user, title="Short")
     for n in range(1, 11):
         add_turn(short, chat_turn(f"what about errand {n}?", f"Errand {n} is still open.\nAnything else?"))
     long = add_task_turns(ConversationFactory.create(owner=user, title="Long"), [f"Chore {n}" for n in range(1, 41)])
     log_in(driver, live_server, user)
 
+    # The account's zone is not the browser's: the page offers the browser's, and takes it.
+    if size == "phone":
+        driver.find_element(By.CSS_SELECTOR, '.pane-tab[data-pane="tasks"]').click()
+    offer = driver.find_element(By.ID, "time-zone-offer")
+    assert offer.is_displayed() and zone in offer.text
+    driver.find_element(By.ID, "tz-use").click()
+    wait_for(driver, lambda d: idle(d) and not offer.is_displayed(), "the time zone offer stayed")
+    user.refresh_from_db()
+    assert user.time_zone == zone
+
+    if size == "phone":
+        driver.find_element(By.CSS_SELECTOR, '.pane-tab[data-pane="conversations"]').click()
+        assert driver.find_element(By.CSS_SELECTOR, f'a[data-conversation-id="{short.pk}"]').is_displayed()
+        driver.save_screenshot(str(screenshots / "conversations-phone.png"))
     driver.get(f"{live_server.url}/?conversation={short.pk}")
     wait_for(driver, lambda d: idle(d) and len(d.find_elements(By.CSS_SELECTOR, ".message")) == 20, "20 messages")
     assert no_page_scroll(driver), driver.execute_script("return document.documentElement.scrollHeight")

@@ -412,6 +412,18 @@ def test_axe_finds_no_serious_accessibility_violations(
     log_in(driver, live_server, user)
     driver.get(f"{live_server.url}/?conversation={conversation.pk}")
     wait_for(driver, lambda d: idle(d) and d.find_elements(By.CSS_SELECTOR, ".message.tool"), "it did not open")
+    if size == "desktop":
+        # Tab reaches every control of the three panes, each with a visible focus ring.
+        reached = set()
+        for _ in range(60):
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+            focused = driver.switch_to.active_element
+            if focused.tag_name == "body":
+                break  # past the last control
+            assert focused.value_of_css_property("outline-style") == "solid", focused.get_attribute("outerHTML")
+            reached.add(focused.get_attribute("aria-label") or focused.get_attribute("id") or focused.text)
+        controls = {"message", "send", "new-conversation", "rename-conversation", "task-sort", "Done: Pay rent"}
+        assert controls | {"Delete Buy milk", "Edit Read a book"} <= reached
     driver.execute_script(AXE.read_text())
     panes = ["chat", "tasks", "conversations"] if size == "phone" else ["chat"]
     for pane in panes:

@@ -12,7 +12,7 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts.permissions import OwnerApi, authenticated_user
 from chat import schema, selectors
-from chat.conversations import delete_conversation
+from chat.conversations import delete_conversation, rename_conversation
 from chat.models import Conversation, Message
 from chat.renderers import ChatBrowsableAPIRenderer
 from chat.serializers import (
@@ -20,6 +20,7 @@ from chat.serializers import (
     ChatRequestSerializer,
     ChatResponseSerializer,
     ConversationDetailSerializer,
+    ConversationRenameSerializer,
     ConversationSerializer,
     MessageSerializer,
     UndoResultSerializer,
@@ -98,6 +99,16 @@ class ConversationDetailApi(OwnerApi, GenericAPIView):
     def get(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
         """The conversation; its messages are at `messages_url`, a page at a time."""
         conversation = selectors.get_conversation(owner=authenticated_user(request), conversation_id=conversation_id)
+        return Response(self.get_serializer(conversation).data)
+
+    @schema.conversation_rename
+    def patch(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
+        """Rename the conversation: `{"title": "..."}`."""
+        data = ConversationRenameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = rename_conversation(
+            owner=authenticated_user(request), conversation_id=conversation_id, title=data.validated_data["title"]
+        )
         return Response(self.get_serializer(conversation).data)
 
     @schema.conversation_delete

@@ -1,4 +1,4 @@
-"""Writes on a conversation as a whole: starting one (with its title) and deleting one."""
+"""Writes on a conversation as a whole: starting one (with its title), renaming and deleting one."""
 
 import uuid
 
@@ -25,3 +25,13 @@ def delete_conversation(*, owner: User, conversation_id: uuid.UUID) -> None:
     deleted, _ = Conversation.objects.filter(pk=conversation_id, owner=owner).delete()
     if not deleted:
         raise ConversationNotFound()
+
+
+def rename_conversation(*, owner: User, conversation_id: uuid.UUID, title: str) -> Conversation:
+    """The person's own title, spaces folded and cut to fit like a generated one."""
+    conversation = Conversation.objects.filter(pk=conversation_id, owner=owner).first()
+    if conversation is None:
+        raise ConversationNotFound()
+    conversation.title = conversation_title(title)
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation

@@ -12,6 +12,8 @@ from chat.serializers import (
     ChatRequestSerializer,
     ChatResponseSerializer,
     ChatUnavailableSerializer,
+    ConversationDetailSerializer,
+    ConversationRenameSerializer,
     UndoResultSerializer,
 )
 from config.schema import error_response, error_serializer
@@ -70,6 +72,8 @@ chat_post = extend_schema(
 )
 
 conversation_delete = extend_schema(responses={204: None})
+
+conversation_rename = extend_schema(request=ConversationRenameSerializer, responses=ConversationDetailSerializer)
 
 undo_post = extend_schema(
     request=None,

@@ -5,7 +5,7 @@ from rest_framework.reverse import reverse
 
 from chat.agent.messages import ToolResult, result_json
 from chat.errors import ModelError
-from chat.models import Conversation, Message
+from chat.models import TITLE_MAX_LENGTH, Conversation, Message
 from config.errors import DatabaseUnavailable
 from config.schema import codes_of, error_serializer
 from todos.serializers import PlannedTaskSerializer
@@ -102,6 +102,10 @@ class ConversationSerializer(serializers.ModelSerializer):
         model = Conversation
         fields: tuple[str, ...] = ("id", "title", "message_count", "created_at", "updated_at")
         read_only_fields: tuple[str, ...] = fields
+
+
+class ConversationRenameSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, help_text="The conversation's new title.")
 
 
 class ConversationDetailSerializer(ConversationSerializer):

@@ -29,7 +29,9 @@ PUBLIC_ENDPOINTS = {
     "schema": "schema",
     "docs": "docs",
 }
-USER_ENDPOINTS = {"me": "me", "session_logout": "rest_framework:logout"}
+# DRF's session log-out answers a GET with 405 (Django's log-out is POST only): the link leads to
+# the page whose button logs out.
+USER_ENDPOINTS = {"me": "me", "session_logout": "logout"}
 USER_PATH_ENDPOINTS = {"tasks": "task-list", "chat": "chat", "conversations": "conversation-list"}
 
 
@@ -55,6 +57,7 @@ def api_root(request: Request) -> dict[str, object]:
 class ApiRootApi(APIView):
     """The API's endpoints; logged in, the ones for your own tasks and chat with your id filled in."""
 
+    name = "API root"  # the browsable API's heading and title (else "Api Root Api")
     permission_classes = [AllowAny]
 
     @extend_schema(responses=ApiRootSerializer)

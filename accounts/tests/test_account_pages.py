@@ -39,6 +39,19 @@ def test_signup_creates_the_user_and_logs_them_in(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("Europe/Berlin", "Europe/Berlin"), ("", "UTC"), ("Mars/Olympus", "UTC"), ("../etc/passwd", "UTC")],
+)
+def test_signup_takes_the_browsers_time_zone_or_utc(client: Client, sent: str, stored: str) -> None:
+    assert 'type="hidden" name="time_zone"' in client.get(SIGNUP).content.decode()
+
+    response = client.post(SIGNUP, signup_data(time_zone=sent))
+
+    assert response.status_code == 302
+    assert User.objects.get(username="ada").time_zone == stored
+
+
+@pytest.mark.parametrize(
     ("overrides", "error"),
     [
         ({"password2": "something-else-42"}, "The two password fields didn"),
@@ -105,7 +118,9 @@ def test_logout_ends_the_session(client: Client, user: User) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_logout_is_post_only(client: Client, user: User) -> None:
+def test_logout_by_get_only_shows_the_button(client: Client, user: User) -> None:
     client.force_login(user)
-    assert client.get(LOGOUT).status_code == 405
+    response = client.get(LOGOUT)
+    assert response.status_code == 200
+    assert f'<form method="post" action="{LOGOUT}">' in response.content.decode()
     assert client.session[SESSION_KEY] == str(user.pk)

@@ -6,6 +6,7 @@ import sys
 import uuid
 from collections.abc import Iterable
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -44,7 +45,14 @@ def run_chat(*args: str) -> tuple[str, str]:
 
 
 def resume_command(user: User, conversation: Conversation) -> str:
-    return f"python manage.py chat --user {user.username} --conversation {conversation.pk}"
+    return f"make chat CHAT_USER={user.username} CONVERSATION={conversation.pk}"
+
+
+def test_the_resume_command_names_the_makefiles_variables() -> None:
+    """The hint is `make chat ...`: the Makefile's chat target must take those two variables."""
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "--user '$(CHAT_USER)'" in makefile
+    assert "--conversation '$(CONVERSATION)'" in makefile
 
 
 def test_adds_a_task_with_the_offline_agent(monkeypatch: pytest.MonkeyPatch, user: User, settings: Settings) -> None:

@@ -259,6 +259,43 @@ def test_delete_removes_the_conversation_and_its_messages(api_client: APIClient,
     assert [item["id"] for item in api_client.get(conversations_url(user)).json()["results"]] == [str(kept.pk)]
 
 
+# --- rename --------------------------------------------------------------------------------
+
+
+def test_rename_sets_the_title_folding_spaces(api_client: APIClient, user: User) -> None:
+    conversation = add_turn(ConversationFactory.create(owner=user, title="add buy milk"), chat_turn("one", "two"))
+
+    response = api_client.patch(conversations_url(user, conversation.pk), {"title": "  Groceries \n for the week "})
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "Groceries for the week"
+    assert response.json()["message_count"] == 2
+    conversation.refresh_from_db()
+    assert conversation.title == "Groceries for the week"
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_rename_refuses_an_empty_title(api_client: APIClient, user: User, title: str) -> None:
+    conversation = ConversationFactory.create(owner=user, title="Kept")
+
+    response = api_client.patch(conversations_url(user, conversation.pk), {"title": title})
+
+    assert response.status_code == 400
+    assert "title" in response.json()
+    conversation.refresh_from_db()
+    assert conversation.title == "Kept"
+
+
+def test_rename_of_another_users_conversation_is_404(api_client: APIClient, user: User) -> None:
+    other = ConversationFactory.create(title="Theirs")
+
+    response = api_client.patch(conversations_url(user, other.pk), {"title": "Mine"})
+
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.title == "Theirs"
+
+
 # --- errors --------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -38,6 +39,21 @@ def test_api_root_renders_in_the_browsable_api(user: User) -> None:
     client.force_login(user)
     page = client.get("/api/", HTTP_ACCEPT="text/html").content.decode()
     assert f"/api/{user.pk}/chat" in page
+    assert "<title>API root" in page
+    assert "Api Root Api" not in page
+
+
+def test_the_session_logout_link_leads_to_a_page_that_logs_out(user: User) -> None:
+    client = Client()
+    client.force_login(user)
+    link = client.get("/api/", HTTP_ACCEPT="application/json").json()["endpoints"]["session_logout"]
+
+    page = client.get(link)
+
+    assert page.status_code == 200
+    assert 'method="post"' in page.content.decode()
+    assert client.post(link).status_code == 302
+    assert SESSION_KEY not in client.session
 
 
 def test_api_root_is_in_the_schema() -> None:

@@ -64,7 +64,9 @@ class Command(BaseCommand):
         )
 
     def resume_hint(self, user: User, conversation_id: uuid.UUID) -> str:
-        command = f"python manage.py chat --user {shlex.quote(user.username)} --conversation {conversation_id}"
+        """The Makefile's target, as the README tells people to start the chat (it sets up the
+        environment the bare `manage.py` call would lack)."""
+        command = f"make chat CHAT_USER={shlex.quote(user.username)} CONVERSATION={conversation_id}"
         return f"Conversation {conversation_id}. To continue it: {command}"
 
     def handle(self, *args: Any, **options: Any) -> None:

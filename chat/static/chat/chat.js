@@ -4,6 +4,9 @@
 //   GET  /api/<user_id>/conversations/<id>    one conversation, tool calls included
 //   POST /api/<user_id>/chat                  one turn, streamed
 //   GET  /api/<user_id>/tasks                 the list on the right, refreshed after every turn
+//   PATCH/DELETE /api/<user_id>/tasks/<id>     the task panel's checkbox, edit and delete
+//   PATCH/DELETE /api/<user_id>/conversations/<id>   rename, delete
+//   PATCH /api/auth/me                         the time zone, when the browser's differs
 //
 // A turn is shown through a "turn view" (showTurn): the user's message, then one card per tool
 // call, then the reply. `readChatResponse` is the one place that reads a chat response and
@@ -23,6 +26,7 @@
     conversationsUrl: app.dataset.conversationsUrl,
     tasksUrl: app.dataset.tasksUrl,
     loginUrl: app.dataset.loginUrl,
+    meUrl: app.dataset.meUrl,
   };
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
@@ -41,9 +45,25 @@
     tasks: $("task-list"),
     tasksEmpty: $("tasks-empty"),
     taskSummary: $("task-summary"),
+    taskSort: $("task-sort"),
+    tasksBadge: $("tasks-badge"),
+    actions: $("conversation-actions"),
+    renameForm: $("rename-form"),
+    renameTitle: $("rename-title"),
+    toast: $("toast"),
+    toastText: $("toast-text"),
+    toastUndo: $("toast-undo"),
   };
 
-  const state = { conversationId: null, sending: false, busy: 0 };
+  const state = {
+    conversationId: null,
+    sending: false,
+    busy: 0,
+    filter: "all",
+    taskSignature: null,
+    older: null, // {page, carry, url}: the earlier messages of the open conversation, not yet shown
+    loadingOlder: false,
+  };
 
   // data-state on the app is "busy" while anything is loading or sending, else "idle".
   async function busy(work) {
@@ -89,6 +109,18 @@
     const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!response.ok) throw await apiError(response);
     return response.json();
+  }
+
+  // A JSON write (PATCH, POST, DELETE); the parsed answer, or null for 204.
+  async function sendJson(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw await apiError(response);
+    return response.status === 204 ? null : response.json();
   }
 
   function postChat(message, conversationId) {
@@ -226,7 +258,8 @@
       case "list_tasks": {
         const count = (result.tasks || []).length;
         const which = args.status && args.status !== "all" ? `${args.status} ` : "";
-        return { ok: true, text: `Looked up ${plural(count, `${which}task`)}`, detail: "" };
+        const found = (result.tasks || []).map((found) => taskName(found));
+        return { ok: true, read: true, text: `Looked up ${plural(count, `${which}task`)}`, detail: "", found };
       }
       case "undo_last_turn": {
         const undone = (result.undone || []).map(
@@ -255,8 +288,25 @@
     return item;
   }
 
+  // A read (looking tasks up) changes nothing: a quiet line, folded, that opens on the tasks it
+  // found. Changes and failures stay prominent cards.
+  function readCard(call, described) {
+    const item = node("li", "message tool ok read");
+    item.dataset.tool = call.tool_name;
+    const fold = node("details");
+    const summary = node("summary");
+    summary.append(node("span", "tool-text", described.text));
+    fold.append(summary);
+    const found = node("ul", "tool-found");
+    for (const name of described.found) found.append(node("li", "", name));
+    fold.append(found);
+    item.append(fold);
+    return item;
+  }
+
   function toolCard(call) {
     const described = describeToolCall(call);
+    if (described.read && described.ok) return readCard(call, described);
     const item = node("li", `message tool ${described.ok ? "ok" : "failed"}`);
     item.dataset.tool = call.tool_name;
     item.append(node("span", "tool-mark", described.ok ? "\u2713" : "\u2715"));
@@ -287,6 +337,7 @@
   // cards and the reply as they come (all at once for a JSON response).
   function showTurn(userText) {
     append(bubble("user", userText));
+    el.messages.setAttribute("aria-busy", "true");
     const pending = append(node("li", "message pending", "Thinking\u2026"));
     pending.setAttribute("aria-hidden", "true");
     let replyNode = null;
@@ -307,8 +358,9 @@
         replyNode.textContent = replied;
         scrollToEnd();
       },
+      // The list is a live region, busy while the turn streams: it is read out once, whole.
       replyDone() {
-        if (replied) announce(`Assistant: ${replied}`);
+        el.messages.removeAttribute("aria-busy");
       },
       reply(text) {
         this.replyText(text);
@@ -326,6 +378,7 @@
         el.messages.insertBefore(item, pending);
       },
       finish() {
+        el.messages.removeAttribute("aria-busy");
         pending.remove();
         scrollToEnd();
       },
@@ -340,25 +393,62 @@
     }
   }
 
-  // A stored conversation: each tool message is paired with the call that asked for it.
-  function renderConversation(conversation) {
-    el.messages.replaceChildren();
-    el.intro.hidden = conversation.messages.length > 0;
+  // Stored messages as list items: each tool message is paired with the call that asked for it
+  // (a call and its result are in the same turn, and the page shows whole turns).
+  function messageItems(messages) {
+    const items = document.createDocumentFragment();
     const calls = new Map();
-    for (const message of conversation.messages) {
+    for (const message of messages) {
       if (message.role === "user") {
-        el.messages.append(bubble("user", message.content));
+        items.append(bubble("user", message.content));
       } else if (message.role === "assistant") {
-        if (message.content) el.messages.append(bubble("assistant", message.content));
+        if (message.content) items.append(bubble("assistant", message.content));
         for (const call of message.tool_calls || []) {
           calls.set(call.id, { tool_name: call.function.name, arguments: parseJson(call.function.arguments, {}) });
         }
       } else if (message.role === "tool") {
         const call = calls.get(message.tool_call_id) || { tool_name: message.name, arguments: {} };
-        el.messages.append(toolCard({ ...call, result: parseJson(message.content, {}) }));
+        items.append(toolCard({ ...call, result: parseJson(message.content, {}) }));
       }
     }
-    scrollToEnd();
+    return items;
+  }
+
+  // Splits messages at the first turn's start (a user message): what comes before belongs to a
+  // turn that began on an earlier page, and waits for it.
+  function fromTurnStart(messages, isFirstPage) {
+    if (isFirstPage) return { carry: [], shown: messages };
+    const start = messages.findIndex((message) => message.role === "user");
+    if (start < 0) return { carry: messages, shown: [] };
+    return { carry: messages.slice(0, start), shown: messages.slice(start) };
+  }
+
+  const PAGE_SIZE = 100;
+
+  // The pages before `page` (oldest first), until one holds a turn's start; prepended to the
+  // list with the reader's place kept. Called when the list is scrolled to its top.
+  async function loadOlder() {
+    const older = state.older;
+    if (!older || state.loadingOlder) return;
+    state.loadingOlder = true;
+    try {
+      let { page, carry } = older;
+      let shown = [];
+      while (page >= 1 && !shown.length) {
+        const messages = (await getJson(older.pageUrl(page))).results.concat(carry);
+        ({ carry, shown } = fromTurnStart(messages, page === 1));
+        page -= 1;
+      }
+      if (state.older !== older) return; // another conversation was opened meanwhile
+      Object.assign(older, { page, carry });
+      if (page < 1) state.older = null;
+      const before = el.messages.scrollHeight;
+      el.messages.prepend(messageItems(shown));
+      el.messages.scrollTop += el.messages.scrollHeight - before;
+      el.messages.dataset.olderLeft = state.older ? "yes" : "no";
+    } finally {
+      state.loadingOlder = false;
+    }
   }
 
   function renderConversationList(page) {
@@ -380,22 +470,229 @@
     }
   }
 
-  function renderTasks(tasks) {
-    el.tasks.replaceChildren();
-    el.tasksEmpty.hidden = tasks.length > 0;
-    const done = tasks.filter((task) => task.completed).length;
-    el.taskSummary.textContent = tasks.length ? `${tasks.length - done} pending, ${done} done` : "";
-    for (const task of tasks) {
-      const item = node("li", `task${task.completed ? " done" : ""}`);
-      item.dataset.taskId = task.id;
-      item.append(node("span", "task-number", `${task.id}.`));
-      const body = node("div", "task-body");
-      body.append(node("span", "task-title", task.title));
-      if (task.description) body.append(node("span", "task-description", task.description));
-      item.append(body);
-      if (task.completed) item.append(node("span", "task-state", "done"));
-      el.tasks.append(item);
+  // --- due dates in words, in the account's zone ---------------------------------------------
+
+  const DAY_MS = 86400000;
+
+  // Today's date in `zone` as a UTC midnight, so that days can be counted by subtraction.
+  function todayIn(zone) {
+    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+      .formatToParts(new Date());
+    const part = (type) => Number(parts.find((p) => p.type === type).value);
+    return Date.UTC(part("year"), part("month") - 1, part("day"));
+  }
+
+  // "today 17:00", "tomorrow", "Fri", "Dec 24", "Dec 24, 2027": near days by name, others by date.
+  function dueWords(task) {
+    const [year, month, day] = task.due_date.split("-").map(Number);
+    const due = Date.UTC(year, month - 1, day);
+    const today = todayIn(app.dataset.timeZone || "UTC");
+    const days = Math.round((due - today) / DAY_MS);
+    const date = new Date(due);
+    let words;
+    if (days === 0) words = "today";
+    else if (days === 1) words = "tomorrow";
+    else if (days === -1) words = "yesterday";
+    else if (days > 1 && days < 7) words = date.toLocaleDateString("en-US", { weekday: "short", timeZone: "UTC" });
+    else {
+      const sameYear = new Date(today).getUTCFullYear() === year;
+      words = date.toLocaleDateString("en-US", {
+        month: "short", day: "numeric", year: sameYear ? undefined : "numeric", timeZone: "UTC",
+      });
     }
+    return task.due_time ? `${words} ${task.due_time}` : words;
+  }
+
+  const REPEATS = { DAILY: "daily", WEEKLY: "weekly", MONTHLY: "monthly", YEARLY: "yearly" };
+
+  function repeatWords(rule) {
+    const fields = Object.fromEntries(rule.split(";").map((field) => field.split("=")));
+    const every = Number(fields.INTERVAL || 1);
+    const unit = REPEATS[fields.FREQ] || "";
+    if (every > 1 && unit) return `every ${every} ${unit.replace(/ly$/, "").replace("dai", "day")}s`;
+    return unit || "repeats";
+  }
+
+  // --- the task panel ----------------------------------------------------------------------------
+
+  const FILTERS = {
+    all: { status: "all" },
+    today: { due: "today" },
+    upcoming: { status: "pending", due: "next_7_days" },
+    overdue: { due: "overdue" },
+    done: { status: "completed" },
+  };
+  const EMPTY = {
+    all: "No tasks yet.",
+    today: "Nothing due today.",
+    upcoming: "Nothing due in the next 7 days.",
+    overdue: "Nothing overdue.",
+    done: "Nothing done yet.",
+  };
+
+  function taskUrl(task, suffix = "") {
+    return `${config.tasksUrl}/${encodeURIComponent(task.id)}${suffix}`;
+  }
+
+  function taskMeta(task) {
+    const meta = node("span", "task-meta");
+    if (task.due_date) {
+      const due = node("span", `task-due${task.overdue ? " overdue" : ""}`);
+      if (task.overdue) due.append(node("strong", "", "Overdue: "));
+      due.append(node("time", "", dueWords(task)));
+      due.lastChild.dateTime = task.due_time ? `${task.due_date}T${task.due_time}` : task.due_date;
+      meta.append(due);
+    }
+    if (task.priority && task.priority !== "none") {
+      meta.append(node("span", `task-priority ${task.priority}`, `${task.priority[0].toUpperCase()}${task.priority.slice(1)} priority`));
+    }
+    if (task.recurrence) {
+      const repeat = node("span", "task-repeat");
+      repeat.append(node("span", "", "\u21bb "), repeatWords(task.recurrence));
+      repeat.firstChild.setAttribute("aria-hidden", "true");
+      meta.append(repeat);
+    }
+    return meta;
+  }
+
+  function taskRow(task) {
+    const item = node("li", `task${task.completed ? " done" : ""}`);
+    item.dataset.taskId = task.id;
+    const box = node("input", "task-check");
+    box.type = "checkbox";
+    box.checked = task.completed;
+    box.id = `task-check-${task.id}`;
+    box.setAttribute("aria-label", `Done: ${task.title}`);
+    box.addEventListener("change", () => toggleTask(task, box));
+    item.append(box);
+    const body = node("div", "task-body");
+    const title = node("label", "task-title", task.title);
+    title.htmlFor = box.id;
+    body.append(title);
+    if (task.description) body.append(node("span", "task-description", task.description));
+    if (task.due_date || task.recurrence || (task.priority && task.priority !== "none")) body.append(taskMeta(task));
+    item.append(body);
+    const actions = node("div", "task-actions");
+    const edit = node("button", "icon-button", "Edit");
+    edit.type = "button";
+    edit.setAttribute("aria-label", `Edit ${task.title}`);
+    edit.addEventListener("click", () => editTask(task, item));
+    const remove = node("button", "icon-button", "Delete");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `Delete ${task.title}`);
+    remove.addEventListener("click", () => deleteTask(task, item));
+    actions.append(edit, remove);
+    item.append(actions);
+    return item;
+  }
+
+  function renderTasks(page) {
+    const tasks = page.results.filter((task) => !pendingDelete || pendingDelete.task.id !== task.id);
+    el.tasks.replaceChildren(...tasks.map(taskRow));
+    el.tasksEmpty.hidden = tasks.length > 0;
+    el.tasksEmpty.textContent = EMPTY[state.filter];
+    let summary = "";
+    if (state.filter === "all" && tasks.length) summary = `${tasks.filter((task) => !task.completed).length} pending`;
+    else if (tasks.length) summary = plural(page.count, "task");
+    el.taskSummary.textContent = summary;
+  }
+
+  async function toggleTask(task, box) {
+    box.disabled = true;
+    try {
+      await sendJson("PATCH", taskUrl(task, "/complete"));
+      showToast(`${task.completed ? "Reopened" : "Completed"} \u201c${task.title}\u201d.`);
+    } catch (error) {
+      showToast(`Could not change \u201c${task.title}\u201d: ${error.message}`);
+    }
+    await refreshTasks({ quiet: true });
+  }
+
+  // In place: the row becomes a small form for the title and the note.
+  function editTask(task, item) {
+    const form = node("form", "task-edit");
+    const title = node("input");
+    title.value = task.title;
+    title.required = true;
+    title.maxLength = 200;
+    title.setAttribute("aria-label", "Title");
+    const note = node("textarea");
+    note.value = task.description || "";
+    note.rows = 2;
+    note.placeholder = "Note";
+    note.setAttribute("aria-label", "Note");
+    const save = node("button", "button small", "Save");
+    save.type = "submit";
+    const cancel = node("button", "button small secondary", "Cancel");
+    cancel.type = "button";
+    const row = node("div", "task-edit-row");
+    row.append(save, cancel);
+    form.append(title, note, row);
+    item.replaceChildren(form);
+    title.focus();
+    cancel.addEventListener("click", () => refreshTasks({ quiet: true }));
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") refreshTasks({ quiet: true });
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await sendJson("PATCH", taskUrl(task), { title: title.value.trim(), description: note.value.trim() });
+        await refreshTasks({ quiet: true });
+      } catch (error) {
+        showToast(`Not saved: ${error.message}`);
+      }
+    });
+  }
+
+  // A delete waits for the toast's five seconds: Undo within them cancels it; nothing is sent.
+  let pendingDelete = null;
+  const UNDO_SECONDS = 5;
+
+  function deleteTask(task, item) {
+    commitDelete();
+    item.remove();
+    pendingDelete = { task, timer: setTimeout(commitDelete, UNDO_SECONDS * 1000) };
+    showToast(`Deleted \u201c${task.title}\u201d.`, { undo: true });
+  }
+
+  async function commitDelete() {
+    const pending = pendingDelete;
+    if (!pending) return;
+    pendingDelete = null;
+    clearTimeout(pending.timer);
+    hideToast();
+    try {
+      await fetch(taskUrl(pending.task), {
+        method: "DELETE", credentials: "same-origin", keepalive: true, headers: { "X-CSRFToken": csrfToken },
+      });
+    } finally {
+      refreshTasks({ quiet: true });
+    }
+  }
+
+  function undoDelete() {
+    if (!pendingDelete) return;
+    clearTimeout(pendingDelete.timer);
+    const { task } = pendingDelete;
+    pendingDelete = null;
+    hideToast();
+    announce(`Kept \u201c${task.title}\u201d.`);
+    refreshTasks({ quiet: true });
+  }
+
+  let toastTimer = null;
+
+  function showToast(text, { undo = false } = {}) {
+    clearTimeout(toastTimer);
+    el.toastText.textContent = text;
+    el.toastUndo.hidden = !undo;
+    el.toast.hidden = false;
+    if (!undo) toastTimer = setTimeout(hideToast, 4000);
+  }
+
+  function hideToast() {
+    el.toast.hidden = true;
   }
 
   function markCurrent() {
@@ -416,12 +713,50 @@
     }
   }
 
-  async function refreshTasks() {
+  // The panel's tasks under its filter and order. After a turn (not `quiet`), tasks that changed
+  // while the panel is out of sight (a phone shows one pane) are counted on the Tasks tab.
+  async function refreshTasks({ quiet = false } = {}) {
+    const query = new URLSearchParams({ ...FILTERS[state.filter], ordering: el.taskSort.value, page_size: "100" });
     try {
-      renderTasks((await getJson(`${config.tasksUrl}?page_size=100`)).results);  // the first 100
+      const [page, everything] = await Promise.all([
+        getJson(`${config.tasksUrl}?${query}`),
+        getJson(`${config.tasksUrl}?page_size=100`),
+      ]);
+      renderTasks(page);
+      noteChanges(everything.results, quiet);
     } catch (error) {
       el.tasksEmpty.hidden = false;
       el.tasksEmpty.textContent = `Could not load tasks: ${error.message}`;
+    }
+  }
+
+  function noteChanges(tasks, quiet) {
+    const signature = new Map(tasks.map((task) => [task.id, task.updated_at]));
+    const before = state.taskSignature;
+    state.taskSignature = signature;
+    if (!before || quiet || app.dataset.pane === "tasks") return;
+    let changed = [...signature].filter(([id, updated]) => before.get(id) !== updated).length;
+    changed += [...before.keys()].filter((id) => !signature.has(id)).length;
+    if (!changed) return;
+    const total = Number(el.tasksBadge.dataset.count || 0) + changed;
+    el.tasksBadge.dataset.count = total;
+    el.tasksBadge.textContent = String(total);
+    el.tasksBadge.hidden = false;
+    $("tasks-tab").setAttribute("aria-label", `Tasks, ${plural(total, "change")}`);
+  }
+
+  // --- panes (a phone shows one at a time) -------------------------------------------------------
+
+  function showPane(name) {
+    app.dataset.pane = name;
+    for (const tab of document.querySelectorAll(".pane-tab")) {
+      if (tab.dataset.pane === name) tab.setAttribute("aria-current", "true");
+      else tab.removeAttribute("aria-current");
+    }
+    if (name === "tasks") {
+      el.tasksBadge.hidden = true;
+      el.tasksBadge.dataset.count = "0";
+      $("tasks-tab").removeAttribute("aria-label");
     }
   }
 
@@ -433,9 +768,10 @@
 
   function startNewConversation({ push = true } = {}) {
     state.conversationId = null;
+    state.older = null;
     el.messages.replaceChildren();
     el.intro.hidden = false;
-    el.title.textContent = "New conversation";
+    showTitle("New conversation");
     markCurrent();
     setAddress(null, push);
   }
@@ -444,18 +780,20 @@
     return busy(async () => {
       try {
         const conversation = await getJson(`${config.conversationsUrl}/${encodeURIComponent(conversationId)}`);
-        // Its messages come oldest first, a page at a time: the last page, and the one before
-        // it when the last is short, hold the latest 50 to 200.
-        const pageSize = 100;
-        const lastPage = Math.max(1, Math.ceil(conversation.message_count / pageSize));
-        const pageUrl = (page) => `${conversation.messages_url}?page_size=${pageSize}&page=${page}`;
-        let messages = (await getJson(pageUrl(lastPage))).results;
-        if (lastPage > 1 && messages.length < pageSize / 2) {
-          messages = (await getJson(pageUrl(lastPage - 1))).results.concat(messages);
-        }
+        // Its messages come oldest first, a page at a time: the last page, from its first turn's
+        // start; earlier ones when the list is scrolled up (`loadOlder`).
+        const lastPage = Math.max(1, Math.ceil(conversation.message_count / PAGE_SIZE));
+        const pageUrl = (page) => `${conversation.messages_url}?page_size=${PAGE_SIZE}&page=${page}`;
+        const older = { page: lastPage, carry: [], pageUrl };
+        state.older = older;
         state.conversationId = conversation.id;
-        el.title.textContent = conversation.title || "Untitled conversation";
-        renderConversation({ ...conversation, messages });
+        showTitle(conversation.title);
+        el.messages.replaceChildren();
+        el.intro.hidden = conversation.message_count > 0;
+        await loadOlder();
+        // A short last page fills little of the list: show a turn or more before it too.
+        if (state.older === older && el.messages.scrollHeight <= el.messages.clientHeight) await loadOlder();
+        scrollToEnd();
         markCurrent();
         setAddress(conversation.id, push);
         if (focus) el.title.focus();
@@ -464,6 +802,12 @@
         append(node("li", "message error", `Could not open that conversation: ${error.message}`));
       }
     });
+  }
+
+  function showTitle(title) {
+    el.title.textContent = title || "Untitled conversation";
+    el.actions.hidden = !state.conversationId;
+    el.renameForm.hidden = true;
   }
 
   function send(text) {
@@ -481,6 +825,7 @@
       const conversationId = await readChatResponse(await postChat(text, state.conversationId), view);
       state.conversationId = conversationId;
       if (wasNew) setAddress(conversationId, true);
+      announce("");
     } catch (error) {
       const failure = error instanceof ApiError ? error : new Error(`The server could not be reached (${error.message}).`);
       view.fail(failure);
@@ -493,7 +838,7 @@
       await Promise.all([refreshTasks(), refreshConversations()]);
       if (state.conversationId) {
         const current = el.conversations.querySelector(`a[data-conversation-id="${CSS.escape(state.conversationId)}"]`);
-        if (current) el.title.textContent = current.querySelector(".conversation-name").textContent;
+        if (current) showTitle(current.querySelector(".conversation-name").textContent);
       }
       state.sending = false;
       el.send.disabled = false;
@@ -524,13 +869,106 @@
 
   el.newConversation.addEventListener("click", () => {
     startNewConversation();
+    showPane("chat");
     el.input.focus();
   });
+
+  for (const tab of document.querySelectorAll(".pane-tab")) {
+    tab.addEventListener("click", () => showPane(tab.dataset.pane));
+  }
+
+  for (const button of document.querySelectorAll(".filter")) {
+    button.addEventListener("click", () => {
+      state.filter = button.dataset.filter;
+      for (const other of document.querySelectorAll(".filter")) other.setAttribute("aria-pressed", String(other === button));
+      busy(() => refreshTasks({ quiet: true }));
+    });
+  }
+  el.taskSort.addEventListener("change", () => busy(() => refreshTasks({ quiet: true })));
+
+  el.toastUndo.addEventListener("click", undoDelete);
+  window.addEventListener("pagehide", commitDelete);
+
+  el.messages.addEventListener("scroll", () => {
+    if (el.messages.scrollTop < 80 && state.older) busy(loadOlder);
+  });
+
+  // Rename in place; delete after a confirmation (a conversation cannot be brought back).
+  $("rename-conversation").addEventListener("click", () => {
+    el.renameTitle.value = el.title.textContent;
+    el.renameForm.hidden = false;
+    el.actions.hidden = true;
+    el.renameTitle.focus();
+    el.renameTitle.select();
+  });
+  $("rename-cancel").addEventListener("click", () => showTitle(el.title.textContent));
+  el.renameForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const title = el.renameTitle.value.trim();
+    if (!title || !state.conversationId) return;
+    busy(async () => {
+      try {
+        const renamed = await sendJson("PATCH", `${config.conversationsUrl}/${encodeURIComponent(state.conversationId)}`, { title });
+        showTitle(renamed.title);
+        await refreshConversations();
+        el.title.focus();
+      } catch (error) {
+        showToast(`Not renamed: ${error.message}`);
+      }
+    });
+  });
+  $("delete-conversation").addEventListener("click", () => {
+    const id = state.conversationId;
+    if (!id || !window.confirm(`Delete the conversation \u201c${el.title.textContent}\u201d? Its tasks stay.`)) return;
+    busy(async () => {
+      try {
+        await sendJson("DELETE", `${config.conversationsUrl}/${encodeURIComponent(id)}`);
+        startNewConversation();
+        showToast("Conversation deleted.");
+        await refreshConversations();
+      } catch (error) {
+        showToast(`Not deleted: ${error.message}`);
+      }
+    });
+  });
+
+  // The account's zone decides "today" and due times; offer the browser's when they differ.
+  function offerTimeZone() {
+    let browserZone = "";
+    try {
+      browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch {
+      return;
+    }
+    const accountZone = app.dataset.timeZone;
+    const key = `time-zone-kept:${accountZone}:${browserZone}`;
+    if (!browserZone || browserZone === accountZone || localStorage.getItem(key)) return;
+    const offer = $("time-zone-offer");
+    $("tz-account").textContent = accountZone;
+    $("tz-browser").textContent = browserZone;
+    offer.hidden = false;
+    $("tz-keep").addEventListener("click", () => {
+      localStorage.setItem(key, "1");
+      offer.hidden = true;
+    });
+    $("tz-use").addEventListener("click", () => busy(async () => {
+      try {
+        const me = await sendJson("PATCH", config.meUrl, { time_zone: browserZone });
+        app.dataset.timeZone = me.time_zone;
+        offer.hidden = true;
+        showToast(`Time zone set to ${me.time_zone}.`);
+        await refreshTasks({ quiet: true });
+      } catch (error) {
+        showToast(`Time zone not changed: ${error.message}`);
+      }
+    }));
+  }
 
   el.conversations.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-conversation-id]");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
+    showPane("chat");
     openConversation(link.dataset.conversationId);
   });
 
@@ -540,6 +978,7 @@
     else startNewConversation({ push: false });
   });
 
+  offerTimeZone();
   busy(async () => {
     const conversationId = new URLSearchParams(location.search).get("conversation");
     await Promise.all([

@@ -130,12 +130,20 @@ class ToolCall:
 
 
 class TaskData(TypedDict, total=False):
-    """A task as the REST API and the tools show it: `id` is the owner's task number."""
+    """A task as the REST API and the tools show it: `id` is the owner's task number; `due_date`
+    ("YYYY-MM-DD") and `due_time` ("HH:MM") are the owner's local ones. A `list_tasks` page
+    shows a compact form, a subset of these (`chat.agent.tools.LISTED_FIELDS`)."""
 
     id: int
     title: str
     description: str
     completed: bool
+    due_date: str | None
+    due_time: str | None
+    priority: str
+    recurrence: str | None
+    overdue: bool
+    completed_at: str | None
     created_at: str
     updated_at: str
 

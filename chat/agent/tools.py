@@ -17,7 +17,7 @@ recorded and there is nothing to undo.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Protocol
+from typing import Annotated, Literal, Protocol, cast
 
 from accounts.models import User
 from chat.agent import tool_registry
@@ -31,14 +31,25 @@ from chat.agent.messages import (
     UndoneChange,
     UndoResult,
 )
+from chat.agent.planning import due_plan
 from chat.agent.tool_registry import Length, ToolRegistry
 from chat.errors import NothingToUndo
 from config.errors import DomainError
 from todos import services
+from todos.due import DUE_STRING_MAX_LENGTH
 from todos.errors import TaskNotFound, UndoConflict
-from todos.models import DESCRIPTION_MAX_LENGTH, QUERY_MAX_LENGTH, TITLE_MAX_LENGTH, TaskStatus, Todo
-from todos.serializers import TaskSerializer
-from todos.services import TaskSnapshot
+from todos.models import (
+    DESCRIPTION_MAX_LENGTH,
+    QUERY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    DueWindow,
+    Priority,
+    TaskStatus,
+    Todo,
+)
+from todos.recurrence import RECURRENCE_MAX_LENGTH
+from todos.serializers import PlannedTaskSerializer
+from todos.services import UNSET, TaskSnapshot
 
 
 class TurnBinding(Protocol):
@@ -81,11 +92,29 @@ TOOLS = ToolRegistry(error_task=_error_task)
 # The most tasks one `list_tasks` result holds, so that a result stays a small part of the
 # prompt however many tasks the user has.
 LIST_PAGE_SIZE = 50
+# What a task in a `list_tasks` page shows, and what it shows only when the task has one.
+LISTED_FIELDS = ("id", "title", "completed", "due_date", "due_time", "priority", "overdue")
+LISTED_IF_SET = ("description", "recurrence")
+# The orders `list_tasks` takes: `todos.models.TASK_ORDERINGS`, each maybe descending.
+Ordering = Literal[
+    "number", "-number", "due", "-due", "priority", "-priority", "created_at", "-created_at",
+    "completed_at", "-completed_at",
+]  # fmt: skip
 
 
 def task_data(task: Todo) -> TaskData:
-    """A task as the REST API shows it."""
-    return TaskData(**TaskSerializer(task).data)
+    """A task as the REST API shows it, planning fields included."""
+    return TaskData(**PlannedTaskSerializer(task).data)
+
+
+def listed_task_data(task: Todo) -> TaskData:
+    """A task in a `list_tasks` page: the REST representation's fields that tell tasks apart and
+    plan them (`LISTED_FIELDS`), and its description and repeat rule only when it has them, so
+    that a page of 50 stays a small part of the prompt."""
+    data: dict[str, object] = dict(task_data(task))
+    listed = {name: data[name] for name in LISTED_FIELDS}
+    listed.update((name, data[name]) for name in LISTED_IF_SET if data[name])
+    return cast(TaskData, listed)
 
 
 def task_result(task: Todo) -> TaskResult:
@@ -111,6 +140,38 @@ def _changing(turn: TurnBinding, *, user: User, action: str, number: int, change
     return task
 
 
+def _update(
+    *,
+    user: User,
+    number: int,
+    title: str | None = None,
+    description: str | None = None,
+    due: str | None,
+    priority: str | None,
+    repeat: str | None,
+) -> Callable[[], Todo]:
+    """The change `update_task` makes to task `number`; `due` and `repeat` are read for that task
+    (a repeat given to a task without a due date makes it due on the first occurrence)."""
+
+    def change() -> Todo:
+        before = services.lock_task_snapshot(owner=user, number=number)
+        if before is None:
+            raise TaskNotFound(number)
+        plan = due_plan(owner=user, due=due, repeat=repeat, has_date=before["due_date"] is not None)
+        return services.update_task(
+            owner=user,
+            number=number,
+            title=title,
+            description=description,
+            priority=priority,
+            due_date=plan.due_date,
+            due_time=plan.due_time,
+            recurrence=plan.recurrence,
+        )
+
+    return change
+
+
 @TOOLS.tool
 def add_task(
     *,
@@ -118,14 +179,31 @@ def add_task(
     turn: TurnBinding,
     title: Annotated[str, Length(min=1, max=TITLE_MAX_LENGTH)],
     description: Annotated[str | None, Length(max=DESCRIPTION_MAX_LENGTH)] = None,
+    due: Annotated[str | None, Length(max=DUE_STRING_MAX_LENGTH)] = None,
+    priority: Priority | None = None,
+    repeat: Annotated[str | None, Length(max=RECURRENCE_MAX_LENGTH)] = None,
 ) -> ToolResult:
     """Create a new task for the user.
 
     Args:
         title: Short title.
         description: Optional details.
+        due: When it is due, in the user's own time: an ISO date or date-time, or words such as
+            'tomorrow', 'next friday at 5pm', 'in 3 days', 'every monday at 9'. Null: no due date.
+        priority: How important it is. Null: none.
+        repeat: How it repeats: words such as 'every monday', 'daily', 'weekdays', 'monthly on the 1st',
+            or an RRULE body (FREQ=WEEKLY;BYDAY=MO). Null: it does not repeat.
     """
-    task = services.add_task(owner=user, title=title, description=description)
+    plan = due_plan(owner=user, due=due, repeat=repeat, has_date=False)
+    task = services.add_task(
+        owner=user,
+        title=title,
+        description=description,
+        due_date=None if plan.due_date is UNSET else plan.due_date,
+        due_time=None if plan.due_time is UNSET else plan.due_time,
+        recurrence=None if plan.recurrence is UNSET else plan.recurrence,
+        priority=priority,
+    )
     turn.record_change(action="add", number=task.number, before=None, after=services.task_snapshot(task))
     return task_result(task)
 
@@ -136,21 +214,37 @@ def list_tasks(
     user: User,
     status: TaskStatus = "all",
     query: Annotated[str | None, Length(max=QUERY_MAX_LENGTH)] = None,
+    due: DueWindow | None = None,
+    priority: str | None = None,
+    ordering: Ordering | None = None,
     offset: int | None = 0,
 ) -> ToolResult:
-    """List the user's tasks with their numbers, one page at a time in number order, with the user's
-    task totals. To find a task the user names by its words, pass one or two of them as the query.
+    """List the user's tasks with their numbers, one page at a time (in number order unless told
+    otherwise), with the user's task totals. To find a task the user names by its words, pass one
+    or two of them as the query. Dates and times are the user's own.
 
     Args:
         status: Which tasks to list.
         query: Null for every task, or words that must each appear in the task's title or description (any case).
+        due: Null for any, or only the tasks due in this window of the user's days: overdue (open ones only),
+            today, tomorrow, this_week (today to Sunday), next_7_days (today and the 6 days after), no_date.
+        priority: Null for any, or one priority (none, low, medium, high) or several, comma separated ('high,medium').
+        ordering: Null for by number, or the order: due, priority, created_at, completed_at or number; a '-' first
+            for descending ('-priority': the most important first). Tasks without a due date come last.
         offset: How many of the matching tasks to skip: the next_offset of the page before, or null for the first.
     """
     page = services.list_task_page(
-        owner=user, status=status, query=query or "", offset=offset or 0, size=LIST_PAGE_SIZE
+        owner=user,
+        status=status,
+        query=query or "",
+        due=due,
+        priority=priority,
+        ordering=ordering or "number",
+        offset=offset or 0,
+        size=LIST_PAGE_SIZE,
     )
     return TaskPage(
-        tasks=tuple(task_data(task) for task in page.tasks),
+        tasks=tuple(listed_task_data(task) for task in page.tasks),
         offset=page.offset,
         next_offset=page.next_offset,
         remaining=page.remaining,
@@ -194,23 +288,36 @@ def delete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
 
 @TOOLS.tool
 def update_task(
-    *, user: User, turn: TurnBinding, task_id: int, title: str | None = None, description: str | None = None
+    *,
+    user: User,
+    turn: TurnBinding,
+    task_id: int,
+    title: str | None = None,
+    description: str | None = None,
+    due: Annotated[str | None, Length(max=DUE_STRING_MAX_LENGTH)] = None,
+    priority: Priority | None = None,
+    repeat: Annotated[str | None, Length(max=RECURRENCE_MAX_LENGTH)] = None,
 ) -> ToolResult:
-    """Change the title and/or description of one of the user's tasks. Pass null for what stays.
+    """Change one of the user's tasks: its title, description, due date, priority or repeat.
+    Pass null for what stays.
 
     Args:
         task_id: The task's number, as shown by list_tasks.
         title: New title, or null to keep it.
         description: New description, or null to keep it.
+        due: New due date (and time), in the user's own time: an ISO date or date-time, or words such as
+            'friday', 'tomorrow at 9am', 'in 2 weeks'; 'none' removes it. Null to keep it.
+        priority: New priority, or null to keep it.
+        repeat: New repeat: words such as 'every monday', 'daily', 'weekdays', or an RRULE body; 'none' stops it
+            repeating. Null to keep it.
     """
     # The tool's own contract, not the domain's: a PATCH with no fields is valid REST, but a
     # model that changes nothing has misunderstood the request and should hear so.
-    if title is None and description is None:
-        raise InvalidArguments("Give a new title or a new description.")
-
-    def change() -> Todo:
-        return services.update_task(owner=user, number=task_id, title=title, description=description)
-
+    if all(value is None for value in (title, description, due, priority, repeat)):
+        raise InvalidArguments("Give a new title, description, due, priority or repeat.")
+    change = _update(
+        user=user, number=task_id, title=title, description=description, due=due, priority=priority, repeat=repeat
+    )
     return task_result(_changing(turn, user=user, action="update", number=task_id, change=change))
 
 

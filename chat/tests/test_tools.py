@@ -8,15 +8,16 @@ from datetime import date
 from typing import Annotated, Literal
 
 import pytest
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from chat.agent import tools
 from chat.agent.messages import ToolCall, ToolFailure, ToolResult, result_json
 from chat.agent.prompt import system_prompt
 from chat.agent.tool_registry import Length, ToolRegistry
 from chat.agent.tool_registry import Toolbox as BoundTools
-from chat.agent.tools import TOOLS, Toolbox
+from chat.agent.tools import LISTED_FIELDS, TOOLS, Toolbox
 from todos.models import DESCRIPTION_MAX_LENGTH, TASK_STATUSES, TITLE_MAX_LENGTH, Todo
-from todos.serializers import TaskSerializer
 from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,12 +179,12 @@ def test_each_todo_tool_is_described_by_its_function(tool):
 def test_the_tools_and_arguments_the_agents_call_are_stable():
     declared = {tool.name: list(tool.schema["function"]["parameters"]["properties"]) for tool in TOOLS}
     assert declared == {
-        "add_task": ["title", "description"],
-        "list_tasks": ["status", "query", "offset"],
+        "add_task": ["title", "description", "due", "priority", "repeat"],
+        "list_tasks": ["status", "query", "due", "priority", "ordering", "offset"],
         "complete_task": ["task_id"],
         "reopen_task": ["task_id"],
         "delete_task": ["task_id"],
-        "update_task": ["task_id", "title", "description"],
+        "update_task": ["task_id", "title", "description", "due", "priority", "repeat"],
         "undo_last_turn": [],
     }
 
@@ -212,17 +213,35 @@ def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_too
 # One task representation: the REST API's.
 
 
-def test_a_task_in_a_result_is_the_rest_representation(user, api_client):
-    added = run(user, "add_task", {"title": " Pay bills ", "description": None})
+def test_a_task_in_a_result_is_the_rest_representation(user: User, api_client: APIClient) -> None:
+    added = run(user, "add_task", {"title": " Pay bills ", "description": None, "due": "2030-01-02T09:30"})
     listed = run(user, "list_tasks", {"status": "all"})
 
     assert added["success"] is True
     assert added["task"] == api_client.get(f"/api/{user.pk}/tasks/1").json()
     assert added["task"]["id"] == 1
-    assert {"id", "title", "description", "completed"} <= set(added["task"])
-    assert listed["success"] is True and listed["tasks"] == [added["task"]]
-    assert listed["tasks"] == TaskSerializer(Todo.objects.filter(owner=user), many=True).data
+    assert {"id", "title", "description", "completed", "due_date", "due_time", "priority", "overdue"} <= set(
+        added["task"]
+    )
     assert json.loads(json.dumps(listed)) == listed
+
+
+def test_a_list_page_shows_the_compact_form_of_the_rest_representation(user: User) -> None:
+    """A page shows the fields that tell tasks apart and plan them; the description and the
+    repeat rule only when the task has one."""
+    plain = run(user, "add_task", {"title": "Pay bills", "due": "2030-01-02", "priority": "high"})["task"]
+    detailed = run(user, "add_task", {"title": "Gym", "description": "Legs", "repeat": "every monday"})["task"]
+
+    listed = run(user, "list_tasks", {"status": "all"})["tasks"]
+
+    compact = ("id", "title", "completed", "due_date", "due_time", "priority", "overdue")
+    assert listed[0] == {name: plain[name] for name in compact}
+    assert listed[1] == {
+        **{name: detailed[name] for name in compact},
+        "description": "Legs",
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+    }
+    assert set(LISTED_FIELDS) == set(compact)
 
 
 # The tool layer coerces types and calls the service.

@@ -40,7 +40,8 @@ ONLY_DUE = pattern(rf"^\s*(?P<due>{DUE_SPAN})\s*$")
 REPEAT = pattern(
     rf"(?:^|[\s,]+)(?P<repeat>(?:(?:every|each)\s+(?:other\s+|{COUNT}\s+)?(?:day|weekday|week|month|year|weekend"
     rf"|{WEEKDAY}(?:\s*(?:,|and|&)\s*{WEEKDAY})*|{MONTH}|(?:days|weeks|months))"
-    r"|daily|weekly|monthly|yearly|annually|(?:on\s+)?weekdays)(?:\s+on\s+the\s+\d{1,2}(?:st|nd|rd|th)?)?)\b"
+    r"|(?:daily|weekly|monthly|yearly|annually|(?:on\s+)?weekdays)(?=\s+(?:on|at|starting|from)\b|\s*[,.!]|\s*$))"
+    r"(?:\s+on\s+the\s+\d{1,2}(?:st|nd|rd|th)?)?)\b"
     rf"(?:[\s,]+(?:starting|from|beginning)\s+(?P<start>{DAY}))?"
 )
 _PRIORITY_WORDS = {phrase: level for level, phrases in PRIORITY_PHRASES.items() for phrase in phrases}
@@ -71,7 +72,15 @@ def due_words(span: str) -> str:
         return text  # "by 5": the service reads "by" as a time's mark
     text = re.sub(rf"^(?:{one_of(DUE_PREFIXES)})\s+", "", text)
     text = re.sub(rf"^({WEEKDAY})\s+next\s+week\b", r"\1 next week", text)
-    return re.sub(r"^the\s+(?=\d)", "", text.replace("tmrw", "tomorrow"))
+    text = re.sub(r"^the\s+(?=\d)", "", text.replace("tmrw", "tomorrow"))
+    return WEEKDAY_ABBREVIATION.sub(lambda match: FULL_WEEKDAYS[match.group(0)], text)  # "thurs"
+
+
+FULL_WEEKDAYS = {
+    "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "thu": "thursday",
+    "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday",
+}  # fmt: skip
+WEEKDAY_ABBREVIATION = re.compile(rf"\b(?:{'|'.join(sorted(FULL_WEEKDAYS, key=len, reverse=True))})\b")
 
 
 def split_plan(text: str) -> tuple[str, Plan]:

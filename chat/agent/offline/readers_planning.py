@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 from chat.agent.offline.adds import read_add
+from chat.agent.offline.lexicon import CONTACT_VERBS
 from chat.agent.offline.plans import (
     _PRIORITY_ALTERNATIVES,
     COUNT,
@@ -76,12 +77,17 @@ HIGH = pattern(r"\b(?:high|top)[\s-]*(?:priority|prio)\b|\bmost\s+(?:urgent|impo
 BY_DUE = pattern(r"\b(?:sort|order|sorted|ordered)\b.*\b(?:due|date|deadline)s?\b")
 BY_PRIORITY = pattern(r"\b(?:sort|order|sorted|ordered)\b.*\bpriorit")
 OPEN = pattern(r"\b(?:still\s+open|open|pending|left|to\s+do|not\s+done|undone|remaining|still\s+to\s+do|got)\b")
+# "can you set the lamb to high priority?": a change asked for, not a question about the list.
+CHANGE_ASKED = pattern(r"\b(?:set|pin|make|move|change|put|give|flag|bump|mark|raise|add)\b")
 ADD_HEAD = pattern(r"^(?:please\s+)?(?:add|put\s+down|create|new\s+task)\b\s*:?\s*")
 
 
 def read_reschedule(clause: Clause, after_add: bool) -> Reading | None:
     """A task's due date, time, priority or repeat changed; "the flu jab matters more now, bump
-    it to high priority": "it" is the task named before the comma."""
+    it to high priority": "it" is the task named before the comma. Asked as a question ("can you
+    set the lamb to high priority?") it is left to the other readers."""
+    if clause.question:
+        return None
     reading = _reschedule(clause.text)
     head, comma, tail = clause.text.rpartition(",")
     if reading is None and comma and (reading := _reschedule(tail.strip())) is not None:
@@ -112,7 +118,10 @@ def _reschedule(text: str) -> Reading | None:
     return None
 
 
-def _change(target: str, plan: Plan) -> Reading:
+def _change(target: str, plan: Plan) -> Reading | None:
+    """A change of the task `target` names; "set a priority on X" names none (read elsewhere)."""
+    if re.match(r"(?:a|an)\s", target, re.IGNORECASE):
+        return None
     return Tier.PLAN, Request("reschedule", target=read_target(target), plan=plan)
 
 
@@ -123,7 +132,7 @@ def _count(word: str) -> int | None:
 def read_agenda(clause: Clause, after_add: bool) -> Reading | None:
     """A question by due date or priority, or a list in another order; it changes nothing."""
     text = clause.text
-    if not AGENDA_OPENING.match(text.lower()) and not clause.question:
+    if not AGENDA_OPENING.match(text.lower()) and not clause.question or CHANGE_ASKED.search(text):
         return None
     window = DUE_WINDOW.search(text)
     high = HIGH.search(text)
@@ -176,10 +185,10 @@ def _dated_add(text: str) -> Reading | None:
     """ "offsite planning call next monday at 9": words and a date, read as a task to add when
     nothing reads them better."""
     title, plan = split_plan(text)
-    if not plan.due or len(title.split()) < 2 or not TIME_SAID.search(plan.due) and not DATED.search(plan.due):
+    first = text.split()[0].lower() if text.split() else ""
+    if first in TASK_VERB_SET or first in CONTACT_VERBS:
+        return None
+    if not plan.due or len(title.split()) < 2 or not TIME_SAID.search(plan.due):
         return None
     request = read_add(text)
     return (Tier.TASK_VERB, request) if request.titles and request.plans else None
-
-
-DATED = pattern(r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun)")

@@ -193,6 +193,8 @@ def plan_targeted(request: Request, situation: Situation, tool: str) -> Step:
         )
     else:
         resolution = resolve(request.target, tasks=tasks, context=context, prefer_pending=request.kind == "complete")
+    if resolution.candidates and request.target.plural and request.target.words and tool != UPDATE:
+        resolution = Resolution(numbers=tuple(task.number for task in resolution.candidates))  # "all the X ones"
     if resolution.candidates:
         return ask_which(request, resolution.candidates)
     if not resolution.numbers:

@@ -101,10 +101,11 @@ def _add_request(items: list[str]) -> Request:
 def _split_items(text: str, *, listed: bool) -> list[str]:
     quoted = QUOTED.findall(text)
     outside = QUOTED.sub(" ", text)
+    # Quoted titles keep their quotes until their planning words are found (none inside quotes).
     if len(quoted) >= 2 and not set(words(outside)) - STOP_WORDS - {"add", "plus", "list", "there"}:
-        return [_clean_title(item) for item in quoted]
+        return [item.strip() for item in quoted]
     if len(quoted) == 1 and not words(outside):
-        return [_clean_title(quoted[0])]
+        return [quoted[0].strip()]
     hidden: list[str] = []
 
     def hide(match: re.Match[str]) -> str:

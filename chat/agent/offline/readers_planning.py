@@ -119,8 +119,9 @@ def _reschedule(text: str) -> Reading | None:
 
 
 def _change(target: str, plan: Plan) -> Reading | None:
-    """A change of the task `target` names; "set a priority on X" names none (read elsewhere)."""
-    if re.match(r"(?:a|an)\s", target, re.IGNORECASE):
+    """A change of the task `target` names; "set a priority on X" and "change the priority of
+    task 5 to urgent" name none here (read as before, by the other readers)."""
+    if re.match(r"(?:a|an)\s", target, re.IGNORECASE) or re.search(r"\bpriorit", target, re.IGNORECASE):
         return None
     return Tier.PLAN, Request("reschedule", target=read_target(target), plan=plan)
 

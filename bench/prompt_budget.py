@@ -37,6 +37,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from accounts.time_zones import local_now  # noqa: E402
 from chat.agent.messages import (  # noqa: E402
     AssistantMessage,
     ChatMessage,
@@ -123,7 +124,7 @@ def main() -> None:
     full_result = TaskPage(tasks=tuple(task_data(task) for task in every_task))
     full_list_tokens = message_tokens(ToolMessage("", "list_tasks", full_result))
     fixed = estimate_tokens(
-        [SystemMessage(system_prompt(user_name=user.display_name, today=timezone.localdate()))]
+        [SystemMessage(system_prompt(user_name=user.display_name, now=local_now(user)))]
     ) + prompt_tokens([], TOOLS.schemas)
     turns = stored_turns(conversation_id)
     old, paged_only = [], []

@@ -8,7 +8,7 @@ from chat.errors import ModelError
 from chat.models import Conversation, Message
 from config.errors import DatabaseUnavailable
 from config.schema import codes_of, error_serializer
-from todos.serializers import TaskSerializer
+from todos.serializers import PlannedTaskSerializer
 
 MESSAGE_MAX_LENGTH = 2000
 
@@ -31,6 +31,18 @@ class ChatFormSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "What the tool answered (what the model read): {success: true, task} (with next_due when "
+        "completing a repeating task moved it on), a list page {success, tasks, offset, next_offset, remaining, "
+        "matching, totals}, a batch {success, succeeded, failed, results: [one result per task]}, an undo "
+        "{success, undone}, or a failure {success: false, error, code, task_id?}.",
+        "properties": {"success": {"type": "boolean"}},
+        "required": ["success"],
+        "additionalProperties": True,
+    }
+)
 class ToolResultField(serializers.DictField):
     """A `ToolResult`, as its JSON (what the model read)."""
 
@@ -114,7 +126,7 @@ class ConversationDetailSerializer(ConversationSerializer):
 
 class UndoneChangeSerializer(serializers.Serializer):
     action = serializers.CharField(help_text="The change undone: add, complete, reopen, update or delete.")
-    task = TaskSerializer(help_text="The task after the undo (as it was, when undoing its creation deleted it).")
+    task = PlannedTaskSerializer(help_text="The task after the undo (as it was, when undoing its creation deleted it).")
 
 
 class UndoResultSerializer(serializers.Serializer):

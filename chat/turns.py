@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.utils import timezone
 
 from accounts.models import User
+from accounts.time_zones import local_now
 from chat.agent.events import Event, TurnFinished, TurnStarted, told_again
 from chat.agent.messages import ChatMessage, SystemMessage, ToolSchema, TurnResult, UserMessage
 from chat.agent.model import ModelClient
@@ -123,7 +123,7 @@ async def _agent_events(
     """The agent loop on the turn of `record` (nothing, when it has finished)."""
     if record.so_far.finished:
         return
-    prompt = system_prompt(user_name=owner.display_name, today=timezone.localdate())
+    prompt = system_prompt(user_name=owner.display_name, now=local_now(owner))
     async for event in run_agent(
         model=model,
         tools=TOOLS.schemas,

@@ -12,6 +12,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal, TypedDict
 
 from chat.errors import TOOL_FAILED, UNREADABLE_RESULT
@@ -156,9 +157,12 @@ class TaskTotals(TypedDict):
 
 @dataclass(frozen=True)
 class TaskResult:
-    """A tool changed or read one task; `task` is how it is now (as it was, if deleted)."""
+    """A tool changed or read one task; `task` is how it is now (as it was, if deleted).
+    `next_due` is set when completing a repeating task moved it on to that date (the user's
+    local "YYYY-MM-DD"; the task stays open)."""
 
     task: TaskData
+    next_due: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,13 +202,39 @@ class ToolFailure:
     task_id: int | None = None
 
 
-ToolResult = TaskResult | TaskPage | UndoResult | ToolFailure
+@dataclass(frozen=True)
+class BatchResult:
+    """A tool acted on several tasks, each on its own: one result per task in the order asked,
+    a `TaskResult` or a `ToolFailure` (with its `task_id`). A task that failed changed nothing;
+    the others changed all the same."""
+
+    results: tuple["TaskResult | ToolFailure", ...]
+
+    @property
+    def failed(self) -> int:
+        return sum(isinstance(result, ToolFailure) for result in self.results)
+
+    @property
+    def succeeded(self) -> int:
+        return len(self.results) - self.failed
+
+
+ToolResult = TaskResult | TaskPage | UndoResult | BatchResult | ToolFailure
 
 
 def result_json(result: ToolResult) -> dict[str, object]:
     """The result's JSON shape: what a model reads, the chat response shows and the record holds."""
     if isinstance(result, TaskResult):
+        if result.next_due is not None:
+            return {"success": True, "task": dict(result.task), "next_due": result.next_due}
         return {"success": True, "task": dict(result.task)}
+    if isinstance(result, BatchResult):
+        return {
+            "success": True,
+            "succeeded": result.succeeded,
+            "failed": result.failed,
+            "results": [result_json(item) for item in result.results],
+        }
     if isinstance(result, TaskPage):
         return {
             "success": True,
@@ -256,6 +286,8 @@ def parse_result(data: object) -> ToolResult:
                 completed=_int(totals.get("completed")),
             ),
         )
+    if isinstance(data.get("results"), list):
+        return BatchResult(results=tuple(_batch_item(item) for item in data["results"]))
     if isinstance(data.get("undone"), list):
         undone = tuple(
             UndoneChange(action=str(item.get("action", "")), task=task)
@@ -266,7 +298,15 @@ def parse_result(data: object) -> ToolResult:
     task = _task(data.get("task"))
     if task is None:
         return ToolFailure(error="The tool's result is unreadable.", code=UNREADABLE_RESULT)
-    return TaskResult(task=task)
+    next_due = data.get("next_due")
+    return TaskResult(task=task, next_due=next_due if isinstance(next_due, str) else None)
+
+
+def _batch_item(data: object) -> TaskResult | ToolFailure:
+    item = parse_result(data)
+    if isinstance(item, TaskResult | ToolFailure):
+        return item
+    return ToolFailure(error="The tool's result is unreadable.", code=UNREADABLE_RESULT)
 
 
 def _int(value: object, *, default: int = 0) -> int:
@@ -358,6 +398,10 @@ TOOL_VERBS = {
     "reopen_task": "Reopened",
     "delete_task": "Deleted",
     "update_task": "Updated",
+    "complete_tasks": "Completed",
+    "reopen_tasks": "Reopened",
+    "delete_tasks": "Deleted",
+    "update_tasks": "Updated",
 }
 LISTED_TASKS_SHOWN = 5
 
@@ -366,14 +410,28 @@ def _label(task: TaskData) -> str:
     return f'task {task.get("id")} "{task.get("title", "")}"'
 
 
+def _next_due(result: TaskResult) -> str:
+    """`, next due Mon 14 Dec` when completing moved a repeating task on."""
+    if result.next_due is None:
+        return ""
+    try:
+        day = date.fromisoformat(result.next_due)
+    except ValueError:
+        return f", next due {result.next_due}"
+    return f", next due {day:%a} {day.day} {day:%b}"
+
+
 def describe(result: ToolResult, *, tool_name: str = "") -> str:
-    """A tool's result in words, on one line: `Added task 3 "Buy milk"`, `Listed 2 tasks: ...`,
+    """A tool's result in words, on one line: `Added task 3 "Buy milk"`, `Completed task 2 "Gym",
+    next due Mon 14 Dec`, `Listed 2 tasks: ...`, `Completed 2 of 3 tasks: ...; failed: ...`,
     `Undid add of task 4 "X"`, or a failure's error and code. The one wording of a result:
     the admin transcript, the terminal chat and the evaluation report show it."""
     if isinstance(result, ToolFailure):
         return f"{result.error} ({result.code})"
     if isinstance(result, TaskResult):
-        return f"{TOOL_VERBS.get(tool_name, 'Returned')} {_label(result.task)}"
+        return f"{TOOL_VERBS.get(tool_name, 'Returned')} {_label(result.task)}{_next_due(result)}"
+    if isinstance(result, BatchResult):
+        return _describe_batch(result, verb=TOOL_VERBS.get(tool_name, "Returned"))
     if isinstance(result, TaskPage):
         tasks = result.tasks
         listed = "; ".join(_label(task) for task in tasks[:LISTED_TASKS_SHOWN])
@@ -382,6 +440,17 @@ def describe(result: ToolResult, *, tool_name: str = "") -> str:
         return f"{count}: {listed}{more}" if tasks else count
     undone = [f"{change.action} of {_label(change.task)}" for change in result.undone]
     return ("Undid " + "; ".join(undone)) if undone else "Undid nothing"
+
+
+def _describe_batch(result: BatchResult, *, verb: str) -> str:
+    count = len(result.results)
+    done = [f"{_label(item.task)}{_next_due(item)}" for item in result.results if isinstance(item, TaskResult)]
+    failed = [describe(item) for item in result.results if isinstance(item, ToolFailure)]
+    head = f"{verb} {result.succeeded} of {count} task{'' if count == 1 else 's'}"
+    parts = ["; ".join(done)] if done else []
+    if failed:
+        parts.append("failed: " + "; ".join(failed))
+    return f"{head}: {'; '.join(parts)}" if parts else head
 
 
 def describe_arguments(arguments: Mapping[str, Any]) -> str:

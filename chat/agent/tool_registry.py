@@ -14,10 +14,16 @@ Everything the model sees is generated from it: the name is the function's name,
 description the docstring's first paragraph, and each argument's JSON schema comes from its
 type hint and its line in the `Args:` section. The schema is OpenAI's strict form: every
 argument required, optional ones nullable (`str | None` becomes `["string", "null"]`), no
-other properties. Supported types: `str`, `int`, `Literal` of strings, each optionally
-`| None`; `Annotated[str, Length(...)]` adds a length limit to the argument's description
-(strict schemas take no `maxLength`). A declaration the generator cannot turn into a schema
-fails at import, not at the first call.
+other properties. Supported types: `str`, `int`, `Literal` of strings and `list[int]`, each
+optionally `| None`; `Annotated[str, Length(...)]` adds a length limit to the argument's
+description (strict schemas take no `maxLength`), `Annotated[list[int], Length(...)]` a limit
+on how many items. A declaration the generator cannot turn into a schema fails at import, not
+at the first call.
+
+What MCP clients read besides (`chat.mcp.tools`) is declared with the tool too:
+`@registry.tool(title="Delete tasks", destructive=True, idempotent=True, result="batch")`
+stores a `ToolHints` on the `Tool`; a bare `@registry.tool` takes the defaults (a title made
+from the name; it may change data, not destructively, not idempotently; one task's result).
 
 `user` is the binding, never an argument: it is left out of the schema and `Toolbox` passes
 the user it was built for, so the model cannot choose whose data a tool touches. Arguments the
@@ -39,7 +45,7 @@ import re
 import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints, overload
 
 from django.db import InterfaceError, OperationalError
 
@@ -77,12 +83,28 @@ class Length:
     min: int | None = None
     max: int | None = None
 
-    def text(self) -> str:
+    def text(self, unit: str = "characters") -> str:
         if self.min is not None and self.max is not None:
-            return f"{self.min} to {self.max} characters"
+            return f"{self.min} to {self.max} {unit}"
         if self.max is not None:
-            return f"at most {self.max} characters"
-        return f"at least {self.min} characters"
+            return f"at most {self.max} {unit}"
+        return f"at least {self.min} {unit}"
+
+
+# The shapes a tool's result has (`chat.agent.messages.result_json`), for the MCP output schema.
+ResultShape = Literal["task", "page", "undo", "batch"]
+
+
+@dataclass(frozen=True)
+class ToolHints:
+    """What a client may know of a tool before calling it (MCP's title and behaviour hints) and
+    the shape of its result."""
+
+    title: str
+    read_only: bool = False
+    destructive: bool = False
+    idempotent: bool = False
+    result: ResultShape = "task"
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,7 @@ class Tool:
     function: ToolFunction
     arguments: tuple[Argument, ...]
     takes_turn: bool = False
+    hints: ToolHints = ToolHints(title="")
 
     @property
     def schema(self) -> ToolSchema:
@@ -149,13 +172,49 @@ class ToolRegistry:
     error_task: Callable[[DomainError], int | None] = _no_task
     _tools: dict[str, Tool] = field(default_factory=dict)
 
-    def tool(self, function: ToolFunction) -> ToolFunction:
-        """Register `function` as a tool; it stays callable as it was."""
-        tool = _declare(function)
-        if tool.name in self._tools:
-            raise TypeError(f"A tool named {tool.name!r} is already registered.")
-        self._tools[tool.name] = tool
-        return function
+    @overload
+    def tool(self, function: ToolFunction) -> ToolFunction: ...
+
+    @overload
+    def tool(
+        self,
+        *,
+        title: str | None = None,
+        read_only: bool = False,
+        destructive: bool = False,
+        idempotent: bool = False,
+        result: ResultShape = "task",
+    ) -> Callable[[ToolFunction], ToolFunction]: ...
+
+    def tool(
+        self,
+        function: ToolFunction | None = None,
+        *,
+        title: str | None = None,
+        read_only: bool = False,
+        destructive: bool = False,
+        idempotent: bool = False,
+        result: ResultShape = "task",
+    ) -> ToolFunction | Callable[[ToolFunction], ToolFunction]:
+        """Register `function` as a tool (it stays callable as it was), with its hints for clients:
+        `@registry.tool` or `@registry.tool(title=..., read_only=..., ...)`."""
+
+        def register(function: ToolFunction) -> ToolFunction:
+            name = function.__name__
+            hints = ToolHints(
+                title=title or name.replace("_", " ").capitalize(),
+                read_only=read_only,
+                destructive=destructive,
+                idempotent=idempotent,
+                result=result,
+            )
+            tool = _declare(function, hints)
+            if tool.name in self._tools:
+                raise TypeError(f"A tool named {tool.name!r} is already registered.")
+            self._tools[tool.name] = tool
+            return function
+
+        return register if function is None else register(function)
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
@@ -208,7 +267,7 @@ class Toolbox:
         except InvalidArguments as error:
             return ToolFailure(str(error), INVALID_ARGUMENTS)
         except DomainError as error:
-            return ToolFailure(_error_text(error), error.code, self.registry.error_task(error))
+            return ToolFailure(error_text(error), error.code, self.registry.error_task(error))
         except Exception:
             # A bug or a database failure: the model hears that the tool failed, the turn and
             # everything it already did are still stored, and the traceback goes to the log.
@@ -216,7 +275,7 @@ class Toolbox:
             return ToolFailure(f"The tool '{name}' failed unexpectedly.", TOOL_FAILED)
 
 
-def _error_text(error: DomainError) -> str:
+def error_text(error: DomainError) -> str:
     if isinstance(error.detail, dict):
         return " ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in error.detail.items())
     return str(error.detail)
@@ -269,6 +328,24 @@ def _integer_coercer(name: str) -> Callable[[object], object]:
     return coerce
 
 
+def _integers_coercer(name: str, length: Length | None) -> Callable[[object], object]:
+    """A list of task numbers: each coerced as an `int` argument is, repeats dropped."""
+    number = _integer_coercer(f"each of {name}")
+
+    def coerce(value: object) -> object:
+        if not isinstance(value, list):
+            raise InvalidArguments(f"{name} must be a list of integers.")
+        numbers = list(dict.fromkeys(number(item) for item in value))
+        if length is not None and (
+            (length.min is not None and len(numbers) < length.min)
+            or (length.max is not None and len(numbers) > length.max)
+        ):
+            raise InvalidArguments(f"{name} must hold {length.text('numbers')}.")
+        return numbers
+
+    return coerce
+
+
 def _argument(function_name: str, parameter: inspect.Parameter, hint: Any, text: str) -> Argument:
     name = parameter.name
     length, nullable = None, False
@@ -291,12 +368,14 @@ def _argument(function_name: str, parameter: inspect.Parameter, hint: Any, text:
     elif get_origin(hint) is Literal and all(isinstance(choice, str) for choice in get_args(hint)):
         # Only the type is checked here: which values are valid is the service's to say.
         schema, coerce = {"type": "string", "enum": list(get_args(hint))}, _string_coercer(name)
+    elif get_origin(hint) is list and get_args(hint) == (int,):
+        schema, coerce = {"type": "array", "items": {"type": "integer"}}, _integers_coercer(name, length)
     else:
         raise TypeError(f"{function_name}({name}): type {hint!r} has no JSON schema here.")
     if length is not None:
-        if hint is not str:
-            raise TypeError(f"{function_name}({name}): Length applies to str arguments only.")
-        text = f"{text.rstrip('.')}, {length.text()}."
+        if hint is not str and schema["type"] != "array":
+            raise TypeError(f"{function_name}({name}): Length applies to str and list arguments only.")
+        text = f"{text.rstrip('.')}, {length.text('characters' if hint is str else 'numbers')}."
     if nullable:
         schema["type"] = [schema["type"], "null"]
         if "enum" in schema:
@@ -305,7 +384,7 @@ def _argument(function_name: str, parameter: inspect.Parameter, hint: Any, text:
     return Argument(name=name, schema=schema, coerce=coerce, default=parameter.default, nullable=nullable)
 
 
-def _declare(function: ToolFunction) -> Tool:
+def _declare(function: ToolFunction, tool_hints: ToolHints) -> Tool:
     name = function.__name__
     description, texts = _docstring(function)
     if not description:
@@ -333,4 +412,5 @@ def _declare(function: ToolFunction) -> Tool:
         function=function,
         arguments=tuple(arguments),
         takes_turn="turn" in parameters,
+        hints=tool_hints,
     )

@@ -19,20 +19,24 @@ recorded and there is nothing to undo.
 from collections.abc import Callable
 from typing import Annotated, Literal, Protocol, cast
 
+from django.db import transaction
+
 from accounts.models import User
 from chat.agent import tool_registry
 from chat.agent.messages import (
+    BatchResult,
     InvalidArguments,
     TaskData,
     TaskPage,
     TaskResult,
     TaskTotals,
+    ToolFailure,
     ToolResult,
     UndoneChange,
     UndoResult,
 )
 from chat.agent.planning import due_plan
-from chat.agent.tool_registry import Length, ToolRegistry
+from chat.agent.tool_registry import Length, ToolRegistry, error_text
 from chat.errors import NothingToUndo
 from config.errors import DomainError
 from todos import services
@@ -117,15 +121,49 @@ def listed_task_data(task: Todo) -> TaskData:
     return cast(TaskData, listed)
 
 
-def task_result(task: Todo) -> TaskResult:
-    return TaskResult(task=task_data(task))
+def task_result(task: Todo, *, action: str = "", show: Callable[[Todo], TaskData] = task_data) -> TaskResult:
+    """The task as `show` shows it; after a "complete" that left it open (it repeats and moved
+    on to its next date), with that date as `next_due`."""
+    moved_on = action == "complete" and not task.completed and task.due_date is not None
+    return TaskResult(task=show(task), next_due=task.due_date.isoformat() if moved_on and task.due_date else None)
 
 
-def _act_on(turn: TurnBinding, *, user: User, action: str, number: int, service: Callable[..., Todo]) -> ToolResult:
+def _service(action: str) -> Callable[..., Todo]:
+    """The one-task service of `action` (complete, reopen, delete): `services.<action>_task`,
+    looked up when called."""
+    service: Callable[..., Todo] = getattr(services, f"{action}_task")
+    return service
+
+
+def _act_on(turn: TurnBinding, *, user: User, action: str, number: int) -> ToolResult:
     """Run a one-task service (complete, reopen, delete) as a recorded change."""
-    return task_result(
-        _changing(turn, user=user, action=action, number=number, change=lambda: service(owner=user, number=number))
-    )
+    service = _service(action)
+    task = _changing(turn, user=user, action=action, number=number, change=lambda: service(owner=user, number=number))
+    return task_result(task, action=action)
+
+
+def _each(
+    turn: TurnBinding, *, user: User, action: str, numbers: list[int], change: Callable[[int], Callable[[], Todo]]
+) -> BatchResult:
+    """Run `change(number)` on each task as its own recorded change, in a savepoint: a task that
+    fails (not found, words that cannot be read) changes nothing and is reported with its code
+    and number; the others change all the same. All are changes of the one turn, so one undo
+    reverts them together. A task shows in the compact form of a list page."""
+    results: list[TaskResult | ToolFailure] = []
+    for number in numbers:
+        try:
+            with transaction.atomic():
+                task = _changing(turn, user=user, action=action, number=number, change=change(number))
+        except DomainError as error:
+            results.append(ToolFailure(error_text(error), error.code, number))
+        else:
+            results.append(task_result(task, action=action, show=listed_task_data))
+    return BatchResult(results=tuple(results))
+
+
+def _acting_on(user: User, action: str) -> Callable[[int], Callable[[], Todo]]:
+    service = _service(action)
+    return lambda number: lambda: service(owner=user, number=number)
 
 
 def _changing(turn: TurnBinding, *, user: User, action: str, number: int, change: Callable[[], Todo]) -> Todo:
@@ -172,7 +210,7 @@ def _update(
     return change
 
 
-@TOOLS.tool
+@TOOLS.tool(title="Add a task")
 def add_task(
     *,
     user: User,
@@ -208,7 +246,7 @@ def add_task(
     return task_result(task)
 
 
-@TOOLS.tool
+@TOOLS.tool(title="List tasks", read_only=True, idempotent=True, result="page")
 def list_tasks(
     *,
     user: User,
@@ -253,7 +291,7 @@ def list_tasks(
     )
 
 
-@TOOLS.tool
+@TOOLS.tool(title="Complete a task", idempotent=True)
 def complete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
     """Mark one of the user's tasks as completed.
 
@@ -261,10 +299,10 @@ def complete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
         task_id: The task's number, as shown by list_tasks.
     """
 
-    return _act_on(turn, user=user, action="complete", number=task_id, service=services.complete_task)
+    return _act_on(turn, user=user, action="complete", number=task_id)
 
 
-@TOOLS.tool
+@TOOLS.tool(title="Reopen a task", idempotent=True)
 def reopen_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
     """Mark one of the user's completed tasks as not done again.
 
@@ -272,10 +310,10 @@ def reopen_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
         task_id: The task's number, as shown by list_tasks.
     """
 
-    return _act_on(turn, user=user, action="reopen", number=task_id, service=services.reopen_task)
+    return _act_on(turn, user=user, action="reopen", number=task_id)
 
 
-@TOOLS.tool
+@TOOLS.tool(title="Delete a task", destructive=True, idempotent=True)
 def delete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
     """Delete one of the user's tasks.
 
@@ -283,10 +321,10 @@ def delete_task(*, user: User, turn: TurnBinding, task_id: int) -> ToolResult:
         task_id: The task's number, as shown by list_tasks.
     """
 
-    return _act_on(turn, user=user, action="delete", number=task_id, service=services.delete_task)
+    return _act_on(turn, user=user, action="delete", number=task_id)
 
 
-@TOOLS.tool
+@TOOLS.tool(title="Update a task", idempotent=True)
 def update_task(
     *,
     user: User,
@@ -321,7 +359,76 @@ def update_task(
     return task_result(_changing(turn, user=user, action="update", number=task_id, change=change))
 
 
-@TOOLS.tool
+# Batches: several tasks in one call, each on its own (`_each`).
+
+# The most tasks one batch call acts on.
+BATCH_MAX = 50
+TaskNumbers = Annotated[list[int], Length(min=1, max=BATCH_MAX)]
+
+
+@TOOLS.tool(title="Complete tasks", idempotent=True, result="batch")
+def complete_tasks(*, user: User, turn: TurnBinding, task_ids: TaskNumbers) -> ToolResult:
+    """Mark several of the user's tasks as completed in one call, each on its own: a task that
+    cannot be completed is reported with its code and the others are completed all the same.
+    A repeating task moves on to its next due date instead.
+
+    Args:
+        task_ids: The tasks' numbers, as shown by list_tasks.
+    """
+    return _each(turn, user=user, action="complete", numbers=task_ids, change=_acting_on(user, "complete"))
+
+
+@TOOLS.tool(title="Reopen tasks", idempotent=True, result="batch")
+def reopen_tasks(*, user: User, turn: TurnBinding, task_ids: TaskNumbers) -> ToolResult:
+    """Mark several of the user's completed tasks as not done again in one call, each on its own.
+
+    Args:
+        task_ids: The tasks' numbers, as shown by list_tasks.
+    """
+    return _each(turn, user=user, action="reopen", numbers=task_ids, change=_acting_on(user, "reopen"))
+
+
+@TOOLS.tool(title="Delete tasks", destructive=True, idempotent=True, result="batch")
+def delete_tasks(*, user: User, turn: TurnBinding, task_ids: TaskNumbers) -> ToolResult:
+    """Delete several of the user's tasks in one call, each on its own.
+
+    Args:
+        task_ids: The tasks' numbers, as shown by list_tasks.
+    """
+    return _each(turn, user=user, action="delete", numbers=task_ids, change=_acting_on(user, "delete"))
+
+
+@TOOLS.tool(title="Update tasks", idempotent=True, result="batch")
+def update_tasks(
+    *,
+    user: User,
+    turn: TurnBinding,
+    task_ids: TaskNumbers,
+    due: Annotated[str | None, Length(max=DUE_STRING_MAX_LENGTH)] = None,
+    priority: Priority | None = None,
+    repeat: Annotated[str | None, Length(max=RECURRENCE_MAX_LENGTH)] = None,
+) -> ToolResult:
+    """Give several of the user's tasks the same due date, priority or repeat in one call, each on
+    its own: a task that cannot take it is reported with its code, the others change all the same.
+    Pass null for what stays.
+
+    Args:
+        task_ids: The tasks' numbers, as shown by list_tasks.
+        due: New due date (and time) in the user's own time, as update_task takes it; 'none' removes it.
+            Null to keep it.
+        priority: New priority, or null to keep it.
+        repeat: New repeat, as update_task takes it; 'none' stops it repeating. Null to keep it.
+    """
+    if all(value is None for value in (due, priority, repeat)):
+        raise InvalidArguments("Give a new due, priority or repeat.")
+
+    def change(number: int) -> Callable[[], Todo]:
+        return _update(user=user, number=number, due=due, priority=priority, repeat=repeat)
+
+    return _each(turn, user=user, action="update", numbers=task_ids, change=change)
+
+
+@TOOLS.tool(title="Undo the last change", result="undo")
 def undo_last_turn(*, user: User, turn: TurnBinding) -> ToolResult:
     """Undo the task changes of the most recent earlier turn of this conversation that changed
     tasks and is not undone yet (asking again undoes the turn before it). Refused, changing

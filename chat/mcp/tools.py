@@ -1,9 +1,8 @@
 """The MCP server: exactly the chat agent's tools (`chat.agent.tools.TOOLS`), each listed with
 the name, description and argument schema of its declaration, plus what MCP clients read
-besides: a title, the behaviour hints, and the JSON schema of its structured result.
-
-Those MCP extras live in `METADATA`, keyed by tool name (a test checks every tool has its entry);
-they belong with each tool's declaration, and move there when the declarations can take them.
+besides: a title, the behaviour hints, and the JSON schema of its structured result. Those come
+from the declaration too (`Tool.hints`: `@TOOLS.tool(title=..., read_only=..., destructive=...,
+idempotent=..., result=...)`), so a new tool carries its MCP metadata.
 
 A call runs the tool for the authenticated caller (`chat.mcp.serving` puts the `Caller` in the
 request's scope): no argument names a user, and arguments a tool does not declare are ignored.
@@ -27,7 +26,7 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from chat.agent.messages import ToolFailure, result_json
-from chat.agent.tool_registry import Tool
+from chat.agent.tool_registry import ResultShape, Tool
 from chat.agent.tools import TOOLS
 from chat.mcp.records import run_recorded
 from chat.throttles import ChatRateThrottle
@@ -47,26 +46,8 @@ class Caller:
     source: str
 
 
-@dataclass(frozen=True)
-class ToolMetadata:
-    title: str
-    read_only: bool = False
-    destructive: bool = False
-    idempotent: bool = False
-    result: str = "task"  # the result's shape: "task", "page" or "undo"
-
-
-METADATA: dict[str, ToolMetadata] = {
-    "add_task": ToolMetadata("Add a task"),
-    "list_tasks": ToolMetadata("List tasks", read_only=True, idempotent=True, result="page"),
-    "complete_task": ToolMetadata("Complete a task", idempotent=True),
-    "reopen_task": ToolMetadata("Reopen a task", idempotent=True),
-    "delete_task": ToolMetadata("Delete a task", destructive=True, idempotent=True),
-    "update_task": ToolMetadata("Update a task", idempotent=True),
-    "undo_last_turn": ToolMetadata("Undo the last change", result="undo"),
-}
-
-# A task as the REST API shows it; open, so a field added to tasks does not break the schema.
+# A task as the REST API shows it (a list page and a batch show a compact form: fewer of these);
+# open, so a field added to tasks does not break the schema.
 TASK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -74,10 +55,20 @@ TASK_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "description": {"type": "string"},
         "completed": {"type": "boolean"},
+        "due_date": {"type": ["string", "null"], "description": "The user's local date, YYYY-MM-DD."},
+        "due_time": {"type": ["string", "null"], "description": "The user's local time, HH:MM."},
+        "priority": {"type": "string", "enum": ["none", "low", "medium", "high"]},
+        "recurrence": {"type": ["string", "null"], "description": "An RRULE body: the task repeats."},
+        "overdue": {"type": "boolean"},
+        "completed_at": {"type": ["string", "null"]},
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
     },
     "required": ["id"],
+}
+NEXT_DUE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "description": "Completing a repeating task moved it on to this date (the task stays open).",
 }
 # What every result has: `success`, and when it is false, `error` and `code` (and `task_id` for
 # an unknown task or an undo conflict).
@@ -87,8 +78,8 @@ FAILURE_PROPERTIES: dict[str, Any] = {
     "code": {"type": "string", "description": "What went wrong, for programs: task_not_found, invalid ..."},
     "task_id": {"type": "integer"},
 }
-RESULT_PROPERTIES: dict[str, dict[str, Any]] = {
-    "task": {"task": TASK_SCHEMA},
+RESULT_PROPERTIES: dict[ResultShape, dict[str, Any]] = {
+    "task": {"task": TASK_SCHEMA, "next_due": NEXT_DUE_SCHEMA},
     "page": {
         "tasks": {"type": "array", "items": TASK_SCHEMA},
         "offset": {"type": "integer"},
@@ -102,6 +93,19 @@ RESULT_PROPERTIES: dict[str, dict[str, Any]] = {
             "type": "array",
             "items": {"type": "object", "properties": {"action": {"type": "string"}, "task": TASK_SCHEMA}},
         }
+    },
+    "batch": {
+        "succeeded": {"type": "integer"},
+        "failed": {"type": "integer"},
+        "results": {
+            "type": "array",
+            "description": "One result per task, in the order asked: each a task's result or a failure.",
+            "items": {
+                "type": "object",
+                "properties": {**FAILURE_PROPERTIES, "task": TASK_SCHEMA, "next_due": NEXT_DUE_SCHEMA},
+                "required": ["success"],
+            },
+        },
     },
 }
 
@@ -118,22 +122,22 @@ def input_schema(tool: Tool) -> dict[str, Any]:
     return parameters
 
 
-def output_schema(metadata: ToolMetadata) -> dict[str, Any]:
+def output_schema(tool: Tool) -> dict[str, Any]:
     return {
         "type": "object",
-        "properties": {**FAILURE_PROPERTIES, **RESULT_PROPERTIES[metadata.result]},
+        "properties": {**FAILURE_PROPERTIES, **RESULT_PROPERTIES[tool.hints.result]},
         "required": ["success"],
     }
 
 
 def mcp_tool(tool: Tool) -> types.Tool:
-    metadata = METADATA[tool.name]
+    metadata = tool.hints
     return types.Tool(
         name=tool.name,
         title=metadata.title,
         description=tool.description,
         input_schema=input_schema(tool),
-        output_schema=output_schema(metadata),
+        output_schema=output_schema(tool),
         annotations=types.ToolAnnotations(
             title=metadata.title,
             read_only_hint=metadata.read_only,

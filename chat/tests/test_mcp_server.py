@@ -13,7 +13,7 @@ import jwt
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from chat.mcp.tools import METADATA
+from chat.agent.tools import TOOLS
 from chat.tests.mcp_client import (
     Account,
     call,
@@ -70,10 +70,10 @@ def test_lists_the_chat_tools_with_their_mcp_metadata(server, token) -> None:
     tools = with_mcp(server, token, lambda session: session.list_tools()).tools
 
     by_name = {tool.name: tool for tool in tools}
-    assert set(by_name) == set(METADATA)
+    assert set(by_name) == set(TOOLS.names)
     for tool in tools:
         assert tool.title and tool.description and tool.annotations is not None
-        assert tool.annotations.destructive_hint is (tool.name == "delete_task")
+        assert tool.annotations.destructive_hint is (tool.name in ("delete_task", "delete_tasks"))
         assert tool.output_schema is not None and "success" in tool.output_schema["properties"]
         assert not {"user", "user_id", "owner"} & set(tool.input_schema["properties"])
     listing, adding = by_name["list_tasks"], by_name["add_task"]

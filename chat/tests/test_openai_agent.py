@@ -7,7 +7,10 @@ from unittest.mock import ANY
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.models import User
+from accounts.time_zones import local_now
 from chat.agent.messages import SystemMessage, UserMessage
 from chat.agent.prompt import system_prompt
 from chat.agent.tools import TOOLS
@@ -15,13 +18,25 @@ from chat.context_window import REPLY_RESERVE_TOKENS, estimate_tokens, prompt_to
 from chat.models import Message
 from chat.selectors import messages_in_order
 from chat.tests.helpers import chat, typed_all
-from chat.tests.scripted_openai import Step, assert_valid_history, completion, reply, tool_calls
+from chat.tests.scripted_openai import ScriptedOpenAI, Step, assert_valid_history, completion, reply, tool_calls
 from todos.models import Todo
 from todos.tests.factories import TodoFactory
 
 pytestmark = pytest.mark.django_db
 
-TOOL_NAMES = {"add_task", "list_tasks", "complete_task", "reopen_task", "delete_task", "update_task", "undo_last_turn"}
+TOOL_NAMES = {
+    "add_task",
+    "list_tasks",
+    "complete_task",
+    "reopen_task",
+    "delete_task",
+    "update_task",
+    "complete_tasks",
+    "reopen_tasks",
+    "delete_tasks",
+    "update_tasks",
+    "undo_last_turn",
+}
 
 
 def call_ids(step: Step) -> list[str]:
@@ -253,6 +268,30 @@ def test_tool_schemas_are_strict_and_take_no_user_id(api_client, user, scripted_
         assert "user_id" not in parameters["properties"]
 
 
+def test_planning_arguments_and_a_batch_through_the_openai_client(
+    api_client: APIClient, user: User, scripted_openai: ScriptedOpenAI
+) -> None:
+    scripted_openai.script(
+        tool_calls(
+            ("add_task", {"title": "A", "description": None, "due": "2030-01-07", "priority": "high", "repeat": None})
+        ),
+        tool_calls(("add_task", {"title": "B", "description": None, "due": None, "priority": None, "repeat": None})),
+        tool_calls(("complete_tasks", {"task_ids": [1, 2, 7]})),
+        reply("Done."),
+    )
+
+    response = chat(api_client, user, "Add A and B, then complete them")
+
+    assert response.status_code == 200
+    calls = response.json()["tool_calls"]
+    assert calls[0]["result"]["task"]["due_date"] == "2030-01-07" and calls[0]["result"]["task"]["priority"] == "high"
+    batch = calls[2]["result"]
+    assert (batch["succeeded"], batch["failed"]) == (2, 1)
+    assert batch["results"][2]["code"] == "task_not_found"
+    sent = scripted_openai.requests[3]["messages"][-1]
+    assert sent["role"] == "tool" and json.loads(sent["content"]) == batch
+
+
 def test_usage_is_summed_over_every_model_call(api_client, user, scripted_openai):
     scripted_openai.script(
         tool_calls(("list_tasks", {"status": "all"}), tokens=(100, 20)),
@@ -271,7 +310,7 @@ def test_history_window_never_starts_inside_a_tool_call_group(api_client, user, 
     # Room for about 120 tokens of history beside the system prompt, the tools, the user's
     # message and the reply reserve: a window that could cut a group of turn 1 in two (user,
     # call, result, call x2, result x2, reply).
-    system = system_prompt(user_name=user.display_name, today=timezone.localdate())
+    system = system_prompt(user_name=user.display_name, now=local_now(user))
     fixed = prompt_tokens([SystemMessage(system), UserMessage("Add B0")], TOOLS.schemas)
     settings.CHAT_CONTEXT_TOKENS = fixed + REPLY_RESERVE_TOKENS + 120
     scripted_openai.script(

@@ -12,8 +12,12 @@ import pytest
 import time_machine
 
 from accounts.models import User
+from accounts.time_zones import local_now
 from chat.agent.messages import ToolCall, result_json
+from chat.agent.prompt import system_prompt
 from chat.agent.tools import Toolbox
+from chat.tests.helpers import run_turn
+from chat.tests.scripted_model import ScriptedModel, say
 from todos.models import Todo
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +151,21 @@ def test_list_tasks_filters_and_orders_as_the_rest_list(user: User) -> None:
     assert titles(ordering="-priority")[:2] == ["Today", "Someday"]
     assert run(user, "list_tasks", {"status": "all", "priority": "urgent"})["code"] == "invalid_priority"
     assert run(user, "list_tasks", {"status": "all", "due": "soon"})["code"] == "invalid"
+
+
+def test_the_prompt_gives_the_users_local_date_weekday_time_and_zone(user: User) -> None:
+    user = in_zone(user, "Pacific/Auckland")
+
+    prompt = system_prompt(user_name="Ada", now=local_now(user))
+
+    # 20:00 UTC on Saturday is 09:00 on Sunday in Auckland (UTC+13 in December).
+    assert "It is now Sunday, 6 December 2026, 09:00 in Ada's time zone (Pacific/Auckland, UTC+13:00)." in prompt
+    assert "Saturday" not in prompt
+
+
+def test_a_turn_sends_the_prompt_in_the_owners_zone(user: User) -> None:
+    model = ScriptedModel(say("Hi."))
+    run_turn(owner=in_zone(user, "Pacific/Auckland"), message="hello", model=model)
+
+    system = model.sent[0][0]
+    assert system["role"] == "system" and "Sunday, 6 December 2026, 09:00" in system["content"]

@@ -4,8 +4,9 @@ model sees is generated from it; every failure is a result with a stable `code`.
 import inspect
 import json
 import logging
-from datetime import date
+from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 import pytest
 from rest_framework.test import APIClient
@@ -185,6 +186,10 @@ def test_the_tools_and_arguments_the_agents_call_are_stable():
         "reopen_task": ["task_id"],
         "delete_task": ["task_id"],
         "update_task": ["task_id", "title", "description", "due", "priority", "repeat"],
+        "complete_tasks": ["task_ids"],
+        "reopen_tasks": ["task_ids"],
+        "delete_tasks": ["task_ids"],
+        "update_tasks": ["task_ids", "due", "priority", "repeat"],
         "undo_last_turn": [],
     }
 
@@ -203,7 +208,7 @@ def test_limits_in_the_schema_come_from_the_model_constants():
 
 
 def test_the_system_prompt_names_the_tools_and_leaves_describing_them_to_the_tools():
-    prompt = system_prompt(user_name="Ada", today=date(2025, 1, 6))
+    prompt = system_prompt(user_name="Ada", now=datetime(2025, 1, 6, 9, 0, tzinfo=ZoneInfo("UTC")))
 
     for tool in TOOLS:
         assert tool.name in prompt

@@ -3,12 +3,26 @@ expectations. Nothing here touches the database."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 from chat.evaluation.scenarios import Step, TaskExpectation
 
 # The tools that change data: with `"tools": []` none of them may succeed in the turn.
-MUTATING_TOOLS = frozenset({"add_task", "complete_task", "reopen_task", "delete_task", "update_task", "undo_last_turn"})
+MUTATING_TOOLS = frozenset(
+    {
+        "add_task",
+        "complete_task",
+        "reopen_task",
+        "delete_task",
+        "update_task",
+        "undo_last_turn",
+        "complete_tasks",
+        "reopen_tasks",
+        "delete_tasks",
+        "update_tasks",
+    }
+)
 # Shown of a reply or of tool arguments in a failure line, so one runaway reply stays readable.
 SHOWN_CHARS = 300
 
@@ -20,6 +34,10 @@ class StoredTask:
     title: str
     description: str
     completed: bool
+    due_date: date | None = None
+    due_time: time | None = None
+    priority: str = "none"
+    repeats: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,27 @@ def _check_state(*, step: Step, tasks: Mapping[int, StoredTask]) -> list[str]:
             )
         if expected.completed is not None and expected.completed != task.completed:
             failures.append(f"task {number} should be {_status(expected.completed)} but is {_status(task.completed)}")
+        failures += _check_planning(number=number, expected=expected, task=task)
     return failures
+
+
+def _check_planning(*, number: int, expected: TaskExpectation, task: StoredTask) -> list[str]:
+    failures: list[str] = []
+    for key in ("due_date", "due_time"):
+        wanted, stored = getattr(expected, key), getattr(task, key)
+        if expected.checks(key) and wanted != stored:
+            failures.append(f"task {number} {key} is {_moment(stored)}, expected {_moment(wanted)}")
+    if expected.priority is not None and expected.priority != task.priority:
+        failures.append(f"task {number} priority is {task.priority!r}, expected {expected.priority!r}")
+    if expected.repeats is not None and expected.repeats != task.repeats:
+        failures.append(f"task {number} should {'' if expected.repeats else 'not '}repeat")
+    return failures
+
+
+def _moment(value: date | time | None) -> str:
+    if value is None:
+        return "none"
+    return value.isoformat() if isinstance(value, date) else value.strftime("%H:%M")
 
 
 def _describe(expected: TaskExpectation) -> str:

@@ -2,10 +2,12 @@
 step expected, so one miss does not fail every later step that builds on it (a missed add
 shifts every later task number). The conversation itself is left as the agent answered it."""
 
+from datetime import date, time
+
 from django.db import transaction
 
 from accounts.models import User
-from chat.evaluation.scenarios import Step
+from chat.evaluation.scenarios import Step, TaskExpectation
 from todos.models import TaskCounter, Todo
 
 
@@ -33,4 +35,18 @@ def reset_to_expected(*, owner: User, step: Step) -> None:
             task.description = expected.description
         if expected.completed is not None:
             task.completed = expected.completed
+        _reset_planning(task=task, expected=expected)
         task.save()
+
+
+def _reset_planning(*, task: Todo, expected: TaskExpectation) -> None:
+    """The expected planning fields; a task expected to repeat that does not is given a weekly
+    rule (the expectation says only that it repeats)."""
+    if isinstance(expected.due_date, date | None):
+        task.due_date = expected.due_date
+    if isinstance(expected.due_time, time | None):
+        task.due_time = expected.due_time
+    if expected.priority is not None:
+        task.priority = expected.priority
+    if expected.repeats is not None and expected.repeats != bool(task.recurrence):
+        task.recurrence = "FREQ=WEEKLY" if expected.repeats else ""

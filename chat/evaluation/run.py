@@ -4,10 +4,12 @@ service, each judged as it ends, with the time spent inside the model client mea
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+import time_machine
 from asgiref.sync import async_to_sync
 
 from accounts.models import User
@@ -122,22 +124,28 @@ def run_scenario(
     """Play the scenario as one conversation of a fresh user, deleted afterwards (with its
     tasks and conversations, by cascade) whatever happens. A declared error from a turn (the
     model provider failed) fails that step, and the scenario goes on. With `reset_after_miss`,
-    a missed step's expected tasks are put in place before the next (each message counts alone)."""
-    user = User.objects.create_user(username=f"agent-eval-{uuid.uuid4().hex}", password=None)
+    a missed step's expected tasks are put in place before the next (each message counts alone).
+    A scenario with a `now` runs each step with the clock at that local time in its zone (the
+    user's zone too), ticking from there."""
+    user = User.objects.create_user(
+        username=f"agent-eval-{uuid.uuid4().hex}", password=None, time_zone=scenario.time_zone
+    )
     results: list[StepResult] = []
     try:
         conversation_id: uuid.UUID | None = None
         for index, step in enumerate(scenario.steps, 1):
             model.take_ms()
             try:
-                turn = run_turn(owner=user, message=step.say, conversation_id=conversation_id, model=model)
+                with _clock(scenario):
+                    turn = run_turn(owner=user, message=step.say, conversation_id=conversation_id, model=model)
             except DeclaredError as error:
                 outcome = TurnOutcome(error=_error_text(error), agent_ms=model.take_ms())
                 conversation_id = _conversation_of(error) or conversation_id
             else:
                 conversation_id = turn.conversation_id
                 outcome = TurnOutcome(reply=turn.reply, tool_calls=tuple(turn.tool_calls), agent_ms=model.take_ms())
-            failures = check_step(step=step, outcome=outcome, tasks=stored_tasks(owner=user))
+            with _clock(scenario):
+                failures = check_step(step=step, outcome=outcome, tasks=stored_tasks(owner=user))
             result = StepResult(index=index, step=step, outcome=outcome, failures=tuple(failures))
             results.append(result)
             if reset_after_miss and failures:
@@ -149,9 +157,23 @@ def run_scenario(
     return ScenarioResult(scenario=scenario, steps=tuple(results))
 
 
+def _clock(scenario: Scenario) -> AbstractContextManager[object]:
+    """The scenario's frozen "now" (ticking from it, so records keep their order), or the real clock."""
+    frozen_at = scenario.frozen_at
+    return nullcontext() if frozen_at is None else time_machine.travel(frozen_at, tick=True)
+
+
 def stored_tasks(*, owner: User) -> dict[int, StoredTask]:
     return {
-        task.number: StoredTask(title=task.title, description=task.description, completed=task.completed)
+        task.number: StoredTask(
+            title=task.title,
+            description=task.description,
+            completed=task.completed,
+            due_date=task.due_date,
+            due_time=task.due_time,
+            priority=task.priority,
+            repeats=bool(task.recurrence),
+        )
         for task in tasks_for(owner=owner)
     }
 

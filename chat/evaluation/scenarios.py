@@ -1,13 +1,32 @@
 """Scenario files: read, validated, and parsed into `Scenario`s of `Step`s."""
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_args
+
+from todos.models import Priority
 
 STEP_KEYS = frozenset({"say", "tools", "state", "reply_has", "reply_lacks", "reply_any"})
-TASK_KEYS = frozenset({"title", "description", "completed"})
+TASK_KEYS = frozenset({"title", "description", "completed", "due_date", "due_time", "priority", "repeats"})
+PRIORITY_VALUES = frozenset(get_args(Priority))
+_HH_MM = re.compile(r"^\d{2}:\d{2}$")
+_M = TypeVar("_M", date, time)
+_YYYY_MM_DD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Unchecked:
+    """The value of a planning expectation the file did not state (JSON null is a value there)."""
+
+    def __repr__(self) -> str:
+        return "UNCHECKED"
+
+
+UNCHECKED = Unchecked()
 
 
 class ScenarioFileError(Exception):
@@ -21,6 +40,15 @@ class TaskExpectation:
     title: str | None = None
     description: str | None = None
     completed: bool | None = None
+    # The planning fields; a key absent from the file is not checked (`UNCHECKED`), while a
+    # JSON null for `due_date`/`due_time` means "must have none".
+    due_date: date | None | Unchecked = UNCHECKED
+    due_time: time | None | Unchecked = UNCHECKED
+    priority: str | None = None
+    repeats: bool | None = None
+
+    def checks(self, key: str) -> bool:
+        return not isinstance(getattr(self, key), Unchecked)
 
 
 @dataclass(frozen=True)
@@ -40,6 +68,15 @@ class Scenario:
     name: str
     source: str  # the file it came from, for messages
     steps: tuple[Step, ...]
+    # The local wall-clock date-time every step runs at (the file's "now"), in `time_zone`,
+    # which is also the scenario user's zone; None: the real clock.
+    now: datetime | None = None
+    time_zone: str = "UTC"
+
+    @property
+    def frozen_at(self) -> datetime | None:
+        """`now` as an aware instant in the scenario's zone."""
+        return None if self.now is None else self.now.replace(tzinfo=zoneinfo.ZoneInfo(self.time_zone))
 
 
 def load_scenarios(*, path: Path) -> list[Scenario]:
@@ -69,13 +106,38 @@ def parse_scenarios(*, data: Any, source: str) -> list[Scenario]:
     scenarios = data["scenarios"]
     if not isinstance(scenarios, list) or not scenarios:
         raise ScenarioFileError(f'{source}: "scenarios" must be a non-empty list.')
+    now = _parse_now(data.get("now"), where=source)
     return [
-        _parse_scenario(raw, source=source, where=f"{source}: scenario {number}")
+        _parse_scenario(raw, source=source, where=f"{source}: scenario {number}", now=now)
         for number, raw in enumerate(scenarios, 1)
     ]
 
 
-def _parse_scenario(raw: Any, *, source: str, where: str) -> Scenario:
+def _parse_now(raw: Any, *, where: str) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        if not isinstance(raw, str):
+            raise ValueError
+        now = datetime.strptime(raw, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise ScenarioFileError(f'{where}: "now" must be a local date-time "YYYY-MM-DDTHH:MM".') from None
+    return now
+
+
+def _parse_time_zone(raw: Any, *, where: str) -> str:
+    if raw is None:
+        return "UTC"
+    try:
+        if not isinstance(raw, str) or not raw:
+            raise ValueError
+        zoneinfo.ZoneInfo(raw)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ScenarioFileError(f'{where}: "time_zone" must be an IANA zone name such as "Europe/London".') from None
+    return raw
+
+
+def _parse_scenario(raw: Any, *, source: str, where: str, now: datetime | None = None) -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioFileError(f"{where}: must be an object.")
     name = raw.get("name")
@@ -89,6 +151,8 @@ def _parse_scenario(raw: Any, *, source: str, where: str) -> Scenario:
         name=name,
         source=source,
         steps=tuple(_parse_step(step, where=f"{where}, step {number}") for number, step in enumerate(steps, 1)),
+        now=now,
+        time_zone=_parse_time_zone(raw.get("time_zone"), where=where),
     )
 
 
@@ -138,15 +202,46 @@ def _parse_state(raw: Any, *, where: str) -> dict[int, TaskExpectation | None]:
             raise ScenarioFileError(
                 f"{task_where}: unknown key(s) {', '.join(map(repr, unknown))}; known: {_names(TASK_KEYS)}."
             )
-        for text_key in ("title", "description"):
-            if text_key in expected and not isinstance(expected[text_key], str):
-                raise ScenarioFileError(f'{task_where}: "{text_key}" must be a string.')
-        if "completed" in expected and not isinstance(expected["completed"], bool):
-            raise ScenarioFileError(f'{task_where}: "completed" must be true or false.')
-        state[int(key)] = TaskExpectation(
-            title=expected.get("title"), description=expected.get("description"), completed=expected.get("completed")
-        )
+        state[int(key)] = _parse_task(expected, where=task_where)
     return state
+
+
+def _parse_task(expected: dict[str, Any], *, where: str) -> TaskExpectation:
+    for text_key in ("title", "description"):
+        if text_key in expected and not isinstance(expected[text_key], str):
+            raise ScenarioFileError(f'{where}: "{text_key}" must be a string.')
+    for flag in ("completed", "repeats"):
+        if flag in expected and not isinstance(expected[flag], bool):
+            raise ScenarioFileError(f'{where}: "{flag}" must be true or false.')
+    if "priority" in expected and expected["priority"] not in PRIORITY_VALUES:
+        raise ScenarioFileError(f'{where}: "priority" must be one of {_names(PRIORITY_VALUES)}.')
+    return TaskExpectation(
+        title=expected.get("title"),
+        description=expected.get("description"),
+        completed=expected.get("completed"),
+        due_date=_parse_moment(expected, key="due_date", pattern=_YYYY_MM_DD, where=where, parse=date.fromisoformat),
+        due_time=_parse_moment(expected, key="due_time", pattern=_HH_MM, where=where, parse=time.fromisoformat),
+        priority=expected.get("priority"),
+        repeats=expected.get("repeats"),
+    )
+
+
+def _parse_moment(
+    expected: dict[str, Any], *, key: str, pattern: re.Pattern[str], where: str, parse: Callable[[str], _M]
+) -> _M | None | Unchecked:
+    """A `due_date` ("YYYY-MM-DD") or `due_time` ("HH:MM") expectation: absent, null or a value."""
+    if key not in expected:
+        return UNCHECKED
+    raw = expected[key]
+    if raw is None:
+        return None
+    form = "YYYY-MM-DD" if key == "due_date" else "HH:MM"
+    try:
+        if not isinstance(raw, str) or not pattern.match(raw):
+            raise ValueError
+        return parse(raw)
+    except ValueError:
+        raise ScenarioFileError(f'{where}: "{key}" must be "{form}" or null.') from None
 
 
 def _names(keys: Iterable[str]) -> str:

@@ -8,8 +8,10 @@ import json
 import re
 import subprocess
 import sys
+import zoneinfo
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, time, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from pytest_django import Settings
 
 from accounts.models import User
@@ -25,8 +28,9 @@ from chat.agent.model import LocalModel
 from chat.errors import ModelUnavailable
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
 from chat.evaluation.report import format_tool_call, percentile
+from chat.evaluation.reset import reset_to_expected
 from chat.evaluation.run import TimedModel, TurnLike, run_scenario
-from chat.evaluation.scenarios import Step, parse_scenarios
+from chat.evaluation.scenarios import ScenarioFileError, Step, parse_scenarios
 from chat.models import Conversation
 from chat.tests.scripted_openai import ScriptedOpenAI, error, reply, tool_calls
 from todos.models import Todo
@@ -382,3 +386,102 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile(values, 95) == 95.0
     assert percentile([3.0], 95) == 3.0
     assert percentile([], 95) == 0.0
+
+
+PLANNED_STEP = {
+    "say": "x",
+    "state": {
+        "1": {"title": "gutter", "due_date": "2026-12-12", "due_time": None, "priority": "high", "repeats": True}
+    },
+}
+
+
+def planning_file(**extra: Any) -> dict[str, Any]:
+    return {"now": "2026-12-07T09:30", "scenarios": [{"name": "s", "steps": [PLANNED_STEP], **extra}]}
+
+
+def test_now_and_the_time_zone_make_the_scenarios_clock() -> None:
+    scenario = parse_scenarios(data=planning_file(time_zone="Pacific/Auckland"), source="x")[0]
+
+    assert scenario.frozen_at is not None
+    assert scenario.frozen_at.isoformat() == "2026-12-07T09:30:00+13:00"
+    assert parse_scenarios(data=planning_file(), source="x")[0].time_zone == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"now": "7 Dec", "scenarios": [{"name": "s", "steps": [ADD_MILK]}]}, '"now" must be a local date-time'),
+        (planning_file(time_zone="Mars/Olympus"), '"time_zone" must be an IANA zone'),
+        (
+            {"scenarios": [{"name": "s", "steps": [{"say": "x", "state": {"1": {"due": "2026-12-12"}}}]}]},
+            "unknown key(s) 'due'",
+        ),
+        (
+            {"scenarios": [{"name": "s", "steps": [{"say": "x", "state": {"1": {"due_date": "12/12/2026"}}}]}]},
+            '"due_date" must be "YYYY-MM-DD" or null',
+        ),
+        (
+            {"scenarios": [{"name": "s", "steps": [{"say": "x", "state": {"1": {"priority": "urgent"}}}]}]},
+            '"priority" must be one of',
+        ),
+    ],
+)
+def test_planning_keys_are_validated(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioFileError, match=re.escape(message)):
+        parse_scenarios(data=data, source="x")
+
+
+def test_check_step_compares_the_planning_fields() -> None:
+    step = parse_scenarios(data=planning_file(), source="x")[0].steps[0]
+    planned = StoredTask(
+        title="Clean the gutters", description="", completed=False, due_date=date(2026, 12, 12), priority="high"
+    )
+
+    assert check_step(step=step, outcome=TurnOutcome(), tasks={1: replace(planned, repeats=True)}) == []
+    assert check_step(
+        step=step, outcome=TurnOutcome(), tasks={1: replace(planned, due_time=time(9, 0), priority="low")}
+    ) == [
+        "task 1 due_time is 09:00, expected none",
+        "task 1 priority is 'low', expected 'high'",
+        "task 1 should repeat",
+    ]
+
+
+def test_an_unstated_due_date_is_not_checked() -> None:
+    step = parse_scenarios(
+        data={"scenarios": [{"name": "s", "steps": [{"say": "x", "state": {"1": {"title": "gutter"}}}]}]}, source="x"
+    )[0].steps[0]
+    stored = StoredTask(title="gutter", description="", completed=False, due_date=date(2026, 12, 12))
+
+    assert check_step(step=step, outcome=TurnOutcome(), tasks={1: stored}) == []
+
+
+def test_each_step_runs_at_the_scenarios_local_now_for_a_user_in_its_zone() -> None:
+    data = planning_file(time_zone="Australia/Sydney")
+    scenario = parse_scenarios(data=data, source="x")[0]
+    seen: list[tuple[str, str]] = []
+
+    def turn(*, owner: User, message: str, conversation_id: Any, model: Any) -> TurnLike:
+        local = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(owner.time_zone))
+        seen.append((owner.time_zone, local.strftime("%Y-%m-%dT%H:%M")))
+        raise ModelUnavailable()
+
+    run_scenario(scenario=scenario, model=TimedModel(ScriptedModel()), run_turn=turn)
+
+    assert seen == [("Australia/Sydney", "2026-12-07T09:30")]
+
+
+def test_reset_after_a_miss_puts_the_planning_fields_in_place(user: User) -> None:
+    step = parse_scenarios(data=planning_file(), source="x")[0].steps[0]
+    Todo.objects.create(owner=user, number=1, title="Clean the gutters", due_time=time(9, 0))
+
+    reset_to_expected(owner=user, step=step)
+
+    task = Todo.objects.get(owner=user, number=1)
+    assert (task.due_date, task.due_time, task.priority, bool(task.recurrence)) == (
+        date(2026, 12, 12),
+        None,
+        "high",
+        True,
+    )

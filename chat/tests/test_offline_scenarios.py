@@ -27,6 +27,8 @@ FLOORS = {
     "persona_g": 0.467,
     "persona_h": 0.349,
     "persona_i": 0.543,
+    # Planning set P: first sight 5.0 % (4/80) before the agent knew planning; then 74/80 = 92.5 %.
+    "planning_p": 0.925,
 }
 SCENARIO_FILES = sorted((Path(__file__).parent / "agent_scenarios").glob("*.json"))
 DEV_SET = Path(settings.BASE_DIR).parent / "shared" / "agent-eval" / "dev_set.json"

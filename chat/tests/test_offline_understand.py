@@ -45,8 +45,9 @@ def summary(message: str, *, after_add: bool = False) -> list[tuple[str, tuple[i
         ("note to self: back up the laptop", "Back up the laptop"),
         ("new task: tidy the shed", "Tidy the shed"),
         ("I should call the dentist", "Call the dentist"),
-        ("ring the insurance people tomorrow", "Ring the insurance people tomorrow"),
-        ("pls add call the vet 2moro", "Call the vet tomorrow"),
+        # The date goes to the due date (test_offline_planning), not the title.
+        ("ring the insurance people tomorrow", "Ring the insurance people"),
+        ("pls add call the vet 2moro", "Call the vet"),
         pytest.param(
             "dont forget to pay the window cleaner",
             "Pay the window cleaner",
@@ -521,8 +522,7 @@ def test_undo_and_reopen_are_understood(message: str, kind: str, numbers: tuple[
         ("set a reminder for 5pm", "reminder"),
         ("can you ping me at noon", "reminder"),
         ("text me when it's due", "reminder"),
-        ("what's due this week?", "due"),
-        ("which tasks are overdue?", "due"),
+        ("what's due next week?", "due"),  # not a window list_tasks filters by
         ("set a due date for task 2", "due"),
         pytest.param(
             "set the deadline for task 2 to friday",
@@ -703,7 +703,7 @@ def test_understand_does_not_depend_on_earlier_calls() -> None:
     ("message", "titles"),
     [
         ("kids have a trip on friday and I still need to sign the form", ("Sign the form",)),
-        ("I have a history essay due tuesday", ("History essay due tuesday",)),
+        ("I have a history essay due tuesday", ("History essay",)),
         ("need to: water plants, call the bank, book flights", ("Water plants", "Call the bank", "Book flights")),
         ("packing list: passport, charger, sunglasses", ("Passport", "Charger", "Sunglasses")),
         ("add the following for the week: 1) pay rent 2) fix the sink", ("Pay rent", "Fix the sink")),

@@ -8,13 +8,15 @@ results into the reply.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 from chat.agent.messages import TaskTotals
 from chat.agent.offline import replies
 from chat.agent.offline.context import Context
-from chat.agent.offline.requests import Request, Target
+from chat.agent.offline.plans import ONLY_TIME, REPEAT, TIME_SAID
+from chat.agent.offline.requests import Agenda, Plan, Request, Target
 from chat.agent.offline.resolve import Resolution, best_matches, resolve
 from chat.agent.offline.tool_names import UPDATE
 from chat.agent.offline.views import TaskView, totals_of
@@ -31,6 +33,8 @@ class Step:
     answer: str = ""
     silent_alone: bool = False  # said only when nothing else is
     question: tuple[TaskView, ...] = ()  # the answer asks which of these tasks is meant
+    footnote: str = ""  # said after the calls' results
+    counting: bool = False  # a list asked for as "how many"
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,76 @@ def plan_add(request: Request, situation: Situation, tool: str) -> Step:
     if not request.titles:
         return Step(request, answer=replies.MISSING_TITLE)
     description = request.description or None
-    return Step(request, calls=tuple((tool, {"title": title, "description": description}) for title in request.titles))
+    plans = request.plans or tuple(Plan() for _ in request.titles)
+    calls = tuple(
+        (tool, {"title": title, "description": description, **plan_arguments(plan)})
+        for title, plan in zip(request.titles, plans, strict=True)
+    )
+    reminded = any(plan.reminder for plan in plans)
+    return Step(request, calls=calls, footnote=replies.NO_REMINDERS if reminded else "")
+
+
+def plan_arguments(plan: Plan) -> dict[str, Any]:
+    """The planning arguments of `add_task`/`update_task` a plan says (none when it says none,
+    so a plain add reads as before)."""
+    arguments: dict[str, Any] = {}
+    if plan.due:
+        arguments["due"] = plan.due
+    if plan.priority:
+        arguments["priority"] = plan.priority
+    if plan.repeat:
+        arguments["repeat"] = plan.repeat
+    return arguments
+
+
+def plan_agenda(request: Request, situation: Situation, tool: str) -> Step:
+    """ "what's due today?", "show high priority only", "sort by due date": one filtered list."""
+    agenda = request.agenda or Agenda()
+    arguments: dict[str, Any] = {"status": request.status}
+    if agenda.due:
+        arguments["due"] = agenda.due
+    if agenda.priority:
+        arguments["priority"] = agenda.priority
+    if agenda.ordering:
+        arguments["ordering"] = agenda.ordering
+    return Step(request, calls=((tool, arguments),), counting=agenda.count)
+
+
+def plan_reschedule(request: Request, situation: Situation, tool: str) -> Step:
+    """A new due date, time, priority or repeat for each task the target names; a postponement
+    ("a week") and a time alone ("to 4pm") start from the task's current due date, and a new day
+    keeps the current time."""
+    resolution = resolve(request.target, tasks=situation.tasks, context=situation.context)
+    if resolution.candidates:
+        return ask_which(request, resolution.candidates)
+    if not resolution.numbers:
+        return Step(request, answer=replies.not_found(request.target))
+    known = {task.number: task for task in situation.tasks or []}
+    plan = request.plan or Plan()
+    calls: list[ToolCallSpec] = []
+    for number in resolution.numbers:
+        task = known.get(number)
+        due = _new_due(plan, task)
+        if due is None and (plan.shift_days or plan.keep_time and not plan.due):
+            return Step(request, answer=replies.no_due_date(task or TaskView(number=number, title="")))
+        arguments = plan_arguments(replace(plan, due=due))
+        calls.append((tool, {"task_id": number, **arguments}))
+    return Step(request, calls=tuple(calls))
+
+
+def _new_due(plan: Plan, task: TaskView | None) -> str | None:
+    """The due words for the tool: moved from the task's current due date when the plan says so."""
+    current = task.due_date if task else None
+    at = f" at {task.due_time[:5]}" if task and task.due_time else ""
+    if plan.shift_days:
+        if current is None:
+            return None
+        return (date.fromisoformat(current) + timedelta(days=plan.shift_days)).isoformat() + at
+    if plan.due and ONLY_TIME.match(plan.due):  # "to 4pm": the same day
+        return f"{current} {plan.due}" if current else plan.due
+    if plan.due and plan.keep_time and at and not TIME_SAID.search(plan.due) and not REPEAT.search(plan.due):
+        return plan.due + at
+    return plan.due
 
 
 def plan_show(request: Request, situation: Situation, tool: str) -> Step:
@@ -120,6 +193,8 @@ def plan_targeted(request: Request, situation: Situation, tool: str) -> Step:
         )
     else:
         resolution = resolve(request.target, tasks=tasks, context=context, prefer_pending=request.kind == "complete")
+    if resolution.candidates and request.target.plural and request.target.words and tool != UPDATE:
+        resolution = Resolution(numbers=tuple(task.number for task in resolution.candidates))  # "all the X ones"
     if resolution.candidates:
         return ask_which(request, resolution.candidates)
     if not resolution.numbers:

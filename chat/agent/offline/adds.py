@@ -2,10 +2,12 @@
 with an optional note, and the marks that say a clause is something to add ("need to X", "todo: X")."""
 
 import re
+from dataclasses import replace
 
 from chat.agent.offline.lexicon import STOP_WORDS
+from chat.agent.offline.plans import REMINDER_TAIL, split_plan
 from chat.agent.offline.reading import QUOTED, TASK_VERB_SET, pattern, unquote
-from chat.agent.offline.requests import Request
+from chat.agent.offline.requests import Plan, Request
 from chat.agent.offline.text import capitalise, words
 
 # Implicit adds: "need to X", "gotta X", "don't let me forget to X", "todo: X", "+ X".
@@ -44,8 +46,22 @@ TITLE_TRAILER = pattern(
 
 def read_add(text: str) -> Request:
     """An add: one title or several ("these: A, B and C", "'X' and 'Y'", "milk and eggs"),
-    with an optional note ("... with the note 'Y'")."""
+    with an optional note ("... with the note 'Y'"), each with the due date, priority and repeat
+    said with it ("call the vet tomorrow": "Call the vet", due tomorrow). A reminder asked for
+    ("and remind me the day before") is said of them all."""
     text = text.strip()
+    reminder = Plan()
+    if match := REMINDER_TAIL.search(text):
+        _, reminder = split_plan(text[match.start() :])
+        text = text[: match.start()]
+    request = _read_add(text)
+    if reminder.empty:
+        return request
+    plans = request.plans or tuple(Plan() for _ in request.titles)
+    return replace(request, plans=tuple(plan.merged(reminder) for plan in plans))
+
+
+def _read_add(text: str) -> Request:
     header, colon, items = text.partition(":")
     if colon and items.strip() and len(words(header)) <= 6 and "'" not in header and '"' not in header:
         if LIST_HEADER.match(ADD_PREAMBLE.sub("", header.strip(), count=1).lower() or "these") or not header.strip():
@@ -60,21 +76,36 @@ def read_add(text: str) -> Request:
     if (match := DESCRIPTION.match(text)) and match["title"].strip():
         titles = _split_items(match["title"], listed=False)
         if len(titles) == 1:
-            return Request("add", titles=tuple(titles), description=unquote(match["description"]))
+            return replace(_add_request(titles), description=unquote(match["description"]))
     return _add_request(_split_items(text, listed=False))
 
 
-def _add_request(titles: list[str]) -> Request:
-    return Request("add", titles=tuple(title for title in titles if title))
+def _add_request(items: list[str]) -> Request:
+    """The titles without their planning words; an item that is only planning words ("add: X,
+    high priority, by wednesday") plans the title before it."""
+    titles: list[str] = []
+    plans: list[Plan] = []
+    for item in items:
+        title, plan = split_plan(item)
+        title = capitalise(unquote(title))
+        if not words(title) and titles:
+            plans[-1] = plans[-1].merged(plan)
+        elif title:
+            titles.append(title)
+            plans.append(plan)
+    if all(plan.empty for plan in plans):
+        return Request("add", titles=tuple(titles))
+    return Request("add", titles=tuple(titles), plans=tuple(plans))
 
 
 def _split_items(text: str, *, listed: bool) -> list[str]:
     quoted = QUOTED.findall(text)
     outside = QUOTED.sub(" ", text)
+    # Quoted titles keep their quotes until their planning words are found (none inside quotes).
     if len(quoted) >= 2 and not set(words(outside)) - STOP_WORDS - {"add", "plus", "list", "there"}:
-        return [_clean_title(item) for item in quoted]
+        return [item.strip() for item in quoted]
     if len(quoted) == 1 and not words(outside):
-        return [_clean_title(quoted[0])]
+        return [quoted[0].strip()]
     hidden: list[str] = []
 
     def hide(match: re.Match[str]) -> str:

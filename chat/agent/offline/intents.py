@@ -19,6 +19,7 @@ from chat.agent.messages import ToolResult
 from chat.agent.offline import act, replies
 from chat.agent.offline.act import Situation, Step
 from chat.agent.offline.readers_chat import read_chat, read_list_alone, read_more, read_target_only
+from chat.agent.offline.readers_planning import read_agenda, read_planned_add, read_reschedule
 from chat.agent.offline.reading import Clause, Reading
 from chat.agent.offline.requests import Request, RequestKind
 from chat.agent.offline.tool_names import ADD, COMPLETE, DELETE, LIST, REOPEN, UNDO, UPDATE
@@ -45,7 +46,18 @@ class Intent:
 INTENTS: dict[RequestKind, Intent] = {
     intent.kind: intent
     for intent in (
-        Intent("add", act.plan_add, tool=ADD, reply=replies.added, mutating=True),
+        Intent("add", act.plan_add, read_planned_add, tool=ADD, reply=replies.added, mutating=True),
+        Intent(
+            "reschedule",
+            act.plan_reschedule,
+            read_reschedule,
+            tool=UPDATE,
+            reply=replies.updated,
+            targeted=True,
+            mutating=True,
+            lookup=True,
+        ),
+        Intent("agenda", act.plan_agenda, read_agenda, tool=LIST, reply=replies.listed),
         Intent("complete", act.plan_targeted, tool=COMPLETE, reply=replies.completed, targeted=True, mutating=True),
         Intent("delete", act.plan_targeted, tool=DELETE, reply=replies.deleted, targeted=True, mutating=True),
         Intent("update", act.plan_targeted, tool=UPDATE, reply=replies.updated, targeted=True, mutating=True),

@@ -267,3 +267,25 @@ QUESTION_OPENERS = {
     "any", "anything", "when", "where", "who", "why", "whose", "am",
 }  # fmt: skip
 REQUEST_OPENERS = {"can", "could", "would", "will", "wanna", "mind"}
+
+# Planning words. The agent only finds the span of a date, a repeat or a priority in what is
+# said; the service reads the date words in the owner's zone.
+WEEKDAY_NAMES = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+}  # fmt: skip
+MONTH_NAMES = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+}  # fmt: skip
+COUNT_WORDS = {"a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+# Words a due date follows in a title ("by friday", "on the 14th"), dropped with it.
+DUE_PREFIXES = {"on", "by", "before", "due", "for", "until", "till"}
+# Words before a day that make it part of the title ("slides from monday").
+NOT_DUE_PREFIXES = {"from", "since", "of", "about", "last", "after", "than", "the", "this", "that"}
+# How priorities are said, by the priority they mean.
+PRIORITY_PHRASES = {
+    "high": ("high priority", "top priority", "urgent", "important", "asap", "priority", "!!!", "!!", "high"),
+    "medium": ("medium priority", "normal priority", "medium"),
+    "low": ("low priority", "not urgent", "not important", "no rush", "whenever", "low"),
+}

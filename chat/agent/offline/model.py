@@ -102,8 +102,12 @@ def _reply(steps: list[Step], results: list[ToolResult], said: str) -> Assistant
             (questions if step.question else lines).append(step.answer)
         for name, arguments in step.calls:
             outcome = next(outcomes, None)
-            if outcome is not None:
+            if outcome is not None and step.counting:
+                lines.append(replies.counted(arguments, outcome))
+            elif outcome is not None:
                 lines.append(result_line(name, arguments, outcome))
+        if step.footnote and step.calls:
+            lines.append(step.footnote)
     text = "\n".join(lines + questions)
     state: State | None = question_state(Question(message=said, candidates=tuple(candidates))) if candidates else None
     return AssistantMessage(content=text or replies.UNCLEAR, state=state)

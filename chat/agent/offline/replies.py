@@ -2,6 +2,7 @@
 
 Every sentence the offline agent can say is here, so its voice is in one place."""
 
+from datetime import date
 from typing import Any
 
 from chat.agent.messages import TaskPage, TaskResult, TaskTotals, ToolFailure, ToolResult, UndoResult
@@ -52,6 +53,9 @@ UNSUPPORTED = {
         'You can put a date in a task\'s title, like "pay rent by friday".'
     ),
 }
+NO_REMINDERS = (
+    "I can't send reminders (no texts, emails or notifications), so I put it on your list with its due date and time."
+)
 LIST_HEADINGS = {"all": "Your tasks:", "pending": "Your pending tasks:", "completed": "Your completed tasks:"}
 EMPTY_LISTS = {
     "all": 'You have no tasks yet. Try "add buy milk".',
@@ -207,7 +211,64 @@ def failure(arguments: dict[str, Any], result: ToolResult) -> str | None:
     return f"Sorry, I couldn't do that: {result.error}"
 
 
+AGENDA_HEADINGS = {
+    "overdue": "Overdue:", "today": "Due today:", "tomorrow": "Due tomorrow:", "this_week": "Due this week:",
+    "next_7_days": "Due in the next 7 days:", "no_date": "Without a due date:",
+}  # fmt: skip
+AGENDA_EMPTY = {
+    "overdue": "Nothing is overdue.", "today": "Nothing is due today.", "tomorrow": "Nothing is due tomorrow.",
+    "this_week": "Nothing is due this week.", "next_7_days": "Nothing is due in the next 7 days.",
+    "no_date": "Every task has a due date.",
+}  # fmt: skip
+
+
+def agenda(arguments: dict[str, Any], result: ToolResult) -> str:
+    """A list by due date or priority: each task with its plan."""
+    if not isinstance(result, TaskPage):
+        return "Sorry, I couldn't read your tasks just now."
+    due, priority = arguments.get("due"), arguments.get("priority")
+    kind = f"{priority} priority " if priority else ""
+    state = "open " if arguments.get("status") == "pending" else ""
+    if not result.tasks:
+        if isinstance(due, str) and due in AGENDA_EMPTY and not priority:
+            return AGENDA_EMPTY[due]
+        return f"You have no {state}{kind}tasks{' ' + due.replace('_', ' ') if isinstance(due, str) else ''}."
+    heading = AGENDA_HEADINGS.get(due, "") if isinstance(due, str) else ""
+    if priority:
+        heading = (
+            f"{heading.removesuffix(':')} ({priority} priority):".lstrip() if heading else f"{kind.capitalize()}tasks:"
+        )
+    if not heading:
+        heading = "Your tasks by due date:" if arguments.get("ordering") == "due" else "Your tasks:"
+    lines = [heading]
+    for view in views(result):
+        done = " (done)" if view.completed else ""
+        lines.append(f"{view.number}. {view.title}{done}{planned(view)}")
+    if result.remaining:
+        lines.append(f'...and {result.remaining:,} more; say "show more" to see them.')
+    return "\n".join(lines)
+
+
+def counted(arguments: dict[str, Any], result: ToolResult) -> str:
+    """ "how many high priority things have I got?": the number, and which they are."""
+    if not isinstance(result, TaskPage):
+        return "Sorry, I couldn't read your tasks just now."
+    total = len(result.tasks) + result.remaining
+    priority = arguments.get("priority")
+    kind = f"{priority} priority " if priority else ""
+    state = "open " if arguments.get("status") == "pending" else ""
+    names = ", ".join(f'"{view.title}"' for view in views(result))
+    noun = "task" if total == 1 else "tasks"
+    return f"You have {total} {state}{kind}{noun}" + (f": {names}." if names else ".")
+
+
+def no_due_date(task: TaskView) -> str:
+    return f"{label(task) if task.title else 'That task'} has no due date to move; tell me the new date instead."
+
+
 def listed(arguments: dict[str, Any], result: ToolResult) -> str:
+    if any(key in arguments for key in ("due", "priority", "ordering")):
+        return agenda(arguments, result)
     status: TaskStatus = arguments["status"] if arguments.get("status") in ("pending", "completed") else "all"
     if not isinstance(result, TaskPage):
         return EMPTY_LISTS[status]
@@ -223,12 +284,54 @@ def added(arguments: dict[str, Any], result: ToolResult) -> str:
     if (task := _task(result)) is None:
         return "Done."
     note = f" (note: {task.description})" if task.description else ""
-    return f'Added task {task.number}: "{task.title}"{note}.'
+    return f'Added task {task.number}: "{task.title}"{note}{planned(task)}.'
+
+
+def planned(task: TaskView) -> str:
+    """The plan of a task in words: ", due Fri 11 Dec at 17:00, high priority, repeats weekly"."""
+    parts = []
+    if task.due_date:
+        parts.append(f"due {due_in_words(task.due_date, task.due_time)}")
+    if task.priority != "none":
+        parts.append(f"{task.priority} priority")
+    if task.recurrence:
+        parts.append(f"repeats {repeat_in_words(task.recurrence)}")
+    return "".join(f", {part}" for part in parts)
+
+
+def due_in_words(due_date: str, due_time: str | None) -> str:
+    """ "Fri 11 Dec" or "Fri 11 Dec at 17:00"; the date as given when it cannot be read."""
+    try:
+        day = date.fromisoformat(due_date)
+    except ValueError:
+        return due_date
+    said = f"{day:%a} {day.day} {day:%b}"
+    return f"{said} at {due_time[:5]}" if due_time else said
+
+
+REPEAT_WORDS = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly", "YEARLY": "yearly"}
+DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
+
+
+def repeat_in_words(rule: str) -> str:
+    """A repeat rule said plainly enough: "weekly on Mon, Thu", "every 2 weeks", "monthly"."""
+    parts = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+    frequency = REPEAT_WORDS.get(parts.get("FREQ", ""), "regularly")
+    if (interval := parts.get("INTERVAL")) and interval != "1":
+        frequency = f"every {interval} {frequency.removesuffix('ly').replace('dai', 'day')}s"
+    if days := parts.get("BYDAY"):
+        frequency += " on " + ", ".join(DAY_NAMES.get(day, day) for day in days.split(","))
+    return frequency
 
 
 def completed(arguments: dict[str, Any], result: ToolResult) -> str:
     if (task := _task(result)) is None:
         return "Done."
+    if task.recurrence and not task.completed and task.due_date:
+        return (
+            f'Done for this time: task {task.number} "{task.title}" repeats, '
+            f"next due {due_in_words(task.due_date, task.due_time)}."
+        )
     return f'Marked task {task.number} "{task.title}" as completed.'
 
 
@@ -253,4 +356,10 @@ def updated(arguments: dict[str, Any], result: ToolResult) -> str:
         change = f" (note: {task.description})"
     else:
         change = ""
+    if any(key in arguments for key in ("due", "priority", "repeat")):
+        change += planned(task) or (", no due date" if arguments.get("due") == "none" else "")
+        if arguments.get("priority") == "none":
+            change += ", no priority"
+        if arguments.get("repeat") == "none":
+            change += ", does not repeat"
     return f'Updated task {task.number}: "{task.title}"{change}.'

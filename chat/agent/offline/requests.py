@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Literal
 
-from todos.models import TaskStatus
+from todos.models import DueWindow, Priority, TaskStatus
 
 RequestKind = Literal[
     "add",  # titles (+ description)
@@ -25,6 +25,8 @@ RequestKind = Literal[
     "refuse",  # instructions to override the rules
     "chat",  # greeting, thanks, help, cancel, nothing understood: `topic`
     "target",  # only names a task: an answer to "which one?", or the subject of a later clause
+    "reschedule",  # a task's due date, time, priority or repeat changed: `plan`
+    "agenda",  # tasks by due date or priority, or in an order: `agenda`
 ]
 
 
@@ -60,6 +62,42 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """The planning part of a request: `due` and `repeat` are words for the service ("none"
+    clears), `shift_days` moves the current due date, `keep_time` keeps the current time."""
+
+    due: str | None = None
+    priority: Priority | None = None
+    repeat: str | None = None
+    reminder: bool = False
+    shift_days: int = 0
+    keep_time: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self == Plan()
+
+    def merged(self, other: "Plan") -> "Plan":
+        """This plan with what `other` says besides."""
+        return Plan(
+            due=" ".join(part for part in (self.due, other.due) if part) or None,
+            priority=other.priority or self.priority,
+            repeat=other.repeat or self.repeat,
+            reminder=self.reminder or other.reminder,
+        )
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Which tasks a question by date or priority asks for, and in what order."""
+
+    due: DueWindow | None = None
+    priority: str | None = None  # one priority or several, comma separated
+    ordering: str | None = None
+    count: bool = False  # "how many": the number is the answer
+
+
+@dataclass(frozen=True)
 class Request:
     kind: RequestKind
     target: Target = field(default_factory=Target)
@@ -69,3 +107,6 @@ class Request:
     replace: tuple[str, str] | None = None  # (old words, new words) in the title
     status: TaskStatus = "all"
     topic: str = ""
+    plans: tuple[Plan, ...] = ()  # an add's plan for each of its titles (empty: none said)
+    plan: Plan | None = None  # a reschedule's
+    agenda: Agenda | None = None

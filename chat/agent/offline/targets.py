@@ -41,6 +41,10 @@ ORDINAL_VOCABULARY = frozenset({"first", "second", "third", "fourth", "fifth", "
 COMPLETED_VOCABULARY = frozenset(COMPLETED_WORDS)
 
 
+# "all the shopping ones": every task the words match, not one of them.
+ALL_OF_KIND = re.compile(r"\ball\s+(?:the\s+|my\s+)?\w+(?:\s+\w+)?\s+(?:ones|tasks|items|things)\b")
+
+
 def read_target(fragment: str) -> Target:
     """The task(s) `fragment` names; an empty `Target` when it names none."""
     fragment = TIME.sub(" ", REASON.sub("", fragment))
@@ -66,7 +70,7 @@ def read_target(fragment: str) -> Target:
     everything = _everything(tokens)
     if everything is not None:
         return Target(everything=everything)
-    plural = any(token in PLURAL_PRONOUNS for token in tokens)
+    plural = any(token in PLURAL_PRONOUNS for token in tokens) or bool(ALL_OF_KIND.search(lowered))
     content = tuple(
         token
         for token in tokens

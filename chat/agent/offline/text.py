@@ -12,6 +12,7 @@ from rapidfuzz.distance import Levenshtein
 
 from chat.agent.offline.lexicon import IRREGULAR_PAST, KNOWN_WORDS, NUMBER_WORDS, ORDINAL_WORDS, SHORT_TYPOS, SHORTHAND
 
+LEADING_BANGS = re.compile(r"^\s*!{2,}\s*(?=\w)")
 HOW_SHORTHAND = re.compile(r"\bhw\s+(?=(?:many|much|mny|long|do|does|is|are)\b)", re.IGNORECASE)
 CHECK_MARKS = {"\u2713", "\u2714", "\u2705", "\u2611", "\u2612"}
 QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
@@ -35,6 +36,7 @@ def normalise(text: str) -> str:
         else:
             characters.append(" ")
     text = "".join(characters).replace("&", " and ")
+    text = LEADING_BANGS.sub("urgent: ", text)  # "!!! replace the battery": said as a priority
     text = HOW_SHORTHAND.sub("how ", text)  # "hw many left"; any other "hw" is homework
     text = SHORTHAND_TOKEN.sub(lambda match: _shorthand(match.group(1)), text)
     return " ".join(text.split())

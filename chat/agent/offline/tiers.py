@@ -6,6 +6,7 @@ from enum import IntEnum
 
 
 class Tier(IntEnum):
+    PLAN = 24  # a due date, priority or repeat set, or asked about: outranks "what no tool does"
     UNDO = 23  # "undo that", "undo the completion on #4": said anywhere in the clause
     SPECIAL = 22  # reopen, and what no tool does (reminders sent, repeats, due dates): outranks any command word
     NOTE_EDIT = 21  # a note set or cleared by naming the field

@@ -14,15 +14,28 @@ class TaskView:
     title: str
     description: str = ""
     completed: bool = False
+    due_date: str | None = None  # "YYYY-MM-DD", the owner's
+    due_time: str | None = None  # "HH:MM"
+    priority: str = "none"
+    recurrence: str = ""
 
     @classmethod
     def of(cls, task: TaskData) -> "TaskView":
+        data: dict[str, object] = dict(task)
         return cls(
             number=task.get("id", 0),
             title=task.get("title") or "",
             description=task.get("description") or "",
             completed=bool(task.get("completed")),
+            due_date=_text(data.get("due_date")),
+            due_time=_text(data.get("due_time")),
+            priority=_text(data.get("priority")) or "none",
+            recurrence=_text(data.get("recurrence")) or "",
         )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def views(page: TaskPage) -> tuple[TaskView, ...]:

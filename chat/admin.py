@@ -158,10 +158,28 @@ class MessageAdmin(ToolCallsDisplay, ReadOnlyMixin, admin.ModelAdmin):
 
 class TaskChangeInline(ReadOnlyMixin, admin.TabularInline):
     model = TaskChange
-    fields = ("step", "number", "action", "before", "after", "reverts", "created_at")
+    fields = ("step", "number", "action", "what_moved", "before", "after", "reverts", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description="what moved")
+    def what_moved(self, change: TaskChange) -> str:
+        return moved_fields(change.before, change.after)
+
+
+def moved_fields(before: object, after: object) -> str:
+    """The fields a change moved, each `name: old → new` (a task made or removed says so)."""
+    if not isinstance(before, dict):
+        return "created"
+    if not isinstance(after, dict):
+        return "deleted"
+    moved = [
+        f"{name}: {before.get(name)} → {after.get(name)}"
+        for name in after
+        if name not in ("updated_at", "created_at") and before.get(name) != after.get(name)
+    ]
+    return "; ".join(moved) or "-"
 
 
 class TurnMessageInline(ToolCallsDisplay, ReadOnlyMixin, admin.TabularInline):

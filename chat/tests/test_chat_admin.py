@@ -10,6 +10,7 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.tests.factories import UserFactory
+from chat.admin import moved_fields
 from chat.models import Conversation, Message, Turn
 from chat.tests.factories import (
     ConversationFactory,
@@ -350,3 +351,12 @@ def test_changelist_queries_do_not_grow_with_conversations(
         response = staff_client.get(CONVERSATIONS)
     assert response.status_code == 200
     assert "book flight 7" in response.content.decode()
+
+
+def test_a_task_change_says_what_moved() -> None:
+    before = {"number": 3, "title": "Dentist", "completed": False, "due_date": "2026-12-07", "priority": "none"}
+    after = {**before, "due_date": "2026-12-14", "priority": "high", "updated_at": "later"}
+
+    assert moved_fields(before, after) == "due_date: 2026-12-07 → 2026-12-14; priority: none → high"
+    assert moved_fields(None, after) == "created"
+    assert moved_fields(before, None) == "deleted"

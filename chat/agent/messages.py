@@ -347,8 +347,15 @@ class ToolMessage:
 ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage
 
 
-# The JSON schema of one tool as a model is offered it (OpenAI's function-tool format).
-ToolSchema = Mapping[str, Any]
+@dataclass(frozen=True)
+class ToolSchema:
+    """One tool as a model is offered it: its name, what it does, and the JSON schema of its
+    arguments (an object schema). The provider's wire format is made from it by the client
+    that speaks to the provider (`chat.agent.openai_model.wire_tool`), nowhere else."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
 
 
 @dataclass(frozen=True)

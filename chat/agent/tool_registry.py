@@ -138,20 +138,13 @@ class Tool:
     @property
     def schema(self) -> ToolSchema:
         properties = {argument.name: argument.schema for argument in self.arguments}
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "strict": True,
-                "parameters": {
-                    "type": "object",
-                    "properties": properties,
-                    "required": list(properties),
-                    "additionalProperties": False,
-                },
-            },
+        parameters = {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
         }
+        return ToolSchema(name=self.name, description=self.description, parameters=parameters)
 
     def call(self, *, user: User, arguments: dict[str, object], turn: object = None) -> ToolResult:
         values = {argument.name: argument.value(arguments) for argument in self.arguments}
@@ -232,8 +225,8 @@ class ToolRegistry:
 
 
 def tool_names(schemas: Iterable[ToolSchema]) -> frozenset[str]:
-    """The names of the tools `schemas` declare (in the shape `Tool.schema` gives them)."""
-    return frozenset(str(schema.get("function", {}).get("name", "")) for schema in schemas)
+    """The names of the tools `schemas` declare."""
+    return frozenset(schema.name for schema in schemas)
 
 
 class Toolbox:

@@ -88,7 +88,12 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def parse_arguments(arguments_json: str) -> dict[str, object]:
+# A tool call's arguments: a JSON object, open by nature (each tool declares its own, and a
+# model may send anything); `Tool.call` makes them fit the declared types.
+ToolArguments = dict[str, Any]
+
+
+def parse_arguments(arguments_json: str) -> ToolArguments:
     """A tool call's arguments as a dict of storable values, or `InvalidArguments`.
 
     Strict JSON: NaN, Infinity and numbers beyond a float's range are refused (neither
@@ -101,7 +106,7 @@ def parse_arguments(arguments_json: str) -> dict[str, object]:
         raise InvalidArguments("The arguments must be a JSON object.")
     if _depth(arguments) > MAX_ARGUMENT_DEPTH:
         raise InvalidArguments("The arguments are nested too deeply.")
-    cleaned: dict[str, object] = clean_text(arguments)
+    cleaned: ToolArguments = clean_text(arguments)
     return cleaned
 
 
@@ -114,18 +119,18 @@ class ToolCall:
     id: str
     name: str
     arguments_json: str
-    arguments: dict[str, object] | None = field(default=None, compare=False)
+    arguments: ToolArguments | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, *, id: str, name: str, arguments_json: str) -> "ToolCall":
         try:
-            arguments: dict[str, object] | None = parse_arguments(arguments_json)
+            arguments: ToolArguments | None = parse_arguments(arguments_json)
         except InvalidArguments:
             arguments = None
         return cls(id=id, name=name, arguments_json=arguments_json, arguments=arguments)
 
     @classmethod
-    def of(cls, *, id: str, name: str, arguments: Mapping[str, Any]) -> "ToolCall":
+    def of(cls, *, id: str, name: str, arguments: ToolArguments) -> "ToolCall":
         """A call made in process (the offline agent, tests), from its arguments."""
         return cls(id=id, name=name, arguments_json=json.dumps(dict(arguments)), arguments=dict(arguments))
 
@@ -363,7 +368,7 @@ class ToolRun:
     """One tool call of a turn as it ran: the tool, the arguments it took, what it answered."""
 
     tool_name: str
-    arguments: Mapping[str, Any]
+    arguments: ToolArguments
     result: ToolResult
 
     def as_json(self) -> dict[str, object]:

@@ -19,10 +19,10 @@ a number is ever used again) provided it is still in the state the change left i
 Who records changes and when is the caller's business; this module knows nothing of it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from enum import Enum
-from typing import Any, Final, Literal
+from typing import Final, Literal, TypedDict
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -73,8 +73,23 @@ Keep = Literal[Unset.UNSET]
 # The fields a snapshot compares: what a user can change.
 SNAPSHOT_FIELDS = ("title", "description", "completed", "due_date", "due_time", "priority", "recurrence")
 # What a snapshot taken before these fields existed stands for.
-_SNAPSHOT_DEFAULTS: dict[str, Any] = {"due_date": None, "due_time": None, "priority": "none", "recurrence": None}
-TaskSnapshot = dict[str, Any]
+_SNAPSHOT_DEFAULTS: dict[str, str | None] = {"due_date": None, "due_time": None, "priority": "none", "recurrence": None}
+
+
+class TaskSnapshot(TypedDict, total=False):
+    """A task's state as JSON data (`task_snapshot`): what an undo restores. One taken before
+    the planning fields existed has none of them."""
+
+    number: int
+    title: str
+    description: str
+    completed: bool
+    created_at: str
+    due_date: str | None
+    due_time: str | None
+    priority: str
+    recurrence: str | None
+    completed_at: str | None
 
 
 def _clean_title(title: object) -> str:
@@ -454,14 +469,16 @@ def lock_task_snapshot(*, owner: User, number: int) -> TaskSnapshot | None:
 def _same_state(task: Todo | None, snapshot: TaskSnapshot | None) -> bool:
     if task is None or snapshot is None:
         return task is None and snapshot is None
-    now = task_snapshot(task)
-    return all(now[field] == snapshot.get(field, _SNAPSHOT_DEFAULTS.get(field)) for field in SNAPSHOT_FIELDS)
+    # Read by field name, as the JSON objects they are.
+    now: Mapping[str, object] = task_snapshot(task)
+    then: Mapping[str, object] = snapshot
+    return all(now[field] == then.get(field, _SNAPSHOT_DEFAULTS.get(field)) for field in SNAPSHOT_FIELDS)
 
 
-def _snapshot_values(snapshot: TaskSnapshot) -> dict[str, Any]:
+def _snapshot_values(snapshot: TaskSnapshot) -> dict[str, object]:
     """The model field values of a snapshot (one taken before the planning fields existed
     stands for a task without them)."""
-    due_date, due_time, completed_at = (snapshot.get(key) for key in ("due_date", "due_time", "completed_at"))
+    due_date, due_time, completed_at = snapshot.get("due_date"), snapshot.get("due_time"), snapshot.get("completed_at")
     return {
         "title": _clean_title(snapshot["title"]),
         "description": _clean_description(snapshot.get("description")),

@@ -22,7 +22,7 @@ Who records changes and when is the caller's business; this module knows nothing
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from enum import Enum
-from typing import Final, Literal, TypedDict
+from typing import Final, Literal, TypedDict, Unpack
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -231,55 +231,29 @@ def add_task(
     )
 
 
-def list_tasks(
-    *,
-    owner: User,
-    status: TaskStatus = "all",
-    query: str = "",
-    due: DueWindow | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
-    priority: str | Sequence[str] | None = None,
-    ordering: str = "number",
-) -> QuerySet[Todo]:
-    """The owner's tasks of `status`, holding each word of `query`, due in the window `due`
-    of the owner's zone and before / after the given dates, of the priority or priorities
-    (a list, or comma separated), in `ordering` ("due", "-priority" ...; default: number)."""
-    only = _task_filter(
-        status=status,
-        query=query,
-        due=due,
-        due_before=due_before,
-        due_after=due_after,
-        priority=priority,
-        ordering=ordering,
-    )
-    return tasks_for(owner=owner, only=only)
+class TaskFilterArguments(TypedDict, total=False):
+    """What a listing of tasks is filtered and ordered by, each checked by `_task_filter`: the
+    tasks of `status` (default all), holding each word of `query`, due in the window `due` of
+    the owner's zone and before / after the given dates, of the priority or priorities (a list,
+    or comma separated), in `ordering` ("due", "-priority" ...; default: number)."""
+
+    status: TaskStatus
+    query: str
+    due: DueWindow | None
+    due_before: date | None
+    due_after: date | None
+    priority: str | Sequence[str] | None
+    ordering: str
 
 
-def list_task_page(
-    *,
-    owner: User,
-    status: TaskStatus = "all",
-    query: str = "",
-    due: DueWindow | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
-    priority: str | Sequence[str] | None = None,
-    ordering: str = "number",
-    offset: int = 0,
-    size: int,
-) -> TaskPage:
+def list_tasks(*, owner: User, **filters: Unpack[TaskFilterArguments]) -> QuerySet[Todo]:
+    """The owner's tasks, filtered and ordered (`TaskFilterArguments`)."""
+    return tasks_for(owner=owner, only=_task_filter(**filters))
+
+
+def list_task_page(*, owner: User, offset: int = 0, size: int, **filters: Unpack[TaskFilterArguments]) -> TaskPage:
     """`list_tasks`, at most `size` of them from `offset` on, with the owner's task counts."""
-    only = _task_filter(
-        status=status,
-        query=query,
-        due=due,
-        due_before=due_before,
-        due_after=due_after,
-        priority=priority,
-        ordering=ordering,
-    )
+    only = _task_filter(**filters)
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_NUMBER:
         raise InvalidTaskInput({"offset": [f"Must be a whole number from 0 to {MAX_NUMBER}."]})
     return task_page(owner=owner, only=only, offset=offset, size=size)
@@ -293,13 +267,13 @@ def _priorities(value: str | Sequence[str] | None) -> tuple[Priority, ...]:
 
 def _task_filter(
     *,
-    status: str,
-    query: str,
-    due: str | None,
-    due_before: date | None,
-    due_after: date | None,
-    priority: str | Sequence[str] | None,
-    ordering: str,
+    status: str = "all",
+    query: str = "",
+    due: str | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    priority: str | Sequence[str] | None = None,
+    ordering: str = "number",
 ) -> TaskFilter:
     """The filter, its values checked."""
     known_status = next((known for known in TASK_STATUSES if status == known), None)

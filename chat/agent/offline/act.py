@@ -84,26 +84,18 @@ def plan_add(request: Request, situation: Situation, tool: str) -> Step:
 def plan_arguments(plan: Plan) -> ToolArguments:
     """The planning arguments of `add_task`/`update_task` a plan says (none when it says none,
     so a plain add reads as before)."""
-    arguments: ToolArguments = {}
-    if plan.due:
-        arguments["due"] = plan.due
-    if plan.priority:
-        arguments["priority"] = plan.priority
-    if plan.repeat:
-        arguments["repeat"] = plan.repeat
-    return arguments
+    return _said(due=plan.due, priority=plan.priority, repeat=plan.repeat)
+
+
+def _said(**values: object) -> ToolArguments:
+    """The arguments among `values` that were said (an empty or None one is left out)."""
+    return {name: value for name, value in values.items() if value}
 
 
 def plan_agenda(request: Request, situation: Situation, tool: str) -> Step:
     """ "what's due today?", "show high priority only", "sort by due date": one filtered list."""
     agenda = request.agenda or Agenda()
-    arguments: ToolArguments = {"status": request.status}
-    if agenda.due:
-        arguments["due"] = agenda.due
-    if agenda.priority:
-        arguments["priority"] = agenda.priority
-    if agenda.ordering:
-        arguments["ordering"] = agenda.ordering
+    arguments = {"status": request.status, **_said(due=agenda.due, priority=agenda.priority, ordering=agenda.ordering)}
     return Step(request, calls=((tool, arguments),), counting=agenda.count)
 
 

@@ -3,8 +3,9 @@
 A model's reply enters as an `AssistantMessage` whose `ToolCall`s are parsed once, where the
 reply enters (the model client); tools answer with a `ToolResult`, a small union with one
 JSON shape each (`result_json` / `parse_result`), which is what a model reads and what the chat
-response and the record hold. Nothing in the middle is a `dict[str, Any]`: the OpenAI wire
-format exists in the OpenAI client, and the stored form at the database column.
+response and the record hold. Nothing in the middle is untyped JSON but a call's arguments
+(`ToolArguments`, open by nature): the OpenAI wire format (messages, tool calls, tool schemas)
+exists in the OpenAI client, and the stored form at the database column.
 """
 
 import json

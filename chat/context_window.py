@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from chat.agent.messages import AssistantMessage, ChatMessage, ToolMessage, ToolSchema, UserMessage, result_json
-from chat.agent.openai_model import wire_tool_call
+from chat.agent.openai_model import wire_tool, wire_tool_call
 
 BYTES_PER_TOKEN = 3
 # What a message costs beyond its text: its role and the separators around it (3 in OpenAI's
@@ -55,10 +55,11 @@ def estimate_tokens(messages: Iterable[ChatMessage]) -> int:
 
 
 def estimate_tool_tokens(tools: Sequence[ToolSchema]) -> int:
-    """The estimated tokens of the tool schemas sent with a prompt (none: 0)."""
+    """The estimated tokens of the tool schemas sent with a prompt (none: 0), from the JSON the
+    provider is sent."""
     if not tools:
         return 0
-    return _text_tokens(len(json.dumps(list(tools), ensure_ascii=False).encode()))
+    return _text_tokens(len(json.dumps([wire_tool(tool) for tool in tools], ensure_ascii=False).encode()))
 
 
 def prompt_tokens(messages: Iterable[ChatMessage], tools: Sequence[ToolSchema]) -> int:

@@ -43,6 +43,9 @@ from chat.selectors import repaired, turn_messages
 from chat.undo import TurnChanges
 from config.database import in_database
 
+# New values for a row's columns, as `QuerySet.update` takes them (values or expressions).
+ColumnValues = dict[str, Any]
+
 
 class StepNotStored(Exception):
     """The step could not be stored because another process now runs the turn (it took the
@@ -82,11 +85,11 @@ def _touch_conversation(conversation_id: uuid.UUID, *, added: int) -> None:
     Conversation.objects.filter(pk=conversation_id).update(**_touched(added))
 
 
-def _touched(added: int) -> dict[str, Any]:
+def _touched(added: int) -> ColumnValues:
     return {"message_count": F("message_count") + added, "updated_at": timezone.now()}
 
 
-def _write_messages(rows: Sequence[Message], *, conversation_id: uuid.UUID, turn: dict[str, Any] | None = None) -> None:
+def _write_messages(rows: Sequence[Message], *, conversation_id: uuid.UUID, turn: ColumnValues | None = None) -> None:
     """Insert `rows`, update the turn (`turn`: its new values, when given) and count the rows on
     the conversation: one statement on PostgreSQL (a data-modifying `WITH`), else one each."""
     database = router.db_for_write(Message)
@@ -112,7 +115,7 @@ def _write_messages(rows: Sequence[Message], *, conversation_id: uuid.UUID, turn
         cursor.execute(f"WITH {', '.join(parts)} {conversation_sql}", [*params, *conversation_params])
 
 
-def _update_sql(rows: "QuerySet[Any]", values: dict[str, Any], database: str) -> tuple[str, tuple[Any, ...]]:
+def _update_sql(rows: "QuerySet[Any]", values: ColumnValues, database: str) -> tuple[str, tuple[Any, ...]]:
     """The SQL of `rows.update(**values)`, to run as part of a larger statement."""
     query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
     query.add_update_values(values)
@@ -190,7 +193,7 @@ class TurnRecorder:
     def _store(self, number: int, step: Step, messages: Sequence[ChatMessage]) -> None:
         rows = [_message(self.turn, number, index, message) for index, message in enumerate(messages)]
         usage = step.message.usage
-        turn = {
+        turn: ColumnValues = {
             "steps": number + 1,
             "model_calls": F("model_calls") + int(step.model_call),
             "prompt_tokens": F("prompt_tokens") + usage.prompt_tokens,

@@ -7,9 +7,9 @@ readable line. The template `admin/chat/conversation/change_form.html` renders t
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.urls import reverse
 
@@ -99,7 +99,16 @@ def turn_view(turn: Turn, number: int) -> TurnView:
     return view
 
 
-def transcript(conversation: Conversation, page_number: str | None) -> dict[str, Any]:
+class Transcript(TypedDict):
+    """What the admin's conversation page shows of its turns: one page of them, and where the
+    raw message rows are."""
+
+    page: Page[Turn]
+    turns: list[TurnView]
+    raw_messages_url: str
+
+
+def transcript(conversation: Conversation, page_number: str | None) -> Transcript:
     """One page of `conversation`'s turns as `TurnView`s, in three queries (count, turns, messages)."""
     turns = (
         Turn.objects.filter(conversation=conversation)

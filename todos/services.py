@@ -19,10 +19,10 @@ a number is ever used again) provided it is still in the state the change left i
 Who records changes and when is the caller's business; this module knows nothing of it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from enum import Enum
-from typing import Any, Final, Literal
+from typing import Final, Literal, TypedDict, Unpack
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -73,8 +73,23 @@ Keep = Literal[Unset.UNSET]
 # The fields a snapshot compares: what a user can change.
 SNAPSHOT_FIELDS = ("title", "description", "completed", "due_date", "due_time", "priority", "recurrence")
 # What a snapshot taken before these fields existed stands for.
-_SNAPSHOT_DEFAULTS: dict[str, Any] = {"due_date": None, "due_time": None, "priority": "none", "recurrence": None}
-TaskSnapshot = dict[str, Any]
+_SNAPSHOT_DEFAULTS: dict[str, str | None] = {"due_date": None, "due_time": None, "priority": "none", "recurrence": None}
+
+
+class TaskSnapshot(TypedDict, total=False):
+    """A task's state as JSON data (`task_snapshot`): what an undo restores. One taken before
+    the planning fields existed has none of them."""
+
+    number: int
+    title: str
+    description: str
+    completed: bool
+    created_at: str
+    due_date: str | None
+    due_time: str | None
+    priority: str
+    recurrence: str | None
+    completed_at: str | None
 
 
 def _clean_title(title: object) -> str:
@@ -216,55 +231,29 @@ def add_task(
     )
 
 
-def list_tasks(
-    *,
-    owner: User,
-    status: TaskStatus = "all",
-    query: str = "",
-    due: DueWindow | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
-    priority: str | Sequence[str] | None = None,
-    ordering: str = "number",
-) -> QuerySet[Todo]:
-    """The owner's tasks of `status`, holding each word of `query`, due in the window `due`
-    of the owner's zone and before / after the given dates, of the priority or priorities
-    (a list, or comma separated), in `ordering` ("due", "-priority" ...; default: number)."""
-    only = _task_filter(
-        status=status,
-        query=query,
-        due=due,
-        due_before=due_before,
-        due_after=due_after,
-        priority=priority,
-        ordering=ordering,
-    )
-    return tasks_for(owner=owner, only=only)
+class TaskFilterArguments(TypedDict, total=False):
+    """What a listing of tasks is filtered and ordered by, each checked by `_task_filter`: the
+    tasks of `status` (default all), holding each word of `query`, due in the window `due` of
+    the owner's zone and before / after the given dates, of the priority or priorities (a list,
+    or comma separated), in `ordering` ("due", "-priority" ...; default: number)."""
+
+    status: TaskStatus
+    query: str
+    due: DueWindow | None
+    due_before: date | None
+    due_after: date | None
+    priority: str | Sequence[str] | None
+    ordering: str
 
 
-def list_task_page(
-    *,
-    owner: User,
-    status: TaskStatus = "all",
-    query: str = "",
-    due: DueWindow | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
-    priority: str | Sequence[str] | None = None,
-    ordering: str = "number",
-    offset: int = 0,
-    size: int,
-) -> TaskPage:
+def list_tasks(*, owner: User, **filters: Unpack[TaskFilterArguments]) -> QuerySet[Todo]:
+    """The owner's tasks, filtered and ordered (`TaskFilterArguments`)."""
+    return tasks_for(owner=owner, only=_task_filter(**filters))
+
+
+def list_task_page(*, owner: User, offset: int = 0, size: int, **filters: Unpack[TaskFilterArguments]) -> TaskPage:
     """`list_tasks`, at most `size` of them from `offset` on, with the owner's task counts."""
-    only = _task_filter(
-        status=status,
-        query=query,
-        due=due,
-        due_before=due_before,
-        due_after=due_after,
-        priority=priority,
-        ordering=ordering,
-    )
+    only = _task_filter(**filters)
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_NUMBER:
         raise InvalidTaskInput({"offset": [f"Must be a whole number from 0 to {MAX_NUMBER}."]})
     return task_page(owner=owner, only=only, offset=offset, size=size)
@@ -278,13 +267,13 @@ def _priorities(value: str | Sequence[str] | None) -> tuple[Priority, ...]:
 
 def _task_filter(
     *,
-    status: str,
-    query: str,
-    due: str | None,
-    due_before: date | None,
-    due_after: date | None,
-    priority: str | Sequence[str] | None,
-    ordering: str,
+    status: str = "all",
+    query: str = "",
+    due: str | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    priority: str | Sequence[str] | None = None,
+    ordering: str = "number",
 ) -> TaskFilter:
     """The filter, its values checked."""
     known_status = next((known for known in TASK_STATUSES if status == known), None)
@@ -454,14 +443,16 @@ def lock_task_snapshot(*, owner: User, number: int) -> TaskSnapshot | None:
 def _same_state(task: Todo | None, snapshot: TaskSnapshot | None) -> bool:
     if task is None or snapshot is None:
         return task is None and snapshot is None
-    now = task_snapshot(task)
-    return all(now[field] == snapshot.get(field, _SNAPSHOT_DEFAULTS.get(field)) for field in SNAPSHOT_FIELDS)
+    # Read by field name, as the JSON objects they are.
+    now: Mapping[str, object] = task_snapshot(task)
+    then: Mapping[str, object] = snapshot
+    return all(now[field] == then.get(field, _SNAPSHOT_DEFAULTS.get(field)) for field in SNAPSHOT_FIELDS)
 
 
-def _snapshot_values(snapshot: TaskSnapshot) -> dict[str, Any]:
+def _snapshot_values(snapshot: TaskSnapshot) -> dict[str, object]:
     """The model field values of a snapshot (one taken before the planning fields existed
     stands for a task without them)."""
-    due_date, due_time, completed_at = (snapshot.get(key) for key in ("due_date", "due_time", "completed_at"))
+    due_date, due_time, completed_at = snapshot.get("due_date"), snapshot.get("due_time"), snapshot.get("completed_at")
     return {
         "title": _clean_title(snapshot["title"]),
         "description": _clean_description(snapshot.get("description")),

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chat.agent.messages import ToolResult, ToolRun, TurnResult
+from chat.agent.messages import ToolArguments, ToolResult, ToolRun, TurnResult
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class ToolCallStarted:
 
     call_id: str
     tool_name: str
-    arguments: Mapping[str, Any]
+    arguments: ToolArguments
 
 
 @dataclass(frozen=True)

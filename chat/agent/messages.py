@@ -3,8 +3,9 @@
 A model's reply enters as an `AssistantMessage` whose `ToolCall`s are parsed once, where the
 reply enters (the model client); tools answer with a `ToolResult`, a small union with one
 JSON shape each (`result_json` / `parse_result`), which is what a model reads and what the chat
-response and the record hold. Nothing in the middle is a `dict[str, Any]`: the OpenAI wire
-format exists in the OpenAI client, and the stored form at the database column.
+response and the record hold. Nothing in the middle is untyped JSON but a call's arguments
+(`ToolArguments`, open by nature): the OpenAI wire format (messages, tool calls, tool schemas)
+exists in the OpenAI client, and the stored form at the database column.
 """
 
 import json
@@ -88,7 +89,12 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def parse_arguments(arguments_json: str) -> dict[str, object]:
+# A tool call's arguments: a JSON object, open by nature (each tool declares its own, and a
+# model may send anything); `Tool.call` makes them fit the declared types.
+ToolArguments = dict[str, Any]
+
+
+def parse_arguments(arguments_json: str) -> ToolArguments:
     """A tool call's arguments as a dict of storable values, or `InvalidArguments`.
 
     Strict JSON: NaN, Infinity and numbers beyond a float's range are refused (neither
@@ -101,7 +107,7 @@ def parse_arguments(arguments_json: str) -> dict[str, object]:
         raise InvalidArguments("The arguments must be a JSON object.")
     if _depth(arguments) > MAX_ARGUMENT_DEPTH:
         raise InvalidArguments("The arguments are nested too deeply.")
-    cleaned: dict[str, object] = clean_text(arguments)
+    cleaned: ToolArguments = clean_text(arguments)
     return cleaned
 
 
@@ -114,18 +120,18 @@ class ToolCall:
     id: str
     name: str
     arguments_json: str
-    arguments: dict[str, object] | None = field(default=None, compare=False)
+    arguments: ToolArguments | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, *, id: str, name: str, arguments_json: str) -> "ToolCall":
         try:
-            arguments: dict[str, object] | None = parse_arguments(arguments_json)
+            arguments: ToolArguments | None = parse_arguments(arguments_json)
         except InvalidArguments:
             arguments = None
         return cls(id=id, name=name, arguments_json=arguments_json, arguments=arguments)
 
     @classmethod
-    def of(cls, *, id: str, name: str, arguments: Mapping[str, Any]) -> "ToolCall":
+    def of(cls, *, id: str, name: str, arguments: ToolArguments) -> "ToolCall":
         """A call made in process (the offline agent, tests), from its arguments."""
         return cls(id=id, name=name, arguments_json=json.dumps(dict(arguments)), arguments=dict(arguments))
 
@@ -347,8 +353,15 @@ class ToolMessage:
 ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage
 
 
-# The JSON schema of one tool as a model is offered it (OpenAI's function-tool format).
-ToolSchema = Mapping[str, Any]
+@dataclass(frozen=True)
+class ToolSchema:
+    """One tool as a model is offered it: its name, what it does, and the JSON schema of its
+    arguments (an object schema). The provider's wire format is made from it by the client
+    that speaks to the provider (`chat.agent.openai_model.wire_tool`), nowhere else."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -356,7 +369,7 @@ class ToolRun:
     """One tool call of a turn as it ran: the tool, the arguments it took, what it answered."""
 
     tool_name: str
-    arguments: Mapping[str, Any]
+    arguments: ToolArguments
     result: ToolResult
 
     def as_json(self) -> dict[str, object]:

@@ -103,6 +103,12 @@ def wire_tool_call(call: ToolCall) -> dict[str, object]:
     return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments_json}}
 
 
+def wire_tool(schema: ToolSchema) -> dict[str, object]:
+    """A tool schema in OpenAI's function-tool format, strict: the arguments must match it."""
+    function = {"name": schema.name, "description": schema.description, "strict": True, "parameters": schema.parameters}
+    return {"type": "function", "function": function}
+
+
 def wire_message(message: ChatMessage) -> WireMessage:
     """A typed message as the chat-completions API takes it (`state` is never sent)."""
     if isinstance(message, ToolMessage):
@@ -148,7 +154,7 @@ class OpenAIModel:
         body = {
             "model": self.model,
             "messages": [wire_message(message) for message in messages],
-            "tools": list(tools),
+            "tools": [wire_tool(tool) for tool in tools],
             "stream": True,
             "stream_options": {"include_usage": True},
         }

@@ -52,6 +52,7 @@ from django.db import InterfaceError, OperationalError
 from accounts.models import User
 from chat.agent.messages import (
     InvalidArguments,
+    ToolArguments,
     ToolCall,
     ToolFailure,
     ToolResult,
@@ -115,7 +116,7 @@ class Argument:
     default: object  # inspect.Parameter.empty when the argument has none
     nullable: bool
 
-    def value(self, arguments: dict[str, object]) -> object:
+    def value(self, arguments: ToolArguments) -> object:
         value = arguments.get(self.name)
         if value is None:
             if self.default is not inspect.Parameter.empty:
@@ -138,22 +139,15 @@ class Tool:
     @property
     def schema(self) -> ToolSchema:
         properties = {argument.name: argument.schema for argument in self.arguments}
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "strict": True,
-                "parameters": {
-                    "type": "object",
-                    "properties": properties,
-                    "required": list(properties),
-                    "additionalProperties": False,
-                },
-            },
+        parameters = {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
         }
+        return ToolSchema(name=self.name, description=self.description, parameters=parameters)
 
-    def call(self, *, user: User, arguments: dict[str, object], turn: object = None) -> ToolResult:
+    def call(self, *, user: User, arguments: ToolArguments, turn: object = None) -> ToolResult:
         values = {argument.name: argument.value(arguments) for argument in self.arguments}
         if self.takes_turn:
             values["turn"] = turn
@@ -232,8 +226,8 @@ class ToolRegistry:
 
 
 def tool_names(schemas: Iterable[ToolSchema]) -> frozenset[str]:
-    """The names of the tools `schemas` declare (in the shape `Tool.schema` gives them)."""
-    return frozenset(str(schema.get("function", {}).get("name", "")) for schema in schemas)
+    """The names of the tools `schemas` declare."""
+    return frozenset(schema.name for schema in schemas)
 
 
 class Toolbox:
@@ -253,7 +247,7 @@ class Toolbox:
             return ToolRun(call.name, {}, ToolFailure(str(error), INVALID_ARGUMENTS))
         return ToolRun(call.name, arguments, self._result(call.name, arguments))
 
-    def _result(self, name: str, arguments: dict[str, object]) -> ToolResult:
+    def _result(self, name: str, arguments: ToolArguments) -> ToolResult:
         tool = self.registry.get(name)
         if tool is None:
             known = ", ".join(sorted(self.registry.names))

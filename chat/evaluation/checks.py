@@ -4,8 +4,8 @@ expectations. Nothing here touches the database."""
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Any
 
+from chat.agent.messages import ToolFailure, ToolRun
 from chat.evaluation.scenarios import Step, TaskExpectation
 
 # The tools that change data: with `"tools": []` none of them may succeed in the turn.
@@ -45,7 +45,7 @@ class TurnOutcome:
     """What one message produced: the reply and tool calls, or the error that ended the turn."""
 
     reply: str = ""
-    tool_calls: tuple[Mapping[str, Any], ...] = ()
+    tool_runs: tuple[ToolRun, ...] = ()
     error: str | None = None
     agent_ms: float = 0.0  # time spent inside the model client's `complete()` calls
 
@@ -56,29 +56,26 @@ def check_step(*, step: Step, outcome: TurnOutcome, tasks: Mapping[int, StoredTa
     if outcome.error is not None:
         failures.append(f"the turn failed: {outcome.error}")
     else:
-        failures += _check_tools(step=step, tool_calls=outcome.tool_calls)
+        failures += _check_tools(step=step, tool_runs=outcome.tool_runs)
     failures += _check_state(step=step, tasks=tasks)
     if outcome.error is None:
         failures += _check_reply(step=step, reply=outcome.reply)
     return failures
 
 
-def _check_tools(*, step: Step, tool_calls: Sequence[Mapping[str, Any]]) -> list[str]:
+def _check_tools(*, step: Step, tool_runs: Sequence[ToolRun]) -> list[str]:
     if step.tools is None:
         return []
-    called = [str(call.get("tool_name")) for call in tool_calls]
+    called = [run.tool_name for run in tool_runs]
     if not step.tools:
-        changed = [
-            call["tool_name"] for call in tool_calls if call.get("tool_name") in MUTATING_TOOLS and succeeded(call)
-        ]
+        changed = [run.tool_name for run in tool_runs if run.tool_name in MUTATING_TOOLS and succeeded(run)]
         return [f"expected no change, but {name} succeeded" for name in changed]
     shown = ", ".join(called) or "none"
     return [f"expected a call to {name}; called: {shown}" for name in step.tools if name not in called]
 
 
-def succeeded(call: Mapping[str, Any]) -> bool:
-    result = call.get("result")
-    return isinstance(result, Mapping) and result.get("success") is True
+def succeeded(run: ToolRun) -> bool:
+    return not isinstance(run.result, ToolFailure)
 
 
 def _check_state(*, step: Step, tasks: Mapping[int, StoredTask]) -> list[str]:

@@ -3,14 +3,13 @@ and a reply are written in the report `manage.py evaluate_agent` prints."""
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.management.base import OutputWrapper
 from django.core.management.color import Style
 
-from chat.agent.messages import ToolRun, describe_run, parse_result
+from chat.agent.messages import describe_run
 from chat.evaluation.checks import shown
 from chat.evaluation.run import ScenarioResult, StepResult
 from chat.evaluation.scenarios import Scenario
@@ -47,13 +46,6 @@ def percentile(values: Sequence[float], rank: float) -> float:
     return ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)]
 
 
-def format_tool_call(call: Mapping[str, Any]) -> str:
-    """`add_task(title="Buy milk") -> Added task 1 "Buy milk"`, or `-> failed: ...`."""
-    return describe_run(
-        ToolRun(str(call.get("tool_name")), call.get("arguments") or {}, parse_result(call.get("result")))
-    )
-
-
 def format_reply(reply: str) -> str:
     return shown(reply)
 
@@ -85,7 +77,7 @@ class Reporter:
         outcome = result.outcome
         if outcome.error is None:
             self.out.write(f"    reply: {format_reply(outcome.reply)}")
-        calls = [format_tool_call(call) for call in outcome.tool_calls]
+        calls = [describe_run(run) for run in outcome.tool_runs]
         self.out.write(f"    tool calls: {'; '.join(calls) if calls else 'none'}")
 
     def scores(self, *, results: Sequence[ScenarioResult], summary: Summary) -> None:

@@ -13,7 +13,7 @@ import time_machine
 from asgiref.sync import async_to_sync
 
 from accounts.models import User
-from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolRun, ToolSchema, TurnResult
 from chat.agent.model import ModelClient
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
 from chat.evaluation.reset import reset_to_expected
@@ -102,7 +102,7 @@ class TurnLike(Protocol):
     def reply(self) -> str: ...
 
     @property
-    def tool_calls(self) -> list[dict[str, Any]]: ...
+    def tool_runs(self) -> Sequence[ToolRun]: ...
 
 
 class TurnFunction(Protocol):
@@ -143,7 +143,7 @@ def run_scenario(
                 conversation_id = _conversation_of(error) or conversation_id
             else:
                 conversation_id = turn.conversation_id
-                outcome = TurnOutcome(reply=turn.reply, tool_calls=tuple(turn.tool_calls), agent_ms=model.take_ms())
+                outcome = TurnOutcome(reply=turn.reply, tool_runs=tuple(turn.tool_runs), agent_ms=model.take_ms())
             with _clock(scenario):
                 failures = check_step(step=step, outcome=outcome, tasks=stored_tasks(owner=user))
             result = StepResult(index=index, step=step, outcome=outcome, failures=tuple(failures))
@@ -192,17 +192,7 @@ def _conversation_of(error: DeclaredError) -> uuid.UUID | None:
         return None
 
 
-@dataclass(frozen=True)
-class TurnAnswer:
-    """A turn as the evaluation reads it (`TurnLike`)."""
-
-    conversation_id: uuid.UUID
-    reply: str
-    tool_calls: list[dict[str, Any]]
-
-
-def run_turn(*, owner: User, message: str, conversation_id: uuid.UUID | None, model: ModelClient) -> TurnAnswer:
+def run_turn(*, owner: User, message: str, conversation_id: uuid.UUID | None, model: ModelClient) -> TurnResult:
     """One turn through the chat service (the one the chat API runs), to its end."""
     events = turn_events(owner=owner, message=message, conversation_id=conversation_id, model=model)
-    result = async_to_sync(collect)(events)
-    return TurnAnswer(result.conversation_id, result.reply, [run.as_json() for run in result.tool_runs])
+    return async_to_sync(collect)(events)

@@ -9,12 +9,11 @@ All of MCP's recording is `run_recorded`: the one place to adapt when the turn A
 """
 
 import uuid
-from typing import Any
 
 from django.db import transaction
 
 from accounts.models import User
-from chat.agent.messages import AssistantMessage, ToolCall, ToolResult
+from chat.agent.messages import AssistantMessage, ToolArguments, ToolCall, ToolResult
 from chat.agent.runner import Step
 from chat.models import Conversation, Turn
 from chat.persistence import TurnRecorder, set_status, start_turn
@@ -33,7 +32,7 @@ def _conversation(owner: User) -> uuid.UUID:
         return Conversation.objects.create(owner=owner, title=CONVERSATION_TITLE).pk
 
 
-def run_recorded(*, owner: User, source: str, name: str, arguments: dict[str, Any]) -> ToolResult:
+def run_recorded(*, owner: User, source: str, name: str, arguments: ToolArguments) -> ToolResult:
     """Run the tool `name` for `owner` as one recorded turn, in one transaction; `source` says
     who called it (the access token's name). Returns the tool's result (a failure is a result too)."""
     call = ToolCall.of(id=f"mcp_{uuid.uuid4().hex}", name=name, arguments=arguments)

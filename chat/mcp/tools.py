@@ -113,7 +113,7 @@ RESULT_PROPERTIES: dict[ResultShape, Schema] = {
 def input_schema(tool: Tool) -> Schema:
     """The tool's argument schema, as its declaration gives it, but requiring only the arguments
     that have no default (the model's strict schema requires them all, nullable)."""
-    parameters = dict(tool.schema["function"]["parameters"])
+    parameters = dict(tool.schema.parameters)
     parameters["required"] = [
         argument.name
         for argument in tool.arguments

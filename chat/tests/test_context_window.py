@@ -14,6 +14,7 @@ from chat.agent.messages import (
     UserMessage,
     result_json,
 )
+from chat.agent.openai_model import wire_tool
 from chat.agent.tools import TOOLS
 from chat.context_window import (
     BYTES_PER_TOKEN,
@@ -82,7 +83,7 @@ def test_tool_calls_and_a_results_id_and_name_count_too() -> None:
 
 def test_messages_tools_and_a_prompt_add_up() -> None:
     messages = [user("hello"), reply("hi there"), *turn(1)]
-    tools_json = json.dumps(TOOLS.schemas).encode()
+    tools_json = json.dumps([wire_tool(tool) for tool in TOOLS.schemas]).encode()  # what the provider is sent
 
     assert estimate_tokens(messages) == sum(message_tokens(message) for message in messages)
     assert estimate_tokens(iter(messages)) == estimate_tokens(messages)  # any iterable

@@ -23,11 +23,11 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from accounts.models import User
-from chat.agent.messages import AssistantMessage, ChatMessage, ToolSchema
+from chat.agent.messages import AssistantMessage, ChatMessage, ToolRun, ToolSchema, describe_run, parse_result
 from chat.agent.model import LocalModel
 from chat.errors import ModelUnavailable
 from chat.evaluation.checks import StoredTask, TurnOutcome, check_step
-from chat.evaluation.report import format_tool_call, percentile
+from chat.evaluation.report import percentile
 from chat.evaluation.reset import reset_to_expected
 from chat.evaluation.run import TimedModel, TurnLike, run_scenario
 from chat.evaluation.scenarios import ScenarioFileError, Step, parse_scenarios
@@ -371,13 +371,13 @@ def test_check_step_compares_state_case_insensitively() -> None:
 
 def test_a_failed_tool_call_is_not_a_change() -> None:
     step = Step(say="x", tools=())
-    failed = {"tool_name": "delete_task", "arguments": {"task_id": 9}, "result": {"success": False, "error": "no"}}
-    listed = {"tool_name": "list_tasks", "arguments": {}, "result": {"success": True, "tasks": []}}
+    failed = ToolRun("delete_task", {"task_id": 9}, parse_result({"success": False, "error": "no"}))
+    listed = ToolRun("list_tasks", {}, parse_result({"success": True, "tasks": []}))
 
-    outcome = TurnOutcome(tool_calls=(failed, listed))
+    outcome = TurnOutcome(tool_runs=(failed, listed))
 
     assert check_step(step=step, outcome=outcome, tasks={}) == []
-    assert format_tool_call(failed) == "delete_task(task_id=9) -> failed: no (tool_failed)"
+    assert describe_run(failed) == "delete_task(task_id=9) -> failed: no (tool_failed)"
 
 
 def test_percentiles_are_nearest_rank() -> None:

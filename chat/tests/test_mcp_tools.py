@@ -47,14 +47,11 @@ def test_a_bare_declaration_takes_default_hints() -> None:
 def test_the_listing_is_the_declarations() -> None:
     for tool in TOOLS:
         listed = mcp_tool(tool)
-        declared = tool.schema["function"]
-        assert (listed.name, listed.description, listed.title) == (
-            declared["name"],
-            declared["description"],
-            tool.hints.title,
-        )
-        assert listed.input_schema["properties"] == declared["parameters"]["properties"]
-        assert set(listed.input_schema["required"]) <= set(declared["parameters"]["required"])
+        declared = tool.schema
+        assert (listed.name, listed.description) == (declared.name, declared.description)
+        assert listed.title == tool.hints.title
+        assert listed.input_schema["properties"] == declared.parameters["properties"]
+        assert set(listed.input_schema["required"]) <= set(declared.parameters["required"])
 
 
 def test_hints_are_explicit_on_every_tool() -> None:

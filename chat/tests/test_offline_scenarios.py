@@ -9,9 +9,8 @@ from django.conf import settings
 
 from chat.agent.offline import OfflineModel
 from chat.evaluation.report import summarize
-from chat.evaluation.run import TimedModel, run_scenario
+from chat.evaluation.run import TimedModel, run_scenario, run_turn
 from chat.evaluation.scenarios import load_scenarios
-from chat.tests.helpers import run_turn
 
 pytestmark = pytest.mark.django_db
 

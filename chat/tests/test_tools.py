@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from chat.agent import tools
-from chat.agent.messages import ToolCall, ToolFailure, ToolResult, result_json
+from chat.agent.messages import ToolCall, ToolFailure, ToolResult, ToolSchema, result_json
 from chat.agent.prompt import system_prompt
 from chat.agent.tool_registry import Length, Tool, ToolFunction, ToolRegistry
 from chat.agent.tool_registry import Toolbox as BoundTools
@@ -60,24 +60,20 @@ def test_a_new_tool_is_one_function_and_its_schema_is_generated_from_it(user: Us
         return ToolFailure(error=f"{user.pk} {new_name} {colour} {times}", code="seen")
 
     assert registry.schemas == [
-        {
-            "type": "function",
-            "function": {
-                "name": "rename_list",
-                "description": "Rename the user's list.",
-                "strict": True,
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "new_name": {"type": "string", "description": "The list's new name, 1 to 30 characters."},
-                        "colour": {"type": "string", "enum": ["red", "blue"], "description": "The list's colour."},
-                        "times": {"type": ["integer", "null"], "description": "How often to do it, or null for once."},
-                    },
-                    "required": ["new_name", "colour", "times"],
-                    "additionalProperties": False,
+        ToolSchema(
+            name="rename_list",
+            description="Rename the user's list.",
+            parameters={
+                "type": "object",
+                "properties": {
+                    "new_name": {"type": "string", "description": "The list's new name, 1 to 30 characters."},
+                    "colour": {"type": "string", "enum": ["red", "blue"], "description": "The list's colour."},
+                    "times": {"type": ["integer", "null"], "description": "How often to do it, or null for once."},
                 },
+                "required": ["new_name", "colour", "times"],
+                "additionalProperties": False,
             },
-        }
+        )
     ]
     # Bound to a user: a `user` the model sends is ignored like any undeclared argument;
     # null takes the default; a number sent as text becomes a number.
@@ -165,7 +161,7 @@ def test_a_tool_name_is_registered_once() -> None:
 @pytest.mark.parametrize("tool", list(TOOLS), ids=lambda tool: tool.name)
 def test_each_todo_tool_is_described_by_its_function(tool: Tool) -> None:
     function = getattr(tools, tool.name)
-    parameters = tool.schema["function"]["parameters"]
+    parameters = tool.schema.parameters
 
     assert tool.function is function
     assert tool.description == " ".join((inspect.getdoc(function) or "").split("\n\n")[0].split())
@@ -174,11 +170,10 @@ def test_each_todo_tool_is_described_by_its_function(tool: Tool) -> None:
     assert list(parameters["properties"]) == declared
     assert parameters["required"] == list(parameters["properties"])
     assert parameters["additionalProperties"] is False
-    assert tool.schema["function"]["strict"] is True
 
 
 def test_the_tools_and_arguments_the_agents_call_are_stable() -> None:
-    declared = {tool.name: list(tool.schema["function"]["parameters"]["properties"]) for tool in TOOLS}
+    declared = {tool.name: list(tool.schema.parameters["properties"]) for tool in TOOLS}
     assert declared == {
         "add_task": ["title", "description", "due", "priority", "repeat"],
         "list_tasks": ["status", "query", "due", "priority", "ordering", "offset"],
@@ -195,7 +190,7 @@ def test_the_tools_and_arguments_the_agents_call_are_stable() -> None:
 
 
 def test_limits_in_the_schema_come_from_the_model_constants() -> None:
-    properties = {tool.name: tool.schema["function"]["parameters"]["properties"] for tool in TOOLS}
+    properties = {tool.name: tool.schema.parameters["properties"] for tool in TOOLS}
 
     assert properties["add_task"]["title"]["description"].endswith(f", 1 to {TITLE_MAX_LENGTH} characters.")
     assert properties["add_task"]["description"]["description"].endswith(

@@ -77,7 +77,7 @@ def test_revert_brings_a_deleted_task_back_with_its_number_and_creation_time(use
 
 def test_revert_never_hands_out_a_number_that_was_not_used(user: User) -> None:
     TodoFactory.create(owner=user)
-    snapshot = {"title": "Forged", "description": "", "completed": False}
+    snapshot: services.TaskSnapshot = {"title": "Forged", "description": "", "completed": False}
 
     with pytest.raises(errors.UndoConflict):
         services.revert_task(owner=user, number=5, expected=None, to=snapshot)

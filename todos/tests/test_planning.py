@@ -322,7 +322,7 @@ def test_undo_refuses_a_task_whose_date_changed_since(kiwi: User) -> None:
 def test_a_snapshot_from_before_planning_still_reverts(kiwi: User) -> None:
     """Journal entries recorded before the planning fields existed hold only the first fields."""
     add(kiwi, "old")
-    old = {
+    old: services.TaskSnapshot = {
         "number": 1,
         "title": "old",
         "description": "",

@@ -10,18 +10,15 @@ results into the reply.
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 
-from chat.agent.messages import TaskTotals
+from chat.agent.messages import TaskTotals, ToolArguments
 from chat.agent.offline import replies
 from chat.agent.offline.context import Context
 from chat.agent.offline.plans import ONLY_TIME, REPEAT, TIME_SAID
 from chat.agent.offline.requests import Agenda, Plan, Request, Target
 from chat.agent.offline.resolve import Resolution, best_matches, resolve
-from chat.agent.offline.tool_names import UPDATE
+from chat.agent.offline.tool_names import UPDATE, ToolCallSpec
 from chat.agent.offline.views import TaskView, totals_of
-
-ToolCallSpec = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -84,29 +81,21 @@ def plan_add(request: Request, situation: Situation, tool: str) -> Step:
     return Step(request, calls=calls, footnote=replies.NO_REMINDERS if reminded else "")
 
 
-def plan_arguments(plan: Plan) -> dict[str, Any]:
+def plan_arguments(plan: Plan) -> ToolArguments:
     """The planning arguments of `add_task`/`update_task` a plan says (none when it says none,
     so a plain add reads as before)."""
-    arguments: dict[str, Any] = {}
-    if plan.due:
-        arguments["due"] = plan.due
-    if plan.priority:
-        arguments["priority"] = plan.priority
-    if plan.repeat:
-        arguments["repeat"] = plan.repeat
-    return arguments
+    return _said(due=plan.due, priority=plan.priority, repeat=plan.repeat)
+
+
+def _said(**values: object) -> ToolArguments:
+    """The arguments among `values` that were said (an empty or None one is left out)."""
+    return {name: value for name, value in values.items() if value}
 
 
 def plan_agenda(request: Request, situation: Situation, tool: str) -> Step:
     """ "what's due today?", "show high priority only", "sort by due date": one filtered list."""
     agenda = request.agenda or Agenda()
-    arguments: dict[str, Any] = {"status": request.status}
-    if agenda.due:
-        arguments["due"] = agenda.due
-    if agenda.priority:
-        arguments["priority"] = agenda.priority
-    if agenda.ordering:
-        arguments["ordering"] = agenda.ordering
+    arguments = {"status": request.status, **_said(due=agenda.due, priority=agenda.priority, ordering=agenda.ordering)}
     return Step(request, calls=((tool, arguments),), counting=agenda.count)
 
 
@@ -158,7 +147,7 @@ def plan_more(request: Request, situation: Situation, tool: str) -> Step:
         return Step(request, calls=((tool, {"status": "all"}),))
     if listing.next_offset is None:
         return Step(request, answer=replies.NO_MORE)
-    arguments: dict[str, Any] = {"status": listing.status, "offset": listing.next_offset}
+    arguments: ToolArguments = {"status": listing.status, "offset": listing.next_offset}
     if listing.query:
         arguments["query"] = listing.query
     return Step(request, calls=((tool, arguments),))

@@ -7,7 +7,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from chat.agent.messages import AssistantMessage, ChatMessage, TaskPage, TaskResult, ToolMessage, UserMessage
+from chat.agent.messages import (
+    AssistantMessage,
+    ChatMessage,
+    TaskPage,
+    TaskResult,
+    ToolArguments,
+    ToolMessage,
+    UserMessage,
+)
 from chat.agent.offline.state import Question, is_lookup, question_of
 from chat.agent.offline.tool_names import ADD, LIST
 from chat.agent.offline.views import TaskView, next_offset, views
@@ -100,7 +108,7 @@ def _turns(history: Sequence[ChatMessage]) -> list[Turn]:
     return turns
 
 
-def _listing(page: TaskPage, arguments: dict[str, object]) -> Listing:
+def _listing(page: TaskPage, arguments: ToolArguments) -> Listing:
     status: TaskStatus = next((status for status in TASK_STATUSES if status == arguments.get("status")), "all")
     query = arguments.get("query")
     return Listing(status=status, query=query if isinstance(query, str) else "", next_offset=next_offset(page))

@@ -13,9 +13,8 @@ reader, planner and reply), its words in `lexicon`, and its tests.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from chat.agent.messages import ToolResult
+from chat.agent.messages import ToolArguments, ToolResult
 from chat.agent.offline import act, replies
 from chat.agent.offline.act import Situation, Step
 from chat.agent.offline.readers_chat import read_chat, read_list_alone, read_more, read_target_only
@@ -26,7 +25,7 @@ from chat.agent.offline.tool_names import ADD, COMPLETE, DELETE, LIST, REOPEN, U
 
 Planner = Callable[[Request, Situation, str], Step]
 Reader = Callable[[Clause, bool], Reading | None]
-ResultReply = Callable[[dict[str, Any], ToolResult], str]
+ResultReply = Callable[[ToolArguments, ToolResult], str]
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def _step(request: Request, situation: Situation) -> Step:
     return intent.plan(request, situation, intent.tool)
 
 
-def result_line(name: str, arguments: dict[str, Any], result: ToolResult) -> str:
+def result_line(name: str, arguments: ToolArguments, result: ToolResult) -> str:
     """One sentence for one tool result."""
     failure = replies.failure(arguments, result)
     if failure is not None:

@@ -21,7 +21,6 @@ call.
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from chat.agent.messages import TaskPage, TaskTotals
 from chat.agent.offline.context import Context
@@ -29,10 +28,9 @@ from chat.agent.offline.intents import needs_task_list
 from chat.agent.offline.lexicon import LIGHT_VERBS, STOP_WORDS
 from chat.agent.offline.requests import Request
 from chat.agent.offline.text import stem
-from chat.agent.offline.tool_names import LIST
+from chat.agent.offline.tool_names import LIST, ToolCallSpec
 from chat.agent.offline.views import TaskView, holds_everything, page_totals, views
 
-ToolCallSpec = tuple[str, dict[str, Any]]
 FIRST_PAGE: ToolCallSpec = (LIST, {"status": "all"})
 # Each search can bring a page of tasks into the turn, whose messages the prompt budget cannot
 # cut: at most this many searches a round, and at most this many words a search.

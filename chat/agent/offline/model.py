@@ -28,13 +28,13 @@ from chat.agent.messages import (
 )
 from chat.agent.model import LocalModel
 from chat.agent.offline import replies
-from chat.agent.offline.act import Situation, Step, ToolCallSpec
+from chat.agent.offline.act import Situation, Step
 from chat.agent.offline.answers import answer_question
 from chat.agent.offline.context import read_context
 from chat.agent.offline.intents import needs_task_list, plan_steps, result_line
 from chat.agent.offline.lookup import looked_up, lookup_calls
 from chat.agent.offline.state import LOOKUP, Question, State, is_lookup, question_state
-from chat.agent.offline.tool_names import CALL_PREFIX
+from chat.agent.offline.tool_names import CALL_PREFIX, ToolCallSpec
 from chat.agent.offline.understand import understand
 from chat.agent.tool_registry import tool_names
 

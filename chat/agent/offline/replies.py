@@ -3,9 +3,8 @@
 Every sentence the offline agent can say is here, so its voice is in one place."""
 
 from datetime import date
-from typing import Any
 
-from chat.agent.messages import TaskPage, TaskResult, TaskTotals, ToolFailure, ToolResult, UndoResult
+from chat.agent.messages import TaskPage, TaskResult, TaskTotals, ToolArguments, ToolFailure, ToolResult, UndoResult
 from chat.agent.offline.requests import Target
 from chat.agent.offline.text import capitalise
 from chat.agent.offline.views import TaskView, views
@@ -191,7 +190,7 @@ UNDONE = {
 }
 
 
-def undone(arguments: dict[str, Any], result: ToolResult) -> str:
+def undone(arguments: ToolArguments, result: ToolResult) -> str:
     if not isinstance(result, UndoResult):
         return "Undone."
     parts = []
@@ -201,7 +200,7 @@ def undone(arguments: dict[str, Any], result: ToolResult) -> str:
     return f"Undone: {', '.join(parts)}." if parts else "Undone."
 
 
-def failure(arguments: dict[str, Any], result: ToolResult) -> str | None:
+def failure(arguments: ToolArguments, result: ToolResult) -> str | None:
     """What a failed tool call is said as; None when it did not fail."""
     if not isinstance(result, ToolFailure):
         return None
@@ -222,7 +221,7 @@ AGENDA_EMPTY = {
 }  # fmt: skip
 
 
-def agenda(arguments: dict[str, Any], result: ToolResult) -> str:
+def agenda(arguments: ToolArguments, result: ToolResult) -> str:
     """A list by due date or priority: each task with its plan."""
     if not isinstance(result, TaskPage):
         return "Sorry, I couldn't read your tasks just now."
@@ -249,7 +248,7 @@ def agenda(arguments: dict[str, Any], result: ToolResult) -> str:
     return "\n".join(lines)
 
 
-def counted(arguments: dict[str, Any], result: ToolResult) -> str:
+def counted(arguments: ToolArguments, result: ToolResult) -> str:
     """ "how many high priority things have I got?": the number, and which they are."""
     if not isinstance(result, TaskPage):
         return "Sorry, I couldn't read your tasks just now."
@@ -266,7 +265,7 @@ def no_due_date(task: TaskView) -> str:
     return f"{label(task) if task.title else 'That task'} has no due date to move; tell me the new date instead."
 
 
-def listed(arguments: dict[str, Any], result: ToolResult) -> str:
+def listed(arguments: ToolArguments, result: ToolResult) -> str:
     if any(key in arguments for key in ("due", "priority", "ordering")):
         return agenda(arguments, result)
     status: TaskStatus = arguments["status"] if arguments.get("status") in ("pending", "completed") else "all"
@@ -280,7 +279,7 @@ def _task(result: ToolResult) -> TaskView | None:
     return TaskView.of(result.task) if isinstance(result, TaskResult) else None
 
 
-def added(arguments: dict[str, Any], result: ToolResult) -> str:
+def added(arguments: ToolArguments, result: ToolResult) -> str:
     if (task := _task(result)) is None:
         return "Done."
     note = f" (note: {task.description})" if task.description else ""
@@ -324,7 +323,7 @@ def repeat_in_words(rule: str) -> str:
     return frequency
 
 
-def completed(arguments: dict[str, Any], result: ToolResult) -> str:
+def completed(arguments: ToolArguments, result: ToolResult) -> str:
     if (task := _task(result)) is None:
         return "Done."
     if task.recurrence and not task.completed and task.due_date:
@@ -335,19 +334,19 @@ def completed(arguments: dict[str, Any], result: ToolResult) -> str:
     return f'Marked task {task.number} "{task.title}" as completed.'
 
 
-def deleted(arguments: dict[str, Any], result: ToolResult) -> str:
+def deleted(arguments: ToolArguments, result: ToolResult) -> str:
     if (task := _task(result)) is None:
         return "Done."
     return f'Deleted task {task.number} "{task.title}".'
 
 
-def reopened(arguments: dict[str, Any], result: ToolResult) -> str:
+def reopened(arguments: ToolArguments, result: ToolResult) -> str:
     if (task := _task(result)) is None:
         return "Done."
     return f'Reopened task {task.number} "{task.title}": it is not done any more.'
 
 
-def updated(arguments: dict[str, Any], result: ToolResult) -> str:
+def updated(arguments: ToolArguments, result: ToolResult) -> str:
     if (task := _task(result)) is None:
         return "Done."
     if arguments.get("description") == "":

@@ -2,6 +2,7 @@
 registry names each tool after its function), so a renamed tool cannot leave a stale name."""
 
 from chat.agent import tools
+from chat.agent.messages import ToolArguments
 from chat.agent.tools import TOOLS
 
 ADD = tools.add_task.__name__
@@ -17,3 +18,6 @@ if not {ADD, LIST, COMPLETE, REOPEN, DELETE, UPDATE, UNDO} <= set(TOOLS.names):
 
 # How the ids of the agent's own tool calls start (the rest is random).
 CALL_PREFIX = "offline_"
+
+# A call the agent will make: the tool's name and its arguments.
+ToolCallSpec = tuple[str, ToolArguments]

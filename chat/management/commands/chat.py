@@ -2,7 +2,7 @@ import logging
 import shlex
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from chat.agent.clients import backend_name
 from chat.agent.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnStarted
-from chat.agent.messages import ToolRun, describe_run
+from chat.agent.messages import ToolArguments, ToolRun, describe_run
 from chat.errors import ConversationNotFound, ModelError
 from chat.selectors import get_conversation
 from chat.services import turn_events
@@ -121,7 +121,7 @@ class Command(BaseCommand):
         """Run one turn, printing the reply as it streams (and, with --verbose, each tool call
         as it finishes); returns the conversation's id."""
         replying = False
-        arguments: dict[str, Mapping[str, Any]] = {}  # each tool call's, from its start to its end
+        arguments: dict[str, ToolArguments] = {}  # each tool call's, from its start to its end
         async for event in turn_events(owner=user, message=message, conversation_id=conversation_id):
             if isinstance(event, TurnStarted):
                 conversation_id = event.conversation_id

@@ -124,8 +124,6 @@ def server_time_per_turn(backend: str, model_server: ScriptedOpenAI) -> dict[str
 def prompt_size_by_turn(server: ScriptedOpenAI) -> dict[str, dict[str, int]]:
     """Figure 3: what the model is sent at turns 1, 50 and 200 of one conversation (its
     estimated tokens, tools included, as the budget counts them)."""
-    from chat.context_window import prompt_tokens
-
     settings.AGENT_BACKEND = "openai"
     user = new_user("prompt")
     client = client_for(user)
@@ -139,9 +137,28 @@ def prompt_size_by_turn(server: ScriptedOpenAI) -> dict[str, dict[str, int]]:
             sizes[f"turn_{turn}"] = {
                 "messages": len(request["messages"]),
                 "chars": len(json.dumps(request["messages"])),
-                "tokens": prompt_tokens(request["messages"], request.get("tools") or []),
+                "tokens": wire_prompt_tokens(request),
             }
     return sizes
+
+
+def wire_prompt_tokens(request: dict) -> int:
+    """The estimated tokens of a request as the provider got it, read back into the typed
+    messages and tool schemas the budget counts (`chat.context_window.prompt_tokens`)."""
+    from chat.agent.messages import ToolSchema
+    from chat.context_window import prompt_tokens
+    from chat.selectors import as_chat_message
+
+    messages = [as_chat_message(message) for message in request["messages"]]
+    tools = [
+        ToolSchema(
+            name=tool["function"]["name"],
+            description=tool["function"]["description"],
+            parameters=tool["function"]["parameters"],
+        )
+        for tool in request.get("tools") or []
+    ]
+    return prompt_tokens(messages, tools)
 
 
 def tool_then_reply(request: dict) -> Step:

@@ -69,7 +69,7 @@ def load_turn(turn_id: int) -> TurnRecord:
     turn = Turn.objects.select_related("conversation").get(pk=turn_id)
     so_far = stored_turn(turn)
     if so_far.finished:
-        if turn.status != Turn.Status.COMPLETED:
+        if turn.status not in (Turn.Status.COMPLETED, Turn.Status.STOPPED):
             set_status(turn, Turn.Status.COMPLETED)  # its last step was stored; its status was not
         return TurnRecord(turn, so_far, [])
     if turn.status != Turn.Status.RUNNING:

@@ -209,7 +209,7 @@ class TurnRecorder:
             raise StepNotStored() from error
         if self.lease is not None:
             self.lease.confirm()
-        self.turn.steps = number + 1
+        self.turn.steps, self.turn.status = number + 1, _status_after(step)
         return runs
 
     def _store(self, number: int, step: Step, messages: Sequence[ChatMessage]) -> bool:

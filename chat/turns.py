@@ -110,7 +110,7 @@ async def run_turn_events(
             outcome = "interrupted"
             await asyncio.shield(in_database(_mark_interrupted, turn))
             raise
-        outcome = "ok"
+        outcome = "stopped" if turn.status == Turn.Status.STOPPED else "ok"
     finally:
         log_turn(conversation=conversation, model=model, turn=so_far, started=started, outcome=outcome)
     result = TurnResult(conversation.pk, so_far.reply, tuple(so_far.tool_runs), so_far.usage)

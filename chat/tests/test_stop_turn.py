@@ -3,6 +3,8 @@ which reads it back with the next step it stores, so the step under way complete
 run once, and are recorded), no further model call is made, and the turn ends with the reply
 "Stopped." and the status `stopped`."""
 
+import json
+import logging
 import uuid
 from collections.abc import Sequence
 
@@ -52,7 +54,10 @@ def stored(turn: Turn) -> list[tuple[int, str, str]]:
     return [(row.step, row.role, row.content) for row in Message.objects.filter(turn=turn).order_by("step", "index")]
 
 
-def test_a_turn_stopped_while_it_awaits_the_model_ends_after_that_step(user: User) -> None:
+def test_a_turn_stopped_while_it_awaits_the_model_ends_after_that_step(
+    user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="chat.turn")
     statuses: list[int] = []
     model = stopping_through_the_api(user, calls(ADD_MILK), statuses)
 
@@ -70,6 +75,8 @@ def test_a_turn_stopped_while_it_awaits_the_model_ends_after_that_step(user: Use
     rows = stored(turn)
     assert [(step, role) for step, role, _ in rows] == [(0, "user"), (1, "assistant"), (1, "tool"), (2, "assistant")]
     assert rows[-1][2] == "Stopped."
+    (line,) = [json.loads(record.getMessage()) for record in caplog.records if record.name == "chat.turn"]
+    assert (line["outcome"], line["model_calls"], line["tools"]) == ("stopped", 1, ["add_task"])
 
 
 def test_a_stop_stored_by_another_instance_is_seen_by_the_running_turn(user: User) -> None:
@@ -166,6 +173,15 @@ def test_stop_of_another_users_conversation_is_404(api_client: APIClient, user: 
     assert api_client.post(stop_url(user, uuid.uuid4())).json()["code"] == "conversation_not_found"
     turn = Turn.objects.get(conversation_id=theirs.conversation_id)
     assert (turn.status, turn.stop_requested_at) == (Turn.Status.COMPLETED, None)
+
+
+def test_the_chat_page_has_a_stop_button_hidden_until_a_reply_streams(user: User) -> None:
+    client = Client()
+    client.force_login(user)
+
+    html = client.get("/").content.decode()
+
+    assert '<button type="button" id="stop" class="button secondary" hidden>Stop</button>' in html
 
 
 def test_the_stop_endpoint_is_in_the_schema() -> None:

@@ -14,6 +14,9 @@ Statements per turn are few, whatever the conversation's length: on PostgreSQL a
 messages, the turn's counters and the conversation's are written by one statement (a
 data-modifying `WITH`), a step that runs no tool and holds no lease needs no transaction of its
 own, and nothing the turn holds is read again (`chat/tests/test_turn_statements.py` pins it).
+The turn's UPDATE returns the turn's stop (`Turn.stop_requested_at`, stored by
+`chat.conversations.stop_running_turn` from any instance), so the loop sees a stop between
+steps without a statement of its own.
 
 Typed messages become columns here (`_message`; the read side is `chat.selectors`): a tool
 call is stored in OpenAI's format, a tool result as its JSON. No transaction is open while the

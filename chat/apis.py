@@ -131,7 +131,7 @@ class ConversationUndoApi(OwnerApi, GenericAPIView):
         return Response(UndoResultSerializer(data).data)
 
 
-class ConversationStopApi(OwnerApi, GenericAPIView):
+class ConversationStopApi(OwnerApi):
     """Stop the conversation's running turn after its current step: no tool is left half-run,
     every completed step is kept, and the turn ends with the reply "Stopped." (its response or
     stream finishes with it) and the status `stopped`. The stop is stored, so it reaches the

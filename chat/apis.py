@@ -12,7 +12,7 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts.permissions import OwnerApi, authenticated_user
 from chat import schema, selectors
-from chat.conversations import delete_conversation, rename_conversation
+from chat.conversations import delete_conversation, rename_conversation, stop_running_turn
 from chat.models import Conversation, Message
 from chat.renderers import ChatBrowsableAPIRenderer
 from chat.serializers import (
@@ -129,6 +129,18 @@ class ConversationUndoApi(OwnerApi, GenericAPIView):
         undone = undo_conversation_turn(owner=authenticated_user(request), conversation_id=conversation_id)
         data = {"undone": [{"action": action, "task": task} for action, task in undone]}
         return Response(UndoResultSerializer(data).data)
+
+
+class ConversationStopApi(OwnerApi):
+    """Stop the conversation's running turn after its current step: no tool is left half-run,
+    every completed step is kept, and the turn ends with the reply "Stopped." (its response or
+    stream finishes with it) and the status `stopped`. The stop is stored, so it reaches the
+    turn whichever instance runs it. 409 when no turn of the conversation is running."""
+
+    @schema.stop_post
+    def post(self, request: Request, user_id: UUID, conversation_id: UUID) -> Response:
+        stop_running_turn(owner=authenticated_user(request), conversation_id=conversation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ConversationMessageListApi(OwnerApi, ListAPIView):

@@ -98,3 +98,9 @@ class NothingToUndo(DomainError):
     status_code = 409
     code = "nothing_to_undo"
     default_detail = "There is no earlier change in this conversation to undo."
+
+
+class NothingRunning(DomainError):
+    status_code = 409
+    code = "nothing_running"
+    default_detail = "No turn of this conversation is running."

@@ -43,9 +43,10 @@ class Turn(models.Model):
 
     `running` until its final reply is stored (`completed`), or until a model failure ends it
     (`failed`) or a database failure cuts it short (`interrupted`, set when it can be: a
-    killed process leaves `running`). A running or interrupted turn can be continued from its
-    stored steps (an `Idempotency-Key` retry does); the history loader reads any turn, however
-    it ended, as a valid transcript.
+    killed process leaves `running`), or the person stops it (`stopped`: a stop is stored as
+    `stop_requested_at`, which the running turn reads back with each step it stores). A
+    running or interrupted turn can be continued from its stored steps (an `Idempotency-Key`
+    retry does); the history loader reads any turn, however it ended, as a valid transcript.
     """
 
     class Status(models.TextChoices):
@@ -53,6 +54,7 @@ class Turn(models.Model):
         COMPLETED = "completed"
         FAILED = "failed"
         INTERRUPTED = "interrupted"
+        STOPPED = "stopped"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="turns")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
@@ -62,6 +64,8 @@ class Turn(models.Model):
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     total_tokens = models.PositiveIntegerField(default=0)
+    # When the person asked to stop the turn: it ends after its current step (`stopped`).
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
     # The turn whose undo reverted this turn's task changes, once one has.
     undone_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="undid")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -14,6 +14,9 @@ Statements per turn are few, whatever the conversation's length: on PostgreSQL a
 messages, the turn's counters and the conversation's are written by one statement (a
 data-modifying `WITH`), a step that runs no tool and holds no lease needs no transaction of its
 own, and nothing the turn holds is read again (`chat/tests/test_turn_statements.py` pins it).
+The turn's UPDATE returns the turn's stop (`Turn.stop_requested_at`, stored by
+`chat.conversations.stop_running_turn` from any instance), so the loop sees a stop between
+steps without a statement of its own.
 
 Typed messages become columns here (`_message`; the read side is `chat.selectors`): a tool
 call is stored in OpenAI's format, a tool result as its JSON. No transaction is open while the
@@ -89,30 +92,53 @@ def _touched(added: int) -> ColumnValues:
     return {"message_count": F("message_count") + added, "updated_at": timezone.now()}
 
 
-def _write_messages(rows: Sequence[Message], *, conversation_id: uuid.UUID, turn: ColumnValues | None = None) -> None:
+def _write_messages(rows: Sequence[Message], *, conversation_id: uuid.UUID, turn: ColumnValues | None = None) -> bool:
     """Insert `rows`, update the turn (`turn`: its new values, when given) and count the rows on
-    the conversation: one statement on PostgreSQL (a data-modifying `WITH`), else one each."""
+    the conversation: one statement on PostgreSQL (a data-modifying `WITH`), else one each.
+    Returns whether a stop of the turn is stored (read back by the turn's UPDATE, so seeing a
+    stop costs no statement of its own); False when `turn` is not given."""
     database = router.db_for_write(Message)
     turn_id = rows[0].turn_id
+    stop = _stop_returned(database)
     if connections[database].vendor != "postgresql":
         Message.objects.bulk_create(rows)
+        stopped = False
         if turn is not None:
-            Turn.objects.filter(pk=turn_id).update(**turn)
+            turn_sql, turn_params = _update_sql(Turn.objects.filter(pk=turn_id), turn, database)
+            with connections[database].cursor() as cursor:
+                cursor.execute(f"{turn_sql} {stop}", turn_params)
+                stopped = _stopped(cursor.fetchone())
         _touch_conversation(conversation_id, added=len(rows))
-        return
+        return stopped
     insert = InsertQuery(Message)
     insert.insert_values([f for f in Message._meta.concrete_fields if not isinstance(f, AutoField)], list(rows))
     ((insert_sql, insert_params),) = insert.get_compiler(database).as_sql()
-    parts, params = [f"m AS ({insert_sql})"], list(insert_params)
-    if turn is not None:
-        turn_sql, turn_params = _update_sql(Turn.objects.filter(pk=turn_id), turn, database)
-        parts.append(f"t AS ({turn_sql})")
-        params.extend(turn_params)
     conversation_sql, conversation_params = _update_sql(
         Conversation.objects.filter(pk=conversation_id), _touched(len(rows)), database
     )
+    parts, params = [f"m AS ({insert_sql})"], [*insert_params]
+    if turn is None:
+        last, last_params = conversation_sql, conversation_params
+    else:
+        parts.append(f"c AS ({conversation_sql})")
+        params.extend(conversation_params)
+        turn_sql, turn_params = _update_sql(Turn.objects.filter(pk=turn_id), turn, database)
+        last, last_params = f"{turn_sql} {stop}", turn_params
     with connections[database].cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} {conversation_sql}", [*params, *conversation_params])
+        cursor.execute(f"WITH {', '.join(parts)} {last}", [*params, *last_params])
+        return turn is not None and _stopped(cursor.fetchone())
+
+
+def _stop_returned(database: str) -> str:
+    """The clause that makes the turn's UPDATE return its stop (the column named with its
+    table: SQLite reads a lone quoted name it does not resolve as a string)."""
+    quote = connections[database].ops.quote_name
+    column = f"{quote(Turn._meta.db_table)}.{quote(Turn._meta.get_field('stop_requested_at').column)}"
+    return f"RETURNING {column}"
+
+
+def _stopped(row: Sequence[Any] | None) -> bool:
+    return row is not None and row[0] is not None
 
 
 def _update_sql(rows: "QuerySet[Any]", values: ColumnValues, database: str) -> tuple[str, tuple[Any, ...]]:
@@ -165,6 +191,8 @@ class TurnRecorder:
         self.turn = turn
         self.owner = owner
         self.lease = lease
+        # Whether the person asked to stop the turn: as loaded, then as each step stored reads it.
+        self.stop_requested = turn.stop_requested_at is not None
 
     async def record_step(self, step: Step) -> list[ToolRun]:
         return await in_database(self.store_step, step)
@@ -181,16 +209,17 @@ class TurnRecorder:
                     self.lease.renew()
                 toolbox = Toolbox(self.owner, TurnChanges(owner=self.owner, turn=self.turn, step=number))
                 runs = [toolbox.run(call) for call in step.message.tool_calls]
-                self._store(number, step, step.messages(runs))
+                self.stop_requested = self._store(number, step, step.messages(runs))
         except IntegrityError as error:
             # The step's place is taken: another process stored this step of the turn.
             raise StepNotStored() from error
         if self.lease is not None:
             self.lease.confirm()
-        self.turn.steps = number + 1
+        self.turn.steps, self.turn.status = number + 1, _status_after(step)
         return runs
 
-    def _store(self, number: int, step: Step, messages: Sequence[ChatMessage]) -> None:
+    def _store(self, number: int, step: Step, messages: Sequence[ChatMessage]) -> bool:
+        """Store the step's messages and the turn's counters; whether a stop is stored."""
         rows = [_message(self.turn, number, index, message) for index, message in enumerate(messages)]
         usage = step.message.usage
         turn: ColumnValues = {
@@ -199,10 +228,16 @@ class TurnRecorder:
             "prompt_tokens": F("prompt_tokens") + usage.prompt_tokens,
             "completion_tokens": F("completion_tokens") + usage.completion_tokens,
             "total_tokens": F("total_tokens") + usage.total_tokens,
-            "status": Turn.Status.COMPLETED if step.final else Turn.Status.RUNNING,
+            "status": _status_after(step),
             "updated_at": timezone.now(),
         }
-        _write_messages(rows, conversation_id=self.turn.conversation_id, turn=turn)
+        return _write_messages(rows, conversation_id=self.turn.conversation_id, turn=turn)
+
+
+def _status_after(step: Step) -> Turn.Status:
+    if step.stopped:
+        return Turn.Status.STOPPED
+    return Turn.Status.COMPLETED if step.final else Turn.Status.RUNNING
 
 
 def _one_statement() -> bool:

@@ -1,10 +1,10 @@
 """The OpenAPI declarations of the chat endpoints that the serializers alone do not say: the
 chat endpoint's content types, `Idempotency-Key` header and error responses, and the undo's
-refusals. `chat.apis` decorates its handlers with these."""
+and the stop's refusals. `chat.apis` decorates its handlers with these."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from chat.errors import IdempotencyKeyReused, NothingToUndo, RequestInProgress
+from chat.errors import IdempotencyKeyReused, NothingRunning, NothingToUndo, RequestInProgress
 from chat.idempotency import IDEMPOTENCY_KEY
 from chat.serializers import (
     ChatFormSerializer,
@@ -83,5 +83,13 @@ undo_post = extend_schema(
             error_serializer("UndoRefused", (NothingToUndo.code, UndoConflict.code)),
             description="Nothing to undo, or a task changed since.",
         ),
+    },
+)
+
+stop_post = extend_schema(
+    request=None,
+    responses={
+        204: OpenApiResponse(description="The running turn will stop after its current step."),
+        409: error_response(NothingRunning, "No turn of the conversation is running."),
     },
 )

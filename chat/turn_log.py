@@ -14,7 +14,7 @@ logger = logging.getLogger("chat.turn")
 
 
 def log_turn(*, conversation: Conversation, model: ModelClient, turn: AgentTurn, started: float, outcome: str) -> None:
-    """Log what the turn did; `started` is its `time.perf_counter()`, `outcome` "ok" or an error code.
+    """Log what the turn did; `started` is its `time.perf_counter()`, `outcome` "ok", "stopped" or an error code.
     Message text is logged only with `CHAT_LOG_CONTENT`."""
     if not logger.isEnabledFor(logging.INFO):
         return

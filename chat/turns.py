@@ -69,7 +69,7 @@ def load_turn(turn_id: int) -> TurnRecord:
     turn = Turn.objects.select_related("conversation").get(pk=turn_id)
     so_far = stored_turn(turn)
     if so_far.finished:
-        if turn.status != Turn.Status.COMPLETED:
+        if turn.status not in (Turn.Status.COMPLETED, Turn.Status.STOPPED):
             set_status(turn, Turn.Status.COMPLETED)  # its last step was stored; its status was not
         return TurnRecord(turn, so_far, [])
     if turn.status != Turn.Status.RUNNING:
@@ -110,7 +110,7 @@ async def run_turn_events(
             outcome = "interrupted"
             await asyncio.shield(in_database(_mark_interrupted, turn))
             raise
-        outcome = "ok"
+        outcome = "stopped" if turn.status == Turn.Status.STOPPED else "ok"
     finally:
         log_turn(conversation=conversation, model=model, turn=so_far, started=started, outcome=outcome)
     result = TurnResult(conversation.pk, so_far.reply, tuple(so_far.tool_runs), so_far.usage)

@@ -5,6 +5,7 @@ from chat.apis import (
     ConversationDetailApi,
     ConversationListApi,
     ConversationMessageListApi,
+    ConversationStopApi,
     ConversationUndoApi,
 )
 
@@ -25,5 +26,10 @@ urlpatterns = [
         "<uuid:user_id>/conversations/<uuid:conversation_id>/undo",
         ConversationUndoApi.as_view(),
         name="conversation-undo",
+    ),
+    path(
+        "<uuid:user_id>/conversations/<uuid:conversation_id>/stop",
+        ConversationStopApi.as_view(),
+        name="conversation-stop",
     ),
 ]

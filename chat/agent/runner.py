@@ -40,6 +40,8 @@ LOOP_LIMIT_REPLY = (
     "I'm sorry, I couldn't finish that request in a reasonable number of steps. "
     "Here is what I did so far; please try again with a simpler request."
 )
+# The reply that ends a turn the person stopped (stored as its last step, as any reply is).
+STOPPED_REPLY = "Stopped."
 
 
 @dataclass
@@ -86,11 +88,13 @@ class AgentTurn:
 
 @dataclass(frozen=True)
 class Step:
-    """One completed step: the assistant's message (with the tool calls it makes, if any) and
-    whether it came from a model call (the loop's own final message did not)."""
+    """One completed step: the assistant's message (with the tool calls it makes, if any),
+    whether it came from a model call (the loop's own final message did not) and whether it
+    ends a turn the person stopped."""
 
     message: AssistantMessage
     model_call: bool = True
+    stopped: bool = False
 
     @property
     def final(self) -> bool:
@@ -105,6 +109,11 @@ class Step:
 
 
 class StepRecorder(Protocol):
+    @property
+    def stop_requested(self) -> bool:
+        """Whether the person asked to stop the turn (as the last step stored found it)."""
+        ...
+
     async def record_step(self, step: Step) -> list[ToolRun]:
         """Run the step's tool calls and store the step, all in one transaction; returns the
         runs, in the order of the calls. Raises if the step could not be stored (then nothing
@@ -114,6 +123,8 @@ class StepRecorder(Protocol):
 
 class Unrecorded:
     """A recorder that stores nothing: the tools run on their own (tests, evaluation tools)."""
+
+    stop_requested = False
 
     def __init__(self, toolbox: Toolbox) -> None:
         self.toolbox = toolbox
@@ -148,14 +159,15 @@ async def run_agent(
 ) -> AsyncIterator[Event]:
     """Run one turn, telling each step as it happens: call the model, run the tools it asks
     for (through `recorder`), feed results back, until it gives a final answer or
-    `max_model_calls` calls have been made.
+    `max_model_calls` calls have been made, or the person asked to stop it (seen between
+    steps: the step under way completes, then the turn ends with `STOPPED_REPLY`).
 
     `turn` is the turn so far, its messages starting with the user's, and is updated as the
     loop goes: a stored turn goes on from its last step, or stays as it is if it has its final
     answer. `window` picks what of `history` the model is sent at each call (by default all of
     it). Raises `AgentFailed` when the model fails."""
     system = SystemMessage(system_prompt)
-    while not turn.finished and turn.model_calls < max_model_calls:
+    while not turn.finished and turn.model_calls < max_model_calls and not recorder.stop_requested:
         sent = window(turn.messages) if window is not None else history
         yield StepStarted()
         reply: AssistantMessage | None = None
@@ -176,11 +188,14 @@ async def run_agent(
         yield StepFinished()
     if turn.finished:
         return
-    final = Step(AssistantMessage(content=LOOP_LIMIT_REPLY), model_call=False)
+    # Stopped by the person, or out of model calls: the loop's own reply ends the turn.
+    stopped = recorder.stop_requested
+    content = STOPPED_REPLY if stopped else LOOP_LIMIT_REPLY
+    final = Step(AssistantMessage(content=content), model_call=False, stopped=stopped)
     yield StepStarted()
     await recorder.record_step(final)
     _add(turn, final, [])
-    yield TextDelta(LOOP_LIMIT_REPLY)
+    yield TextDelta(content)
     yield StepFinished()
 
 

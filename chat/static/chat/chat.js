@@ -42,6 +42,7 @@
     form: $("chat-form"),
     input: $("message"),
     send: $("send"),
+    stop: $("stop"),
     tasks: $("task-list"),
     tasksEmpty: $("tasks-empty"),
     taskSummary: $("task-summary"),
@@ -153,6 +154,7 @@
       for await (const chunk of streamChunks(response)) {
         if (chunk.type === "finish") finished = true;
         const metadata = chunk.messageMetadata || {};
+        if (metadata.conversation_id && !conversationId) offerStop(metadata.conversation_id);
         if (metadata.conversation_id) conversationId = metadata.conversation_id;
         if (metadata.error) failure = new ApiError(metadata.error.status, metadata.error);
         if (chunk.type === "tool-input-available") {
@@ -814,6 +816,34 @@
     return busy(() => sendTurn(text));
   }
 
+  // The Stop button, while a turn of `conversationId` streams: the server ends the turn after
+  // its current step, and the stream finishes with its "Stopped." reply.
+  function offerStop(conversationId) {
+    el.stop.dataset.conversationId = conversationId;
+    el.stop.disabled = false;
+    el.stop.hidden = false;
+  }
+
+  function withdrawStop() {
+    const hadFocus = document.activeElement === el.stop;
+    el.stop.hidden = true;
+    delete el.stop.dataset.conversationId;
+    if (hadFocus) el.input.focus();
+  }
+
+  async function stopTurn() {
+    const id = el.stop.dataset.conversationId;
+    if (!id) return;
+    el.stop.disabled = true;
+    announce("Stopping\u2026");
+    try {
+      await sendJson("POST", `${config.conversationsUrl}/${encodeURIComponent(id)}/stop`);
+    } catch (error) {
+      // 409: the turn finished meanwhile; its reply is on its way.
+      if (!(error instanceof ApiError && error.status === 409)) announce(`Not stopped: ${error.message}`);
+    }
+  }
+
   async function sendTurn(text) {
     state.sending = true;
     el.form.setAttribute("aria-busy", "true");
@@ -840,6 +870,7 @@
         const current = el.conversations.querySelector(`a[data-conversation-id="${CSS.escape(state.conversationId)}"]`);
         if (current) showTitle(current.querySelector(".conversation-name").textContent);
       }
+      withdrawStop();
       state.sending = false;
       el.send.disabled = false;
       el.form.removeAttribute("aria-busy");
@@ -847,6 +878,8 @@
   }
 
   // --- events ----------------------------------------------------------------------------------
+
+  el.stop.addEventListener("click", stopTurn);
 
   el.form.addEventListener("submit", (event) => {
     event.preventDefault();

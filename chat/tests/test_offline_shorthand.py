@@ -34,3 +34,10 @@ def test_an_x_inside_a_title_is_kept() -> None:
     (request,) = understand("add buy cable x3")
 
     assert request.titles == ("Buy cable x3",)
+
+
+def test_a_typographic_dash_ends_a_quoted_title_with_an_apostrophe() -> None:
+    requests = understand("Could you put down \u201cReturn Jo\u2019s dish\u201d \u2014 she lent it to me at the fair.")
+
+    assert requests[0].kind == "add"
+    assert requests[0].titles == ("Return Jo's dish",)

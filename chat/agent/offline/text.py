@@ -17,7 +17,19 @@ CROSS_MARK = re.compile(r"^\s*\[?x\]?\s+(?=(?:task\s+)?#?\d+(?:\s*(?:,|and|&)\s*
 LEADING_BANGS = re.compile(r"^\s*!{2,}\s*(?=\w)")
 HOW_SHORTHAND = re.compile(r"\bhw\s+(?=(?:many|much|mny|long|do|does|is|are)\b)", re.IGNORECASE)
 CHECK_MARKS = {"\u2713", "\u2714", "\u2705", "\u2611", "\u2612"}
-QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
+# Typographic quotes made straight, and dashes made the " - " that separates clauses.
+QUOTE_MARKS = str.maketrans(
+    {
+        "\u2014": " - ",
+        "\u2013": " - ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "`": "'",
+    }
+)
 KEPT_SYMBOLS = set("'\"#+:;,.!?-/()&%$@=*")
 WORD = re.compile(r"[a-z0-9]+(?:['\-/][a-z0-9]+)*|#|\+", re.IGNORECASE)
 SHORTHAND_TOKEN = re.compile(

@@ -22,7 +22,7 @@ from chat.agent.offline.readers_questions import read_question
 from chat.agent.offline.readers_scope import read_refusals
 from chat.agent.offline.readers_stories import read_add_markers, read_story, read_task_verb
 from chat.agent.offline.reading import Clause, pattern
-from chat.agent.offline.requests import Request
+from chat.agent.offline.requests import Request, Target
 from chat.agent.offline.text import normalise
 
 INJECTION = pattern(
@@ -72,7 +72,7 @@ def _requests(message: str, *, after_add: bool) -> list[Request]:
     # is noise ("I hope you're having a lovely day").
     targets = [request for request in requests if request.kind == "target"]
     chat = [request for request in requests if request.kind == "chat"]
-    if not chat and not targets:
+    if not chat and not any(_names_one(request.target) for request in targets):
         lowered = text.lower()
         if GREETING.match(lowered):
             chat = [Request("chat", topic="greeting")]
@@ -81,6 +81,11 @@ def _requests(message: str, *, after_add: bool) -> list[Request]:
     if len(targets) == 1 and not chat:
         return targets
     return chat[:1] or [Request("chat", topic="unclear")]
+
+
+def _names_one(target: Target) -> bool:
+    """Whether a target names particular tasks ("task 3", "the milk one"), not only "all"."""
+    return bool(target.numbers or target.words or target.ordinal or target.ordinals or target.pronoun)
 
 
 def _list_requests(listed: BulletList, *, after_add: bool) -> list[Request]:

@@ -1,5 +1,5 @@
 """Small talk gets a short answer, and a count of what was finished is a count of completed tasks
-even when "altogether" is said."""
+even when "altogether" is said; a story of a shop closed for the day finishes no task."""
 
 from chat.agent.offline.understand import understand
 
@@ -27,3 +27,10 @@ def test_how_many_altogether_counts_all() -> None:
     (request,) = understand("How many things is that altogether?")
 
     assert (request.kind, request.status) == ("count", "all")
+
+
+def test_a_story_of_a_shop_closed_for_the_day_does_not_complete_anything() -> None:
+    requests = understand("I walked down to the chemist but there was a sign saying closed for stocktaking.")
+
+    assert "story" not in [request.kind for request in requests]
+    assert "complete" not in [request.kind for request in requests]

@@ -22,10 +22,11 @@ FLOORS = {
     "unseen_d": 0.75,
     "unseen_e": 0.85,
     "unseen_f": 0.65,
-    # First sight, scored as conversations: 46.8 %, 35.0 %, 54.4 % (BENCHMARKS.md).
-    "persona_g": 0.467,
-    "persona_h": 0.349,
-    "persona_i": 0.543,
+    # First sight, scored as conversations: 46.8 %, 35.0 %, 54.4 % (BENCHMARKS.md); then 68/109,
+    # 72/103 and 62/103 with bulleted lists, polite frames and terse shorthand read.
+    "persona_g": 0.623,
+    "persona_h": 0.699,
+    "persona_i": 0.601,
     # Planning set P: first sight 5.0 % (4/80) before the agent knew planning; then 74/80 = 92.5 %.
     "planning_p": 0.925,
 }

@@ -5,7 +5,7 @@ import re
 
 from chat.agent.offline.adds import ADD_MARKER
 from chat.agent.offline.lexicon import FILLER_WORDS
-from chat.agent.offline.politeness import skip_politeness
+from chat.agent.offline.politeness import base_form, skip_politeness
 from chat.agent.offline.reading import COMMANDS, MORE, QUOTED, Clause, pattern
 from chat.agent.offline.requests import Target
 from chat.agent.offline.text import is_word, number_value, words
@@ -31,7 +31,7 @@ CLAUSE_BREAK = pattern(
 )
 
 OPENING_PHRASES = pattern(
-    r"^(?:(?:can|could|would|will)\s+you(?:\s+please|\s+kindly|\s+just)*|would\s+you\s+mind(?:\s+terribly)?"
+    r"^(?:would\s+you\s+mind(?:\s+terribly|\s+ever\s+so\s+much|\s+very\s+much)?|(?:can|could|would|will)\s+you(?:\s+please|\s+kindly|\s+just)*"
     r"|i\s+(?:want|need|would\s+like|'d\s+like)\s+you\s+to|help\s+me|let'?s|go\s+ahead\s+and|quick\s+one\s*:?"
     r"|good\s+(?:morning|afternoon|evening|day)|(?:this|next)\s+(?:week|weekend|month)|today|tonight|tomorrow"
     r"|for\s+today|oh\s+wait|by\s+the\s+way)\b[\s,:!.]*"
@@ -90,6 +90,8 @@ def _clause(raw: str) -> Clause | None:
             continued = True
         if match := OPENING_PHRASES.match(text):
             text = text[match.end() :]
+            if "mind" in match.group(0).lower():  # "would you mind clearing ..."
+                text = base_form(text)
         elif (
             first
             and re.sub(r"(.)\1{2,}", r"\1", first[0]) in FILLER_WORDS

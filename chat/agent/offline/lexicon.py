@@ -102,7 +102,7 @@ SHORTHAND = {
 }
 
 # Misspellings too short for edit distance to find safely.
-SHORT_TYPOS = {"ad": "add", "rm": "remove", "del": "delete", "ls": "list", "mk": "mark"}
+SHORT_TYPOS = {"ad": "add", "rm": "remove", "del": "delete", "ls": "list", "mk": "mark", "mv": "rename"}
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

@@ -14,18 +14,38 @@ POLITE_WORDS = {
     "really", "appreciate", "wonder", "wondering", "able", "dear", "assistant", "hey", "hi",
 }  # fmt: skip
 
+# "Would it be alright to", "might I ask you to", "is it OK if I": a frame around the command.
+ASKING_FRAME = (
+    r"(?:would|will|is)\s+it\s+be\s+(?:\w+\s+)?(?:alright|all\s+right|ok|okay|possible|fine|cheeky|rude|much)"
+    r"(?:\s+(?:for\s+you|to\s+ask(?:\s+you)?|if\s+i\s+asked\s+you))?\s+to"
+    r"|is\s+it\s+(?:possible|alright|all\s+right|ok|okay|fine)\s+(?:for\s+you\s+)?to"
+    r"|is\s+it\s+(?:alright|all\s+right|ok|okay|fine)\s+if\s+(?:i|we)"
+    r"|(?:might|may|could|can)\s+i\s+(?:ask|trouble|get)\s+you\s+to"
+)
+
 REQUEST_MARKER = pattern(
-    r"\b(?:if\s+you\s+(?:could|can|would|will|don't\s+mind)|(?:could|can|would|will)\s+you|would\s+you\s+mind"
+    rf"\b(?:{ASKING_FRAME}"
+    r"|if\s+you\s+(?:could|can|would|will|don't\s+mind)|(?:could|can|would|will)\s+you|would\s+you\s+mind"
     r"|you\s+(?:could|can|might)|please|kindly|might\s+i|may\s+i|could\s+i|can\s+i)\b"
-    r"(?:\s+(?:please|kindly|just|possibly|quickly|also|maybe|perhaps|be\s+a\s+dear\s+and|terribly|pop\s+and))*\s+"
+    r"(?:\s+(?:please|kindly|just|possibly|quickly|also|maybe|perhaps|be\s+a\s+dear\s+and|terribly|pop\s+and"
+    r"|ever\s+so\s+much|very\s+much))*\s+"
+)
+
+# Said after the request, meaning nothing for it: "..., if that's not too much bother".
+TRAILING_POLITENESS = pattern(
+    r"(?:\s*,\s*|\s+)(?:if\s+(?:that|it)(?:'s|\s+is)\s+not\s+too\s+much\s+(?:bother|trouble)"
+    r"|if\s+you\s+(?:don't|do\s+not)\s+mind|if\s+you\s+(?:would|could|can|please|wouldn't\s+mind)"
+    r"|if\s+(?:that|it)(?:'s|\s+is)\s+(?:ok|okay|alright|all\s+right|possible)|would\s+you\s+say|out\s+of\s+interest"
+    r"|thanks|thank\s+you|please)[\s,.!?]*$"
 )
 
 
 def skip_politeness(text: str) -> str:
     """ "I would be most grateful if you could kindly remove X" -> "remove X": a command verb
     after nothing but polite words, or after a request addressed to "you"."""
+    text = TRAILING_POLITENESS.sub("", text)
     for marker in REQUEST_MARKER.finditer(text[:240]):
-        after = text[marker.end() :]
+        after = base_form(text[marker.end() :])
         head = words(after)[:1]
         if not head:
             continue
@@ -45,4 +65,17 @@ def skip_politeness(text: str) -> str:
                 return text[token.start() :]
         if word not in POLITE_WORDS:
             return text
+    return text
+
+
+def base_form(text: str) -> str:
+    """ "clearing all the finished ones" -> "clear all the finished ones": a command said as
+    a gerund after "would you mind"."""
+    head = re.match(r"([a-z]+?)(e?)ing\b", text, re.IGNORECASE)
+    if head is None:
+        return text
+    stem = head.group(1).lower()
+    for candidate in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+        if candidate in COMMANDS:
+            return candidate + text[head.end() :]
     return text

@@ -38,6 +38,8 @@ REOPEN = pattern(
     r"\b(?:reopen|re-open|un-?mark|un-?check|un-?tick|un-?complete|un-?finish|un-?do\s+(?:the\s+)?(?:tick|check))\b|^(?:mark|set|make|flag|change|put|move)\b.*\b(?:as\s+|to\s+|back\s+to\s+)?"
     r"(?:not\s+(?:yet\s+)?(?:done|complete|completed|finished)|undone|incomplete|unfinished|pending|open|to\s*do|uncompleted)"
     r"(?:\s+(?:again|please|now|yet|after\s+all))*$"
+    r"|^(?:task\s+)?#?\d+(?:\s*(?:,|and)\s*#?\d+)*\s+(?:to\s+|as\s+|back\s+to\s+)?"
+    r"(?:to\s*do|undone|not\s+done|pending|open|unfinished|incomplete)$"
 )
 
 

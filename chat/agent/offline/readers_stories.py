@@ -23,7 +23,7 @@ HAVE_DUE = pattern(
 UNFINISHED_PHRASE = pattern(
     r"\bbefore\s+(?:i|we)\s+could\b|\bslipped\s+my\s+mind\b|\b(?:was|were)\s+going\s+to\b|\b(?:meant|planned|wanted"
     r"|hoped|tried)\s+to\b|\b(?:gave|give|giving)\s+up\b|\bno\s+luck\b|\bran\s+out\s+of\b|\bput\s+(?:it\s+|that\s+)?off\b"
-    r"|\b(?:was|were)\s+(?:closed|shut|down|full|busy|cancell?ed)\b|\bnot\s+(?:yet|today)\b|\bnext\s+(?:week|time)\b"
+    r"|\b(?:was|were)\s+(?:closed|shut|down|full|busy|cancell?ed)\b|\b(?:closed|shut|shutting)\s+(?:for|until|till|early)\b|\bnot\s+(?:yet|today)\b|\bnext\s+(?:week|time)\b"
     r"|\bwent\s+to\s+\w+\s+but\b|\bout\s+of\s+stock\b|\bsold\s+out\b|\b(?:was|were)\s+out\s+of\b|\bi'?ll\s+try\b"
     r"|\b(?:is\s+|was\s+|got\s+)?(?:move|moved|push|pushed|postpone|postponed|reschedule|rescheduled)\s+(?:to|until|till)\b"
     r"|\bby\s+mistake\b|\bstill\s+(?:in|at|on|waiting|looking|trying|working)\b|\bnobody\s+(?:can|could|was|answered)\b"

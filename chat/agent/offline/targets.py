@@ -145,6 +145,8 @@ def read_status(tokens: list[str], *, default: TaskStatus = "all") -> TaskStatus
     """Which tasks a list or count asks for: "what's left" pending, "what did I finish"
     completed, "in total, done ones included" all."""
     joined = " ".join(tokens)
+    if re.search(r"\b(?:have|did)\s+i\s+(?:already\s+)?(?:finished|completed|done|ticked|checked|crossed)\b", joined):
+        return "completed"  # "how many have I finished altogether"
     if {"total", "included", "including", "altogether", "overall"} & set(tokens):
         return "all"
     if re.search(r"\bor\s+not\b|\beither\s+way\b|\bregardless\b|\bdone\s+or\s+(?:not|open)\b", joined):

@@ -12,10 +12,24 @@ from rapidfuzz.distance import Levenshtein
 
 from chat.agent.offline.lexicon import IRREGULAR_PAST, KNOWN_WORDS, NUMBER_WORDS, ORDINAL_WORDS, SHORT_TYPOS, SHORTHAND
 
+ARROW = re.compile(r"\s*(?:-+>|=+>|\u2192|\u21d2|\u27f6)\s*")
+CROSS_MARK = re.compile(r"^\s*\[?x\]?\s+(?=(?:task\s+)?#?\d+(?:\s*(?:,|and|&)\s*#?\d+)*\s*$)", re.IGNORECASE)
 LEADING_BANGS = re.compile(r"^\s*!{2,}\s*(?=\w)")
 HOW_SHORTHAND = re.compile(r"\bhw\s+(?=(?:many|much|mny|long|do|does|is|are)\b)", re.IGNORECASE)
 CHECK_MARKS = {"\u2713", "\u2714", "\u2705", "\u2611", "\u2612"}
-QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
+# Typographic quotes made straight, and dashes made the " - " that separates clauses.
+QUOTE_MARKS = str.maketrans(
+    {
+        "\u2014": " - ",
+        "\u2013": " - ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "`": "'",
+    }
+)
 KEPT_SYMBOLS = set("'\"#+:;,.!?-/()&%$@=*")
 WORD = re.compile(r"[a-z0-9]+(?:['\-/][a-z0-9]+)*|#|\+", re.IGNORECASE)
 SHORTHAND_TOKEN = re.compile(
@@ -25,8 +39,10 @@ SHORTHAND_TOKEN = re.compile(
 
 def normalise(text: str) -> str:
     """The message as plain text: emoji dropped (check marks read as "done"), quotes made
-    straight, shorthand expanded, whitespace collapsed. Case is kept for titles."""
-    text = unicodedata.normalize("NFKC", text).translate(QUOTE_MARKS)
+    straight, arrows read as "to" ("3 -> done", "mv 'a' -> 'b'"), shorthand expanded,
+    whitespace collapsed. Case is kept for titles."""
+    text = ARROW.sub(" to ", unicodedata.normalize("NFKC", text).translate(QUOTE_MARKS))
+    text = CROSS_MARK.sub("done ", text)
     characters = []
     for character in text:
         if character in CHECK_MARKS:

@@ -14,6 +14,7 @@ from chat.agent.offline.binding import bind_targets
 from chat.agent.offline.clauses import clauses_of
 from chat.agent.offline.intents import READERS as INTENT_READERS
 from chat.agent.offline.intents import Reader
+from chat.agent.offline.lists import BulletList, bulleted_list
 from chat.agent.offline.readers_chat import GREETING, THANKS
 from chat.agent.offline.readers_commands import read_command
 from chat.agent.offline.readers_edits import read_done_phrases, read_edit_phrases
@@ -21,7 +22,7 @@ from chat.agent.offline.readers_questions import read_question
 from chat.agent.offline.readers_scope import read_refusals
 from chat.agent.offline.readers_stories import read_add_markers, read_story, read_task_verb
 from chat.agent.offline.reading import Clause, pattern
-from chat.agent.offline.requests import Request
+from chat.agent.offline.requests import Request, Target
 from chat.agent.offline.text import normalise
 
 INJECTION = pattern(
@@ -48,6 +49,8 @@ def _understand(message: str, after_add: bool) -> tuple[Request, ...]:
 
 
 def _requests(message: str, *, after_add: bool) -> list[Request]:
+    if listed := bulleted_list(message):
+        return _list_requests(listed, after_add=after_add)
     text = normalise(message)
     if not any(character.isalnum() for character in text):
         return [Request("chat", topic="unclear")]
@@ -69,7 +72,7 @@ def _requests(message: str, *, after_add: bool) -> list[Request]:
     # is noise ("I hope you're having a lovely day").
     targets = [request for request in requests if request.kind == "target"]
     chat = [request for request in requests if request.kind == "chat"]
-    if not chat and not targets:
+    if not chat and not any(_names_one(request.target) for request in targets):
         lowered = text.lower()
         if GREETING.match(lowered):
             chat = [Request("chat", topic="greeting")]
@@ -78,6 +81,21 @@ def _requests(message: str, *, after_add: bool) -> list[Request]:
     if len(targets) == 1 and not chat:
         return targets
     return chat[:1] or [Request("chat", topic="unclear")]
+
+
+def _names_one(target: Target) -> bool:
+    """Whether a target names particular tasks ("task 3", "the milk one"), not only "all"."""
+    return bool(target.numbers or target.words or target.ordinal or target.ordinals or target.pronoun)
+
+
+def _list_requests(listed: BulletList, *, after_add: bool) -> list[Request]:
+    """The actions said before the list, then one task added per bullet. What comes before is
+    read for commands only: it introduces the list ("Isla says I can do it like this:")."""
+    requests = _requests(listed.before, after_add=after_add) if listed.before.strip() else []
+    actions = [request for request in requests if request.kind not in {"chat", "target", "add", "story"}]
+    for item in listed.items:
+        actions.extend(request for request in _requests(f"add {item}", after_add=True) if request.kind == "add")
+    return actions
 
 
 def _read(clause: Clause, *, after_add: bool) -> Request | None:

@@ -26,7 +26,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from accounts.tests.factories import PASSWORD
 from chat.tests.helpers import free_port
-from chat.tests.servers import database_url, spawn_gunicorn, wait_until_serving
+from chat.tests.servers import database_url, spawn_gunicorn, stop_process, wait_until_serving
 
 T = TypeVar("T")
 
@@ -84,11 +84,7 @@ def spawn(directory: Path, database: str, *, gunicorn: bool = False, **overrides
             wait_until_serving(process, base_url, str(log_path))
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 def http(

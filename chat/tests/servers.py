@@ -77,3 +77,12 @@ def wait_until_serving(process: subprocess.Popen[bytes], base_url: str, log_path
         except OSError:
             time.sleep(0.1)
     pytest.fail(f"{base_url} did not answer within {STARTUP_TIMEOUT:.0f} s:\n{open(log_path).read()}")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server process the tests started: asked to stop, killed if it has not in 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -19,7 +19,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.tests.factories import UserFactory
 from chat.models import Message, Turn
 from chat.tests.scripted_openai import ScriptedOpenAI, reply, tool_calls
-from chat.tests.servers import server_environment, spawn_gunicorn, wait_until_serving
+from chat.tests.servers import server_environment, spawn_gunicorn, stop_process, wait_until_serving
 from todos.models import Todo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
@@ -39,11 +39,7 @@ def gunicorn(scripted_openai: ScriptedOpenAI, tmp_path: Path) -> Iterator[tuple[
             wait_until_serving(process, base_url, str(log_path))
             yield process, base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 @pytest.fixture

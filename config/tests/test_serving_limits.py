@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 
-from chat.tests.servers import server_environment, spawn_gunicorn, wait_until_serving
+from chat.tests.servers import server_environment, spawn_gunicorn, stop_process, wait_until_serving
 
 NO_MODEL = SimpleNamespace(base_url="http://127.0.0.1:9/v1")  # no agent runs in these tests
 HEADER_TIMEOUT = 1.0
@@ -45,11 +45,7 @@ def gunicorn(log_path: Path, *, workers: int = 1, **overrides: str) -> Iterator[
             wait_until_serving(process, base_url, str(log_path))
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 @pytest.fixture(scope="module")
